@@ -1,0 +1,20 @@
+# Gradscape: the same install and serve commands as the README (`make run`).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=2
+
+RUN apt-get update && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 gradscape
+
+WORKDIR /srv/gradscape
+COPY --chown=gradscape:gradscape . .
+USER gradscape
+# Installs into .venv exactly as `make run` does on a laptop.
+RUN make install
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=2)"
+CMD ["make", "run"]

@@ -1,0 +1,50 @@
+# The README is the single source of the commands; these targets are what it shows.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_CONCURRENCY ?= 1
+
+.PHONY: run test bench lint browser install dev
+
+# Runtime install, redone only when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# Development install (tests, lint, browser driver).
+$(BIN)/.dev-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+dev: $(BIN)/.dev-installed
+
+# A Chromium for the browser tests: Debian's package where apt exists (CI, this project's
+# machines), else Playwright's own download (a developer laptop).
+browser: $(BIN)/.dev-installed
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then \
+		echo "chromium: $$(command -v chromium || echo /usr/bin/chromium)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq chromium; \
+	else \
+		$(BIN)/python -m playwright install chromium; \
+	fi
+
+run: $(BIN)/.installed
+	$(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) \
+		--workers $(WEB_CONCURRENCY) --no-server-header
+
+test: $(BIN)/.dev-installed browser
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/.dev-installed
+	$(BIN)/python -m bench
+
+lint: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,45 @@
+"""One settings object, read from the environment (``GRADSCAPE_*``) once at start-up.
+
+Every limit that bounds the work of one request lives here, so an operator can tighten
+or loosen them without touching code; the README lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1 << 20
+    """Request bodies above this many bytes are refused with 413."""
+    max_steps: int = 100_000
+    """Updates per run."""
+    max_runs: int = 32
+    """Runs per trajectory request."""
+    max_points: int = 400_000
+    """Steps x runs per trajectory request: bounds the work and the response size."""
+    max_resolution: int = 1000
+    """Grid cells per axis."""
+    max_label_chars: int = 64
+    max_coord: float = 1e6
+    """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""
+    max_loss: float = 1e12
+    """A run whose |loss| exceeds this has diverged."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``GRADSCAPE_<FIELD>`` variables (and plain ``HOST``/``PORT``)."""
+        env = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            raw = env.get(f"GRADSCAPE_{field.name.upper()}")
+            if raw is None and field.name in ("host", "port"):
+                raw = env.get(field.name.upper())
+            if raw is not None:
+                kind = type(field.default)
+                values[field.name] = kind(float(raw)) if kind is int else kind(raw)
+        return cls(**values)

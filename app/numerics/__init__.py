@@ -1,0 +1,1 @@
+"""The numerical core: pure numpy, no web framework."""
