@@ -1,0 +1,173 @@
+"""Compare every optimizer with torch.optim in float64 and print the largest differences.
+
+Each case runs an optimizer with non-default hyperparameters for 200 steps on random diagonal
+quadratics f(p) = sum(a * (p - c)**2) / 2, in both implementations, with the same gradient
+a * (p - c) (it rounds identically in numpy and torch, so every difference comes from the update
+rules). The figure is the largest max|p_ours - p_torch| / max|p_torch| over steps and problems.
+Learning rates are small enough that no run reaches its minimum within the 200 steps: adaptive
+methods end in a chaotic dance around the minimum, where any last-bit difference (torch's
+kernels fuse multiply-adds, Python cannot) grows until the two runs are unrelated.
+Lion is not in torch.optim; its reference is the paper's algorithm written with torch ops.
+
+Usage (torch lives in its own environment, never in the project's):
+
+    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy
+    /tmp/torchenv/bin/python bench/compare_torch.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+STEPS = 200
+PROBLEMS = [(seed, size) for seed in range(3) for size in (3, 64)]  # small and vectorised kernels
+
+# (label, optimizer id, hyperparameter overrides)
+CASES = [
+    ("sgd weight_decay", "sgd", {"lr": 0.05, "weight_decay": 0.1}),
+    ("sgd momentum+dampening", "sgd", {"lr": 0.05, "momentum": 0.8, "dampening": 0.3}),
+    ("momentum weight_decay", "momentum", {"lr": 0.03, "momentum": 0.7, "weight_decay": 0.05}),
+    ("nesterov weight_decay", "nesterov", {"lr": 0.03, "momentum": 0.8, "weight_decay": 0.05}),
+    (
+        "adagrad lr_decay",
+        "adagrad",
+        {
+            "lr": 0.3,
+            "lr_decay": 0.05,
+            "weight_decay": 0.05,
+            "initial_accumulator_value": 0.2,
+            "eps": 1e-6,
+        },
+    ),
+    ("rmsprop", "rmsprop", {"lr": 0.003, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.05}),
+    (
+        "rmsprop centered+momentum",
+        "rmsprop",
+        {"lr": 0.002, "alpha": 0.95, "eps": 1e-6, "momentum": 0.5, "centered": True},
+    ),
+    ("adadelta", "adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.05}),
+    ("adam weight_decay", "adam", {"lr": 0.004, "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.05}),
+    ("adam amsgrad", "adam", {"lr": 0.004, "beta2": 0.95, "eps": 1e-6, "amsgrad": True}),
+    ("adam beta1 < 0.5", "adam", {"lr": 0.004, "beta1": 0.3, "beta2": 0.9}),
+    ("adamw amsgrad", "adamw", {"lr": 0.004, "beta1": 0.85, "weight_decay": 0.1, "amsgrad": True}),
+    (
+        "nadam",
+        "nadam",
+        {"lr": 0.004, "beta1": 0.85, "momentum_decay": 0.01, "weight_decay": 0.05},
+    ),
+    (
+        "nadam decoupled",
+        "nadam",
+        {"lr": 0.004, "weight_decay": 0.1, "decoupled_weight_decay": True},
+    ),
+    ("radam", "radam", {"lr": 0.004, "beta2": 0.95, "weight_decay": 0.05}),
+    (
+        "radam decoupled",
+        "radam",
+        {"lr": 0.004, "beta1": 0.8, "weight_decay": 0.1, "decoupled_weight_decay": True},
+    ),
+    (
+        "adamax",
+        "adamax",
+        {"lr": 0.004, "beta1": 0.85, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.05},
+    ),
+    ("lion", "lion", {"lr": 0.003, "beta1": 0.8, "beta2": 0.95, "weight_decay": 0.1}),
+]
+
+TORCH_CLASSES = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "Adadelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adamax": "Adamax",
+}
+
+
+class TorchLion:
+    """Chen et al. 2023, algorithm 2, with torch ops (decoupled weight decay first)."""
+
+    def __init__(self, params, lr, beta1, beta2, weight_decay):
+        import torch
+
+        self.params, self.lr, self.beta1, self.beta2, self.wd = (
+            params,
+            lr,
+            beta1,
+            beta2,
+            weight_decay,
+        )
+        self.exp_avg = [torch.zeros_like(p) for p in params]
+
+    def step(self):
+        for p, exp_avg in zip(self.params, self.exp_avg, strict=True):
+            with_decay = p.detach().mul(1 - self.lr * self.wd)
+            direction = (exp_avg * self.beta1 + p.grad * (1 - self.beta1)).sign()
+            p.data = with_decay.add(direction, alpha=-self.lr)
+            exp_avg.mul_(self.beta2).add_(p.grad, alpha=1 - self.beta2)
+
+
+def torch_optimizer(torch, optimizer_id: str, hp: dict, params):
+    if optimizer_id == "lion":
+        return TorchLion(params, hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"])
+    kwargs = dict(hp)
+    if "beta1" in kwargs:
+        kwargs["betas"] = (kwargs.pop("beta1"), kwargs.pop("beta2"))
+    return getattr(torch.optim, TORCH_CLASSES[optimizer_id])(params, foreach=False, **kwargs)
+
+
+def max_relative_difference(torch, optimizer_id: str, overrides: dict) -> float:
+    from app.numerics.optimizers import get_optimizer
+    from app.numerics.xp import NUMPY
+
+    optimizer = get_optimizer(optimizer_id)
+    hp = optimizer.resolve(overrides)
+    worst = 0.0
+    for seed, size in PROBLEMS:
+        rng = np.random.default_rng(seed)
+        a, c = rng.uniform(0.5, 5.0, size), rng.normal(size=size)
+        start = c + rng.choice([-1.0, 1.0], size) * rng.uniform(1.0, 2.0, size)
+        transform = optimizer.make(hp, NUMPY)
+        ours, state = start.copy(), transform.init(start)
+        theirs = torch.tensor(start, requires_grad=True)
+        reference = torch_optimizer(torch, optimizer_id, hp, [theirs])
+        a_t, c_t = torch.tensor(a), torch.tensor(c)
+        for t in range(1, STEPS + 1):
+            step, state = transform.update(a * (ours - c), state, ours, t)
+            ours = ours + step
+            theirs.grad = a_t * (theirs.detach() - c_t)
+            reference.step()
+            expected = theirs.detach().numpy()
+            worst = max(worst, np.max(np.abs(ours - expected)) / np.max(np.abs(expected)))
+    return worst
+
+
+def main() -> int:
+    try:
+        import torch
+    except ImportError:
+        print(
+            "torch is not installed here; install it in a separate environment:\n"
+            "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy\n"
+            f"  /tmp/torchenv/bin/python {Path(__file__).as_posix()}"
+        )
+        return 0
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    torch.set_default_dtype(torch.float64)  # torch keeps step counts and mu_product in this
+    print(f"torch {torch.__version__}, {STEPS} steps, {len(PROBLEMS)} problems per case")
+    print(f"{'case':28s} max relative difference")
+    for label, optimizer_id, overrides in CASES:
+        print(f"{label:28s} {max_relative_difference(torch, optimizer_id, overrides):.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
