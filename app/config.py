@@ -25,6 +25,14 @@ class Settings:
     max_resolution: int = 1000
     """Grid cells per axis."""
     max_label_chars: int = 64
+    max_sweep_count: int = 1024
+    """Learning rates per sweep."""
+    max_sweep_work: int = 4_194_304
+    """Learning rates x steps per sweep."""
+    max_basin_resolution: int = 256
+    """Start points per axis of a basin map."""
+    max_basin_work: int = 33_554_432
+    """Start points x steps per basin map (256 x 256 x 512)."""
     max_coord: float = 1e6
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""
     max_loss: float = 1e12

@@ -1,0 +1,20 @@
+"""``make bench``: every benchmark, one table. Each figure is the best of several runs."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from bench import engine
+
+
+def main() -> None:
+    print(f"# Gradscape benchmarks on {platform.machine()}, {os.cpu_count()} cores")
+    print("# command: make bench   (python -m bench)")
+    for module in (engine,):
+        for line in module.main():
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
