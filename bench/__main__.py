@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import engine
+from bench import engine, sweeps
 
 
 def main() -> None:
     print(f"# Gradscape benchmarks on {platform.machine()}, {os.cpu_count()} cores")
     print("# command: make bench   (python -m bench)")
-    for module in (engine,):
+    for module in (engine, sweeps):
         for line in module.main():
             print(line, flush=True)
 
