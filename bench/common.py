@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+
+import httpx
 
 
 def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -31,3 +38,41 @@ def row(name: str, value: float, unit: str, target: float | None, extra: str = "
     verdict = "" if target is None else ("PASS" if value <= target else "FAIL")
     goal = "" if target is None else f"<= {target:g} {unit}"
     return f"{name:<58} {value:>10.1f} {unit:<3} {goal:<14} {verdict:<4} {extra}".rstrip()
+
+
+@contextlib.contextmanager
+def serve(workers: int = 1, env: dict[str, str] | None = None):
+    """Start the app with uvicorn (as `make run` does) on a free loopback port; yield its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.1)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
