@@ -676,7 +676,7 @@ def _update_rule(factory: Callable[..., Transform]) -> str:
     return textwrap.dedent("\n".join(block)).strip()
 
 
-def _lr(default: float, maximum: float = 100.0) -> Hyperparameter:
+def _lr(default: float, maximum: float = 1e6) -> Hyperparameter:
     return Hyperparameter("lr", default, 1e-6, maximum, True, "Learning rate: scales every step.")
 
 
@@ -862,7 +862,7 @@ OPTIMIZERS: dict[str, Optimizer] = _catalogue(
         update_rule=_update_rule(adadelta),
         reference="Zeiler 2012; torch.optim.Adadelta",
         hyperparameters=(
-            _lr(1.0, 1000.0),
+            _lr(1.0),
             Hyperparameter("rho", 0.9, 0.0, 0.9999, False, "Decay rate of both running means."),
             _eps(1e-6),
             _weight_decay_hp(),
