@@ -1,0 +1,1 @@
+"""The HTTP layer: schemas, routers, error handlers and encoding."""

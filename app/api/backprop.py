@@ -1,0 +1,93 @@
+"""Backprop, shown: the computation graph of a surface's formula at a point, and the record
+of any surface reference (a built-in with parameters, or a formula checked as it is typed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, model_validator
+
+from app.api.catalog import surface_record
+from app.api.encoding import FiniteJSONResponse, finite_or_none
+from app.api.schemas import Point, Strict, SurfaceOut, SurfaceRef
+from app.numerics.autodiff import FLOAT
+from app.numerics.expression import builtin_formula, parse
+
+router = APIRouter(prefix="/api/v1", tags=["backprop"])
+
+
+class BackpropRequest(Strict):
+    surface: SurfaceRef
+    point: Point
+
+    @model_validator(mode="after")
+    def _dimension(self) -> BackpropRequest:
+        dim = self.surface.surface.dim
+        if len(self.point) != dim:
+            raise ValueError(f"point must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        return self
+
+
+class GraphNode(BaseModel):
+    id: int
+    op: str = Field(description='"var", "const", or an operation: "add", "mul", "sin", ...')
+    label: str = Field(description='What to draw: "x", "2", "pi", "*", "sin"')
+    inputs: list[int]
+    value: float | None = Field(description="Forward value at the point (null if not finite)")
+    grad: float | None = Field(description="d output / d node, by the chain rule")
+
+
+class BackpropResponse(BaseModel):
+    expression: str = Field(description="The formula the graph was built from")
+    formula: str = Field(description="The formula in LaTeX")
+    nodes: list[GraphNode] = Field(description="Topological order: inputs first, output last")
+    output: int
+    value: float | None
+    gradient: list[float | None] = Field(description="d output / d x (and d y)")
+
+
+@router.post("/backprop", response_model=BackpropResponse)
+def backprop(request: BackpropRequest) -> FiniteJSONResponse:
+    """The formula's graph at a point: each node's forward value and gradient (reverse mode)."""
+    ref = request.surface
+    text = ref.expression or builtin_formula(ref.id, ref.resolved_params)
+    expression = parse(text)
+    graph = expression.graph
+    trace = graph.trace(FLOAT, [float(c) for c in request.point])
+    nodes = [
+        {
+            "id": i,
+            "op": node.op,
+            "label": node.label,
+            "inputs": list(graph.inputs[i]),
+            "value": finite_or_none(trace.values[i]),
+            "grad": finite_or_none(trace.grads[i]),
+        }
+        for i, node in enumerate(graph.nodes)
+    ]
+    by_variable = {node.label: i for i, node in enumerate(graph.nodes) if node.op == "var"}
+    gradient = [
+        finite_or_none(trace.grads[by_variable[name]]) if name in by_variable else 0.0
+        for name in graph.variables
+    ]
+    return FiniteJSONResponse(
+        {
+            "expression": expression.text,
+            "formula": expression.latex,
+            "nodes": nodes,
+            "output": len(nodes) - 1,
+            "value": finite_or_none(trace.values[-1]),
+            "gradient": gradient,
+        }
+    )
+
+
+@router.post("/surfaces/resolve", response_model=SurfaceOut)
+def resolve_surface(ref: SurfaceRef) -> FiniteJSONResponse:
+    """The record of one surface reference, as ``GET /surfaces`` lists them: dimension,
+    LaTeX, window, start, suggested learning rates. Cheap enough to call on every keystroke:
+    a formula that is refused gets a 422 saying what and where."""
+    surface, params = ref.surface, ref.resolved_params
+    record = surface_record(surface)
+    record["minima"] = [{"point": list(m.point), "value": m.value} for m in surface.minima(params)]
+    record["saddle_points"] = [list(s) for s in surface.saddle_points(params)]
+    return FiniteJSONResponse(record)

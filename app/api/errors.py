@@ -1,0 +1,61 @@
+"""Error handlers: every error is valid JSON that names the field and never echoes bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.encoding import FiniteJSONResponse
+
+log = logging.getLogger("gradscape")
+
+_CTX_KEYS = ("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "error")
+"""The limit a value broke, and for malformed JSON the parser's reason ("Expecting value")."""
+
+_UNPARSABLE = {
+    RecursionError: "request body is JSON nested too deeply to parse",
+    UnicodeDecodeError: "request body is not UTF-8 encoded JSON",
+}
+"""FastAPI answers 400 "There was an error parsing the body" for these; say which."""
+
+
+def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
+    """Keep location, message, type and the limit; drop the echoed input."""
+    clean = {
+        "loc": [part if isinstance(part, int | str) else str(part) for part in error["loc"]],
+        "msg": str(error.get("msg", "invalid value")),
+        "type": str(error.get("type", "value_error")),
+    }
+    ctx = error.get("ctx") or {}
+    limits = {k: ctx[k] for k in _CTX_KEYS if isinstance(ctx.get(k), int | float | str)}
+    if limits:
+        clean["ctx"] = limits
+    return clean
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> FiniteJSONResponse:
+    return FiniteJSONResponse({"detail": [_clean_error(e) for e in exc.errors()]}, status_code=422)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSONResponse:
+    detail = exc.detail
+    if exc.status_code == 400 and (msg := _UNPARSABLE.get(type(exc.__cause__))):
+        detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+    return FiniteJSONResponse(
+        {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> FiniteJSONResponse:
+    """A 500 is a bug: the client still gets JSON; the server logs the traceback after this."""
+    return FiniteJSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)

@@ -1,0 +1,48 @@
+"""The landscape itself: the loss on a grid (for contours) and the numerical gradient check."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter
+
+from app.api.encoding import FiniteJSONResponse, binary_array, finite_list, finite_or_none
+from app.api.schemas import GradcheckRequest, GradcheckResponse, GridRequest, GridResponse
+from app.numerics.gradcheck import gradient_check
+from app.numerics.grid import evaluate_grid
+
+router = APIRouter(prefix="/api/v1", tags=["landscape"])
+
+
+@router.post("/grid", response_model=GridResponse)
+def grid(request: GridRequest) -> FiniteJSONResponse:
+    """The loss over a window at ``resolution`` points per axis; non-finite cells are null."""
+    surface, params = request.surface.surface, request.surface.resolved_params
+    window = request.window or surface.window
+    y_bounds = window.y if window.y is not None else surface.window.y
+    result = evaluate_grid(surface, params, window.x, y_bounds, request.resolution)
+    z = binary_array(result.z) if request.encoding == "binary" else finite_list(result.z)
+    body = {
+        "x": result.x.tolist(),
+        "z": z,
+        "z_min": finite_or_none(result.z_min),
+        "z_max": finite_or_none(result.z_max),
+    }
+    if result.y is not None:
+        body["y"] = result.y.tolist()
+    return FiniteJSONResponse(body)
+
+
+@router.post("/gradcheck", response_model=GradcheckResponse)
+def gradcheck(request: GradcheckRequest) -> FiniteJSONResponse:
+    """Analytic gradient against central differences (f(x+eps) - f(x-eps)) / (2 eps)."""
+    surface, params = request.surface.surface, request.surface.resolved_params
+    check = gradient_check(surface, params, np.array(request.point, dtype=float), request.eps)
+    return FiniteJSONResponse(
+        {
+            "analytic": finite_list(check.analytic),
+            "numeric": finite_list(check.numeric),
+            "max_abs_error": finite_or_none(check.max_abs_error),
+            "relative_error": finite_or_none(check.relative_error),
+            "ok": check.ok,
+        }
+    )

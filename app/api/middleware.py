@@ -1,0 +1,281 @@
+"""HTTP hardening as plain ASGI middleware, one small class per concern.
+
+From the outside in, every request passes through:
+
+- ``AccessLog``: one line per request (method, path, status, duration); never bodies or
+  query strings.
+- ``SecurityHeaders``: Content-Security-Policy, nosniff, Referrer-Policy on every response.
+- ``CacheHeaders``: responses are deterministic, so a 200 JSON response carries a strong ETag
+  (a hash of its bytes) and a short public max-age, and a GET whose ``If-None-Match`` matches
+  gets a 304. Static files asked for with ``?v=`` are cached for a year.
+- ``RequestGuard``: refuses bodies above ``max_body_bytes`` (413) and bodies that are not JSON
+  (415) before FastAPI reads or parses them.
+
+Errors raised here have the shape of a 422: ``{"detail": [{loc, msg, type, ctx?}]}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+from email.message import Message as MimeHeader
+from urllib.parse import parse_qs, quote
+
+import anyio.to_thread
+from fastapi import FastAPI, HTTPException
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.encoding import FiniteJSONResponse
+from app.api.schemas import SETTINGS
+
+access_log = logging.getLogger("gradscape.access")
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""plotly.js injects <style> elements and style attributes, hence 'unsafe-inline' for styles
+only; scripts come from this origin alone: no inline scripts and no 'unsafe-eval'."""
+
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""FastAPI's /docs and /redoc load Swagger UI / ReDoc from a CDN and start them with an
+inline script; those pages show the OpenAPI schema, never user data."""
+
+DOCS_PATHS = ("/docs", "/redoc")
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+JSON_CACHE = "public, max-age=300"
+"""Deterministic JSON: reusable for five minutes, then revalidated by ETag."""
+VERSIONED_CACHE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+NEVER_STORE = "no-store"
+NEVER_CACHED_PATHS = ("/healthz",)
+HASH_OFF_LOOP_BYTES = 1 << 16
+"""Bodies larger than this are hashed in a worker thread so the event loop keeps answering."""
+
+
+def error_detail(loc: list[str], msg: str, kind: str, **ctx: object) -> list[dict]:
+    """The ``detail`` of a 422-shaped error body."""
+    error: dict[str, object] = {"loc": loc, "msg": msg, "type": kind}
+    if ctx:
+        error["ctx"] = ctx
+    return [error]
+
+
+def is_json_media_type(content_type: str) -> bool:
+    header = MimeHeader()
+    header["content-type"] = content_type
+    subtype = header.get_content_subtype()
+    return header.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+class RequestGuard:
+    """413 above ``max_body_bytes`` (declared or streamed); 415 for a body that is not JSON."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.too_large = error_detail(
+            ["body"],
+            f"request body must be at most {max_body_bytes:,} bytes (GRADSCAPE_MAX_BODY_BYTES)",
+            "too_large",
+            max_bytes=max_body_bytes,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        length = int(declared) if declared.isdigit() else None
+        refusal = None
+        if length is not None and length > self.max_body_bytes:
+            refusal = FiniteJSONResponse({"detail": self.too_large}, status_code=413)
+        elif (length or "transfer-encoding" in headers) and not is_json_media_type(
+            headers.get("content-type", "")
+        ):
+            detail = error_detail(
+                ["header", "content-type"],
+                "request body must be JSON: send Content-Type: application/json",
+                "unsupported_media_type",
+                expected="application/json",
+            )
+            refusal = FiniteJSONResponse({"detail": detail}, status_code=415)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+
+        received = 0
+
+        async def receive_with_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:  # a streamed body with no Content-Length
+                raise HTTPException(413, detail=self.too_large)
+            return message
+
+        await self.app(scope, receive_with_limit, send)
+
+
+def static_or_page_policy(scope: Scope, status: int) -> str:
+    """Cache-Control for a response that is not deterministic JSON."""
+    if status not in (200, 304) or scope["path"] in NEVER_CACHED_PATHS:
+        return NEVER_STORE
+    versioned = "v" in parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return VERSIONED_CACHE if scope["path"].startswith("/static/") and versioned else REVALIDATE
+
+
+def is_deterministic_json(scope: Scope, status: int, headers: MutableHeaders) -> bool:
+    return (
+        status == 200
+        and scope["method"] in ("GET", "POST")
+        and scope["path"] not in NEVER_CACHED_PATHS
+        and is_json_media_type(headers.get("content-type", ""))
+    )
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+async def strong_etag(body: bytes) -> str:
+    def digest() -> str:
+        return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+    if len(body) > HASH_OFF_LOOP_BYTES:
+        return await anyio.to_thread.run_sync(digest)
+    return digest()
+
+
+class CacheHeaders:
+    """ETag and Cache-Control on every response that does not set its own Cache-Control."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_with_cache_headers(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "cache-control" not in headers:
+                    if is_deterministic_json(scope, message["status"], headers):
+                        held = message  # wait for the body: the ETag is its hash
+                        return
+                    headers["cache-control"] = static_or_page_policy(scope, message["status"])
+            elif message["type"] == "http.response.body" and held is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                await self.send_json(scope, held, b"".join(chunks), send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_with_cache_headers)
+
+    @staticmethod
+    async def send_json(scope: Scope, start: Message, body: bytes, send: Send) -> None:
+        etag = await strong_etag(body)
+        headers = MutableHeaders(scope=start)
+        headers["etag"] = etag
+        headers["cache-control"] = JSON_CACHE
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        if scope["method"] == "GET" and if_none_match and etag_matches(if_none_match, etag):
+            del headers["content-length"]
+            del headers["content-type"]
+            start = {**start, "status": 304}
+            body = b""
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """The page's CSP (a looser one for the API docs pages) and the usual hardening headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else PAGE_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("content-security-policy", csp)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class AccessLog:
+    """``METHOD /path STATUS 12.3ms``: no query strings, no bodies, control characters quoted."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the server sends if the app raises
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            path = quote(scope["path"][:256], safe="/:@!$&'()*+,;=-._~")
+            elapsed_ms = (time.perf_counter() - started) * 1e3
+            access_log.info("%s %s %d %.1fms", scope["method"], path, status, elapsed_ms)
+
+
+def _log_to_stderr() -> None:
+    if not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s access %(message)s"))
+        access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+
+
+def install(app: FastAPI) -> None:
+    """Add the middleware, outermost last: the access log sees every response, even a 413."""
+    app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)
+    app.add_middleware(CacheHeaders)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    _log_to_stderr()

@@ -1,0 +1,69 @@
+"""The web page: GET / renders templates/index.html; plotly.js comes from the plotly package.
+
+plotly.js is served from the installed Python package (no CDN, so the page works offline) at
+a URL that carries its version, which lets browsers cache it for a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import plotly
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+ONE_YEAR_IMMUTABLE = "public, max-age=31536000, immutable"
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+router = APIRouter(include_in_schema=False)
+
+
+def plotly_js_version(path: Path = PLOTLY_JS) -> str:
+    """The plotly.js version from the bundle's banner ("plotly.js v4.1.1"), else plotly.py's."""
+    with path.open(encoding="utf-8", errors="replace") as bundle:
+        banner = bundle.read(512)
+    found = re.search(r"plotly\.js v(\d+\.\d+\.\d+[\w.-]*)", banner)
+    return found.group(1) if found else plotly.__version__
+
+
+def static_version(directory: Path = STATIC_DIR) -> str:
+    """A hash of every static file, so ?v= changes whenever any script or style does."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+PLOTLY_URL = f"/vendor/plotly-{plotly_js_version()}.min.js"
+STATIC_VERSION = static_version()
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    """The loss-landscape lab."""
+    page_config = {"api": "/api/v1", "version": __version__}
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {"plotly_url": PLOTLY_URL, "page_config": page_config, "asset_version": STATIC_VERSION},
+    )
+
+
+@router.get(PLOTLY_URL)
+def plotly_js() -> FileResponse:
+    """The plotly.js bundle shipped by the installed plotly package."""
+    return FileResponse(
+        PLOTLY_JS,
+        media_type="text/javascript",
+        headers={"Cache-Control": ONE_YEAR_IMMUTABLE},
+    )

@@ -1,0 +1,384 @@
+"""Request and response bodies of API v1, with every limit stated in ``Field``.
+
+Limits come from the settings read at start-up (``GRADSCAPE_*`` variables), so an
+operator's limits show up in the OpenAPI schema at ``/docs``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from app.config import Settings
+from app.numerics.expression import MAX_LENGTH, parse, surface_from_expression
+from app.numerics.optimizers import Optimizer, get_optimizer
+from app.numerics.schedules import Schedule
+from app.numerics.surfaces import Surface, get_surface
+
+SETTINGS = Settings.from_env()
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Coordinate = Annotated[float, Field(ge=-SETTINGS.max_coord, le=SETTINGS.max_coord)]
+Point = Annotated[list[Coordinate], Field(min_length=1, max_length=2)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- requests
+
+
+class SurfaceRef(Strict):
+    """A built-in surface by ``id`` with optional parameter overrides, or a formula.
+
+    ``{"expression": "x**2 + 3*x*y", "window": {...}?}`` is a custom surface (id "custom",
+    no parameters; see ``app.numerics.expression``). Give exactly one of the two.
+    """
+
+    id: str = Field(default="custom", max_length=64, examples=["rosenbrock"])
+    params: dict[Annotated[str, Field(max_length=32)], Finite] = Field(
+        default_factory=dict, max_length=16
+    )
+    expression: str | None = Field(default=None, max_length=MAX_LENGTH, examples=["x**2 + 3*x*y"])
+    window: WindowIn | None = Field(default=None, description="Plot window of an expression")
+    _surface: Surface = PrivateAttr()
+    _params: dict[str, float] = PrivateAttr()
+
+    @field_validator("expression")
+    @classmethod
+    def _parse(cls, text: str | None) -> str | None:
+        if text is not None:
+            parse(text)  # raises ExpressionError (a ValueError) saying what and where
+        return text
+
+    @model_validator(mode="after")
+    def _resolve(self) -> SurfaceRef:
+        given_id = "id" in self.model_fields_set
+        if self.expression is None:
+            if not given_id:
+                raise ValueError("give a surface 'id' or an 'expression'")
+            if self.window is not None:
+                raise ValueError("'window' goes with an 'expression'; a built-in has its own")
+            self._surface = get_surface(self.id)
+        elif given_id:
+            raise ValueError("give either a surface 'id' or an 'expression', not both")
+        else:
+            window = self.window.model_dump() if self.window is not None else None
+            self._surface = surface_from_expression(self.expression, window)
+        self._params = self._surface.resolve_params(self.params)
+        return self
+
+    @property
+    def surface(self) -> Surface:
+        return self._surface
+
+    @property
+    def resolved_params(self) -> dict[str, float]:
+        return self._params
+
+
+class WindowIn(Strict):
+    x: Annotated[list[Coordinate], Field(min_length=2, max_length=2)]
+    y: Annotated[list[Coordinate], Field(min_length=2, max_length=2)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowIn:
+        for axis in ("x", "y"):
+            bounds = getattr(self, axis)
+            if bounds is not None and not bounds[0] < bounds[1]:
+                raise ValueError(f"window.{axis} must be [low, high] with low < high")
+        return self
+
+
+class OptimizerChoice(Strict):
+    """An optimizer and hyperparameter overrides (the rest take their defaults)."""
+
+    optimizer: str = Field(max_length=32, examples=["adam"])
+    hyperparameters: dict[Annotated[str, Field(max_length=32)], Finite | bool] = Field(
+        default_factory=dict, max_length=16, examples=[{"lr": 0.01}]
+    )
+    _optimizer: Optimizer = PrivateAttr()
+    _hyperparameters: dict[str, Any] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _resolve(self) -> OptimizerChoice:
+        self._optimizer = get_optimizer(self.optimizer)
+        self._hyperparameters = self._optimizer.resolve(self.hyperparameters)
+        return self
+
+    @property
+    def resolved_optimizer(self) -> Optimizer:
+        return self._optimizer
+
+    @property
+    def resolved_hyperparameters(self) -> dict[str, Any]:
+        return self._hyperparameters
+
+
+class ScheduleIn(Strict):
+    """A learning-rate schedule with torch.optim.lr_scheduler's sequence."""
+
+    type: Literal["constant", "step", "exponential", "cosine"] = "constant"
+    step_size: int = Field(default=100, ge=1, le=SETTINGS.max_steps, description="StepLR")
+    gamma: float = Field(default=0.5, gt=0.0, le=1.0, description="StepLR, ExponentialLR")
+    t_max: int = Field(default=500, ge=1, le=SETTINGS.max_steps, description="Cosine")
+    eta_min: float = Field(default=0.0, ge=0.0, le=100.0, description="Cosine")
+    warmup_steps: int = Field(default=0, ge=0, le=SETTINGS.max_steps, description="LinearLR")
+    start_factor: float = Field(default=1.0 / 3.0, gt=0.0, le=1.0, description="LinearLR")
+
+    def to_schedule(self) -> Schedule:
+        return Schedule(
+            kind=self.type,
+            step_size=self.step_size,
+            gamma=self.gamma,
+            t_max=self.t_max,
+            eta_min=self.eta_min,
+            warmup_steps=self.warmup_steps,
+            start_factor=self.start_factor,
+        )
+
+
+class RunIn(OptimizerChoice):
+    label: str | None = Field(default=None, max_length=SETTINGS.max_label_chars)
+    schedule: ScheduleIn | None = None
+
+
+class NoiseIn(Strict):
+    std: float = Field(default=0.0, ge=0.0, le=1e3, description="Std of N(0, std^2) added to g")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+
+class TrajectoryRequest(Strict):
+    surface: SurfaceRef
+    start: Point | None = Field(default=None, description="Default: the surface's start")
+    steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
+    runs: list[RunIn] = Field(min_length=1, max_length=SETTINGS.max_runs)
+    noise: NoiseIn | None = None
+    grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
+    include_state: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrajectoryRequest:
+        dim = self.surface.surface.dim
+        if self.start is not None and len(self.start) != dim:
+            raise ValueError(f"start must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        if self.steps * len(self.runs) > SETTINGS.max_points:
+            raise ValueError(
+                f"steps x runs must be at most {SETTINGS.max_points:,}"
+                f" (got {self.steps} x {len(self.runs)})"
+            )
+        return self
+
+
+class GridRequest(Strict):
+    surface: SurfaceRef
+    resolution: int = Field(default=200, ge=2, le=SETTINGS.max_resolution)
+    window: WindowIn | None = None
+    encoding: Literal["json", "binary"] = "json"
+
+
+class GradcheckRequest(Strict):
+    surface: SurfaceRef
+    point: Point
+    eps: float = Field(default=1e-6, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _dimension(self) -> GradcheckRequest:
+        dim = self.surface.surface.dim
+        if len(self.point) != dim:
+            raise ValueError(f"point must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        return self
+
+
+class LrSweepRequest(OptimizerChoice):
+    """One optimizer, many learning rates: log-spaced over ``lr_range``, one batched pass."""
+
+    surface: SurfaceRef
+    start: Point | None = Field(default=None, description="Default: the surface's start")
+    steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
+    lr_range: Annotated[
+        list[Annotated[float, Field(gt=0.0, le=1e4)]], Field(min_length=2, max_length=2)
+    ] = Field(examples=[[1e-4, 1.0]])
+    count: int = Field(default=64, ge=2, le=SETTINGS.max_sweep_count)
+    grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LrSweepRequest:
+        dim = self.surface.surface.dim
+        if self.start is not None and len(self.start) != dim:
+            raise ValueError(f"start must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        low, high = self.lr_range
+        if not low < high:
+            raise ValueError("lr_range must be [low, high] with low < high")
+        for lr in (low, high):
+            self.resolved_optimizer.resolve({**self.hyperparameters, "lr": lr})
+        if self.steps * self.count > SETTINGS.max_sweep_work:
+            raise ValueError(
+                f"steps x count must be at most {SETTINGS.max_sweep_work:,}"
+                f" (got {self.steps} x {self.count})"
+            )
+        return self
+
+
+class BasinRequest(OptimizerChoice):
+    """One optimizer from every start point of a grid: which minimum does each reach?"""
+
+    surface: SurfaceRef
+    steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
+    resolution: int = Field(default=64, ge=2, le=SETTINGS.max_basin_resolution)
+    window: WindowIn | None = None
+    tolerance: float = Field(default=1e-2, gt=0.0, le=1e3, description="Distance to a minimum")
+    grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BasinRequest:
+        if self.surface.surface.dim != 2:
+            raise ValueError("a basin map needs a 2-D surface")
+        if self.resolution * self.resolution * self.steps > SETTINGS.max_basin_work:
+            raise ValueError(
+                f"resolution^2 x steps must be at most {SETTINGS.max_basin_work:,}"
+                f" (got {self.resolution}^2 x {self.steps})"
+            )
+        return self
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ParamOut(BaseModel):
+    name: str
+    default: float
+    min: float
+    max: float
+    description: str = ""
+
+
+class WindowOut(BaseModel):
+    x: list[float]
+    y: list[float] | None
+
+
+class MinimumOut(BaseModel):
+    point: list[float]
+    value: float
+
+
+class SurfaceOut(BaseModel):
+    id: str
+    name: str
+    dim: int
+    formula: str
+    description: str
+    params: list[ParamOut]
+    window: WindowOut
+    default_start: list[float]
+    minima: list[MinimumOut]
+    saddle_points: list[list[float]]
+    suggested_lr: dict[str, float]
+
+
+class SurfaceList(BaseModel):
+    surfaces: list[SurfaceOut]
+
+
+class HyperparameterOut(BaseModel):
+    name: str
+    default: float | bool
+    min: float | None
+    max: float | None
+    log_scale: bool
+    description: str
+
+
+class OptimizerOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    update_rule: str
+    reference: str
+    hyperparameters: list[HyperparameterOut]
+
+
+class OptimizerList(BaseModel):
+    optimizers: list[OptimizerOut]
+
+
+class SummaryOut(BaseModel):
+    final_loss: float | None
+    best_loss: float | None
+    best_step: int | None
+    steps_run: int
+    nearest_minimum: list[float] | None
+    distance_to_minimum: float | None
+
+
+class RunOut(BaseModel):
+    label: str
+    optimizer: str
+    hyperparameters: dict[str, float | bool]
+    points: list[list[float]]
+    losses: list[float]
+    gradients: list[list[float]]
+    noisy_gradients: list[list[float]] | None = None
+    lrs: list[float] | None = None
+    status: Literal["converged", "diverged", "max_steps"]
+    stopped_at: int
+    reason: str | None
+    message: str
+    summary: SummaryOut
+    state: dict[str, list[list[float | None]]] | None = None
+
+
+class SurfaceUsed(BaseModel):
+    id: str
+    params: dict[str, float]
+
+
+class TrajectoryResponse(BaseModel):
+    surface: SurfaceUsed
+    start: list[float]
+    steps: int
+    runs: list[RunOut]
+
+
+class GridResponse(BaseModel):
+    x: list[float]
+    y: list[float] | None = None
+    z: list[float | None] | list[list[float | None]] | dict[str, Any]
+    z_min: float | None
+    z_max: float | None
+
+
+class GradcheckResponse(BaseModel):
+    analytic: list[float | None]
+    numeric: list[float | None]
+    max_abs_error: float | None
+    relative_error: float | None
+    ok: bool
+
+
+class LrSweepResponse(BaseModel):
+    lrs: list[float]
+    final_loss: list[float | None]
+    best_loss: list[float | None]
+    status: list[Literal["converged", "diverged", "max_steps"]]
+    stopped_at: list[int]
+    best_lr: float | None
+    smallest_diverged_lr: float | None
+
+
+class BasinResponse(BaseModel):
+    x: list[float]
+    y: list[float]
+    minima: list[MinimumOut]
+    outcome: list[list[int]]
+    steps: list[list[int]]
+    reached: list[int]
+    none: int
+    diverged: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

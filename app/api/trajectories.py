@@ -1,0 +1,96 @@
+"""Trajectories: run optimizers over a surface and return every step."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.encoding import FiniteJSONResponse, finite_list
+from app.api.schemas import SETTINGS, RunIn, TrajectoryRequest, TrajectoryResponse
+from app.numerics import engine
+from app.numerics.schedules import lr_sequence
+
+router = APIRouter(prefix="/api/v1", tags=["trajectories"])
+
+
+def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, minima) -> dict:
+    summary = engine.summarize(trajectory, minima)
+    record = {
+        "label": label,
+        "optimizer": spec.optimizer.id,
+        "hyperparameters": dict(spec.hyperparameters),
+        "points": trajectory.points.tolist(),
+        "losses": trajectory.losses.tolist(),
+        "gradients": trajectory.gradients.tolist(),
+        "status": trajectory.status,
+        "stopped_at": trajectory.stopped_at,
+        "reason": trajectory.reason,
+        "message": trajectory.message,
+        "summary": {
+            "final_loss": summary.final_loss,
+            "best_loss": summary.best_loss,
+            "best_step": summary.best_step,
+            "steps_run": summary.steps_run,
+            "nearest_minimum": summary.nearest_minimum and list(summary.nearest_minimum),
+            "distance_to_minimum": summary.distance_to_minimum,
+        },
+    }
+    if spec.lr_scale is not None:
+        lr = spec.hyperparameters["lr"]
+        updates = max(len(trajectory.points) - 1, 0)
+        record["lrs"] = [lr * scale for scale in spec.lr_scale[:updates]]
+    if trajectory.noisy_gradients is not None:
+        record["noisy_gradients"] = trajectory.noisy_gradients.tolist()
+    if trajectory.state is not None:
+        record["state"] = {name: finite_list(v) for name, v in trajectory.state.items()}
+    return record
+
+
+def lr_scale(run: RunIn, steps: int) -> list[float] | None:
+    """The schedule as factors on the run's lr, or None for a constant lr."""
+    if run.schedule is None:
+        return None
+    schedule = run.schedule.to_schedule()
+    if schedule.is_constant:
+        return None
+    lr = run.resolved_hyperparameters["lr"]
+    return [value / lr for value in lr_sequence(lr, schedule, steps)]
+
+
+@router.post("/trajectories", response_model=TrajectoryResponse)
+def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
+    """Run every requested optimizer from the start point; stop rules per run."""
+    surface, params = request.surface.surface, request.surface.resolved_params
+    start = tuple(request.start) if request.start is not None else surface.default_start
+    noise = request.noise
+    specs = [
+        engine.RunSpec(
+            optimizer=run.resolved_optimizer,
+            hyperparameters=run.resolved_hyperparameters,
+            start=start,
+            noise_key=index,
+            lr_scale=lr_scale(run, request.steps),
+        )
+        for index, run in enumerate(request.runs)
+    ]
+    results = engine.simulate(
+        surface,
+        params,
+        specs,
+        request.steps,
+        noise=engine.Noise(noise.std, noise.seed) if noise else None,
+        stop=engine.StopRules(request.grad_tol, SETTINGS.max_loss, SETTINGS.max_coord),
+        include_state=request.include_state,
+    )
+    minima = surface.minima(params)
+    runs = [
+        run_record(run.label or run.resolved_optimizer.name, spec, trajectory, minima)
+        for run, spec, trajectory in zip(request.runs, specs, results, strict=True)
+    ]
+    return FiniteJSONResponse(
+        {
+            "surface": {"id": surface.id, "params": params},
+            "start": list(start),
+            "steps": request.steps,
+            "runs": runs,
+        }
+    )

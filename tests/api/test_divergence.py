@@ -1,0 +1,52 @@
+"""Divergence under pressure: the largest learning rates answer 200 with finite numbers only
+(``strict_json`` refuses NaN, Infinity and overflowing literals)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.helpers import strict_json, trajectory_body
+
+
+def largest_lr(client) -> dict[str, float]:
+    optimizers = strict_json(client.get("/api/v1/optimizers"))["optimizers"]
+    return {
+        o["id"]: next(h["max"] for h in o["hyperparameters"] if h["name"] == "lr")
+        for o in optimizers
+    }
+
+
+def run_at(client, optimizer: str, lr: float, steps: int = 1000) -> dict:
+    body = trajectory_body(
+        steps=steps, runs=[{"optimizer": optimizer, "hyperparameters": {"lr": lr}}]
+    )
+    response = client.post("/api/v1/trajectories", json=body)
+    assert response.status_code == 200, response.text[:300]
+    return strict_json(response)["runs"][0]
+
+
+def test_adam_on_rosenbrock_at_lr_1e6_answers_200_diverged(client):
+    run = run_at(client, "adam", 1e6)
+    assert run["status"] == "diverged" and run["stopped_at"] == 1
+
+
+def test_every_optimizer_at_its_largest_lr_answers_200_finite(client):
+    for optimizer, lr in largest_lr(client).items():
+        run = run_at(client, optimizer, lr)
+        assert run["status"] in ("diverged", "max_steps", "converged"), optimizer
+        if run["status"] == "diverged":
+            assert run["stopped_at"] == len(run["points"]) >= 1
+            assert run["reason"] and "learning rate" in run["message"], run["message"]
+
+
+def test_sgd_on_rosenbrock_at_lr_100_diverges_at_step_1_on_the_loss_cap(client):
+    run = run_at(client, "sgd", 100.0)
+    assert run["status"] == "diverged" and run["stopped_at"] == 1
+    assert "1e+12" in run["reason"]
+    assert run["points"] == [[-1.5, 2.0]]
+
+
+def test_adam_at_lr_100_stays_bounded_because_its_step_is_bounded_by_lr(client):
+    run = run_at(client, "adam", 100.0)
+    assert run["status"] == "max_steps"
+    assert max(abs(c) for point in run["points"] for c in point) < 1e6

@@ -1,0 +1,137 @@
+"""Hostile requests: each gets its expected 4xx as strict JSON naming the field and the limit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.api.helpers import strict_json, trajectory_body
+
+XSS_LABEL = "</script><img src=x onerror=alert(1)>"
+JSON = {"content-type": "application/json"}
+FORM = "application/x-www-form-urlencoded"
+
+
+def with_lr(lr) -> dict:
+    return trajectory_body(runs=[{"optimizer": "adam", "hyperparameters": {"lr": lr}}])
+
+
+def raw(body: dict, **tokens: str) -> str:
+    """``body`` as JSON text with placeholder strings swapped for raw tokens like NaN."""
+    text = json.dumps(body)
+    for placeholder, token in tokens.items():
+        text = text.replace(json.dumps(placeholder), token)
+    return text
+
+
+def grid(**fields) -> dict:
+    return {"surface": {"id": "rosenbrock"}, **fields}
+
+
+# (id, path, body: dict or raw text, headers, status, a loc part, a needle in msg or ctx)
+HOSTILE = [
+    ("steps 10**9", "trajectories", trajectory_body(steps=10**9), JSON, 422, "steps", "100000"),
+    ("steps 0", "trajectories", trajectory_body(steps=0), JSON, 422, "steps", "1"),
+    ("steps -1", "trajectories", trajectory_body(steps=-1), JSON, 422, "steps", "1"),
+    ("steps 1.5", "trajectories", trajectory_body(steps=1.5), JSON, 422, "steps", "integer"),
+    ("steps 1e400", "trajectories", raw(trajectory_body(steps="S"), S="1e400"), JSON, 422,
+     "steps", "finite"),
+    ("lr NaN", "trajectories", raw(with_lr("L"), L="NaN"), JSON, 422, "lr", "finite"),
+    ("lr Infinity", "trajectories", raw(with_lr("L"), L="Infinity"), JSON, 422, "lr", "finite"),
+    ("lr -Infinity", "trajectories", raw(with_lr("L"), L="-Infinity"), JSON, 422, "lr", "finite"),
+    ("lr 1e999", "trajectories", raw(with_lr("L"), L="1e999"), JSON, 422, "lr", "finite"),
+    ("lr 'nan'", "trajectories", with_lr("nan"), JSON, 422, "lr", "finite"),
+    ("lr 1e7", "trajectories", with_lr(1e7), JSON, 422, "runs", "between 1e-06 and 1e+06"),
+    ("start 1e308", "trajectories", trajectory_body(start=[1e308, 1e308]), JSON, 422,
+     "start", "1000000"),
+    ("resolution 10**6", "grid", grid(resolution=10**6), JSON, 422, "resolution", "1000"),
+    ("resolution 0", "grid", grid(resolution=0), JSON, 422, "resolution", "2"),
+    ("50 runs", "trajectories", trajectory_body(runs=[{"optimizer": "sgd"}] * 50), JSON, 422,
+     "runs", "32"),
+    ("steps x runs", "trajectories",
+     trajectory_body(steps=100_000, runs=[{"optimizer": "sgd"}] * 5), JSON, 422, "body", "400,000"),
+    ("unknown surface", "trajectories", trajectory_body(surface={"id": "nope"}), JSON, 422,
+     "surface", "rosenbrock"),
+    ("unknown optimizer", "trajectories", trajectory_body(runs=[{"optimizer": "sgdx"}]), JSON, 422,
+     "runs", "adam"),
+    ("unknown hyperparameter", "trajectories",
+     trajectory_body(runs=[{"optimizer": "sgd", "hyperparameters": {"learning_rate": 1}}]), JSON,
+     422, "runs", "lr"),
+    ("unknown field", "trajectories", trajectory_body(exec="rm -rf /"), JSON, 422, "exec",
+     "not permitted"),
+    ("label too long", "trajectories",
+     trajectory_body(runs=[{"optimizer": "sgd", "label": "x" * 65}]), JSON, 422, "label", "64"),
+    ("code as expression", "grid", {"surface": {"expression": "__import__('os').system('id')"}},
+     JSON, 422, "expression", "not allowed"),
+    ("tower of powers", "grid", {"surface": {"expression": "9**9**9**9"}}, JSON, 422,
+     "expression", "too large"),
+    ("20 MB body", "trajectories", b" " * (20 << 20), JSON, 413, "body", "1048576"),
+    ("100,000-deep JSON", "trajectories", "[" * 100_000 + "]" * 100_000, JSON, 400, "body",
+     "nested too deeply"),
+    ("malformed JSON", "trajectories", '{"surface": {"id": "rosenbrock"', JSON, 422, "body",
+     "Expecting"),
+    ("not UTF-8", "trajectories", b'{"surface": "\xff\xfe"}', JSON, 400, "body", "UTF-8"),
+    ("wrong content type", "trajectories", json.dumps(trajectory_body()),
+     {"content-type": "text/plain"}, 415, "content-type", "application/json"),
+    ("form body", "trajectories", "surface=rosenbrock", {"content-type": FORM}, 415,
+     "content-type", "application/json"),
+    ("no content type", "trajectories", json.dumps(trajectory_body()), {}, 415, "content-type",
+     "application/json"),
+]  # fmt: skip
+
+
+def send(client, path: str, body, headers: dict):
+    content = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(f"/api/v1/{path}", content=content, headers=headers)
+
+
+def mentions(detail, text: str) -> bool:
+    return any(text in e.get("msg", "") or text in json.dumps(e.get("ctx", {})) for e in detail)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "field", "needle"),
+    [case[1:] for case in HOSTILE],
+    ids=[case[0] for case in HOSTILE],
+)
+def test_hostile_request_gets_its_status_as_json_naming_field_and_limit(
+    client, path, body, headers, status, field, needle
+):
+    response = send(client, path, body, headers)
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    detail = strict_json(response)["detail"]
+    assert any(field in map(str, e["loc"]) for e in detail), detail
+    assert mentions(detail, needle), detail
+
+
+def test_a_streamed_body_without_length_is_cut_at_the_limit(client):
+    chunks = (b" " * 65536 for _ in range(32))  # 2 MiB, chunked: no Content-Length
+    response = client.post("/api/v1/trajectories", content=chunks, headers=JSON)
+    assert response.status_code == 413
+    assert strict_json(response)["detail"][0]["ctx"] == {"max_bytes": 1 << 20}
+
+
+def test_non_finite_numbers_are_never_echoed(client):
+    response = send(client, "grid", raw(grid(window={"x": ["A", 1.0]}), A="-Infinity"), JSON)
+    assert response.status_code == 422
+    assert b"Infinity" not in response.content and b"NaN" not in response.content
+
+
+def test_an_xss_label_comes_back_as_inert_json_data(client):
+    body = trajectory_body(runs=[{"optimizer": "adam", "label": XSS_LABEL}], steps=5)
+    response = client.post("/api/v1/trajectories", json=body)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert strict_json(response)["runs"][0]["label"] == XSS_LABEL
+
+
+def test_the_server_keeps_answering_after_the_hostile_table(client):
+    for _, path, body, headers, *_ in HOSTILE:
+        send(client, path, body, headers)
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/api/v1/trajectories", json=trajectory_body(steps=5)).status_code == 200

@@ -1,0 +1,97 @@
+"""Security headers, cache headers and ETags, the access log, and JSON even for a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from tests.api.helpers import strict_json, trajectory_body
+
+
+def csp_directives(response) -> dict[str, str]:
+    policy = response.headers["content-security-policy"]
+    return {d.split()[0]: d.partition(" ")[2] for d in map(str.strip, policy.split(";"))}
+
+
+def test_every_response_carries_the_security_headers(client):
+    for response in (client.get("/"), client.get("/healthz"), client.get("/nope")):
+        csp = csp_directives(response)
+        assert csp["script-src"] == "'self'"
+        assert csp["object-src"] == "'none'" and csp["frame-ancestors"] == "'none'"
+        assert csp["base-uri"] == "'none'"
+        assert "unsafe-eval" not in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_api_docs_get_their_own_policy_without_eval(client):
+    csp = csp_directives(client.get("/docs"))
+    assert "https://cdn.jsdelivr.net" in csp["script-src"]
+    assert "unsafe-eval" not in csp["script-src"] and csp["frame-ancestors"] == "'none'"
+
+
+def test_get_json_has_an_etag_and_revalidates_to_304(client):
+    first = client.get("/api/v1/surfaces")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "public, max-age=300"
+    again = client.get("/api/v1/surfaces", headers={"if-none-match": f'"other", {etag}'})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    stale = client.get("/api/v1/surfaces", headers={"if-none-match": '"other"'})
+    assert stale.status_code == 200 and stale.content == first.content
+
+
+def test_post_responses_are_deterministic_so_their_etag_is_too(client):
+    body = trajectory_body(steps=50, noise={"std": 0.1, "seed": 3})
+    first, second = (client.post("/api/v1/trajectories", json=body) for _ in range(2))
+    assert first.content == second.content
+    assert first.headers["etag"] == second.headers["etag"]
+    other = client.post("/api/v1/trajectories", json={**body, "steps": 51})
+    assert other.headers["etag"] != first.headers["etag"]
+    # A POST is never answered 304, even when the tag matches.
+    repeat = client.post(
+        "/api/v1/trajectories", json=body, headers={"if-none-match": first.headers["etag"]}
+    )
+    assert repeat.status_code == 200
+
+
+def test_cache_control_per_kind_of_response(client):
+    assert client.get("/healthz").headers["cache-control"] == "no-store"
+    assert "etag" not in client.get("/healthz").headers
+    assert client.get("/").headers["cache-control"] == "no-cache"
+    versioned = client.get("/static/js/main.js?v=1")
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert client.get("/static/js/main.js").headers["cache-control"] == "no-cache"
+    error = client.post("/api/v1/trajectories", json={})
+    assert error.status_code == 422 and error.headers["cache-control"] == "no-store"
+
+
+def test_access_log_has_method_path_status_duration_and_no_body(client, caplog):
+    secret = "do-not-log-me"
+    with caplog.at_level(logging.INFO, logger="gradscape.access"):
+        client.post(
+            "/api/v1/trajectories?token=qs-secret",
+            json=trajectory_body(steps=3, runs=[{"optimizer": "sgd", "label": secret}]),
+        )
+        client.get("/a%0Afake%20line")
+    lines = [r.getMessage() for r in caplog.records if r.name == "gradscape.access"]
+    method, path, status, duration = lines[0].split()
+    assert (method, path, status) == ("POST", "/api/v1/trajectories", "200")
+    assert duration.endswith("ms") and float(duration[:-2]) >= 0
+    assert secret not in caplog.text and "qs-secret" not in caplog.text
+    assert lines[1] == lines[1].strip() and "\n" not in lines[1] and "%0A" in lines[1]
+
+
+def test_an_unexpected_error_is_a_json_500():
+    app = create_app()
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert strict_json(response) == {"detail": "internal server error"}
