@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.helpers import strict_json, trajectory_body
 
 
