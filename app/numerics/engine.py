@@ -53,17 +53,56 @@ class Noise:
 
 
 @dataclass(frozen=True)
+class Batching:
+    """Mini-batches of ``size`` examples of a data set surface, reshuffled every epoch."""
+
+    size: int
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Which examples each update sees: ``order[starts[k]:ends[k]]`` for update k+1."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    per_epoch: int
+    """Updates per epoch: ceil(examples / batch size)."""
+
+    def epoch_starts(self, updates: int) -> list[int]:
+        """The update counts at which each epoch began (0, per_epoch, ...)."""
+        return list(range(0, max(updates, 1), self.per_epoch))
+
+
+def batch_plan(batching: Batching | None, examples: int, key, steps: int) -> BatchPlan | None:
+    """Shuffle the examples afresh every epoch and walk them in batches; None for full batch."""
+    if batching is None or examples == 0 or batching.size >= examples:
+        return None
+    size = batching.size
+    per_epoch = -(-examples // size)
+    epochs = -(-steps // per_epoch)
+    rng = np.random.default_rng([batching.seed, *key, 1])
+    order = np.concatenate([rng.permutation(examples) for _ in range(epochs)])
+    epoch, within = np.divmod(np.arange(steps), per_epoch)
+    starts = epoch * examples + within * size
+    ends = epoch * examples + np.minimum((within + 1) * size, examples)
+    return BatchPlan(order, starts, ends, per_epoch)
+
+
+@dataclass(frozen=True)
 class RunSpec:
     """One run: an optimizer with resolved hyperparameters, from ``start``.
 
-    ``noise_key`` seeds this run's noise together with ``Noise.seed``, so a run draws the
-    same noise whether it is computed alone or in a batch.
+    ``key`` seeds this run's noise (with ``Noise.seed``) and its mini-batch shuffling (with
+    ``Batching.seed``), so a run draws the same numbers whether it is computed alone or in
+    a batch; repeats of a run differ only in their key.
     """
 
     optimizer: Optimizer
     hyperparameters: Mapping[str, Any]
     start: tuple[float, ...]
-    noise_key: int = 0
+    key: tuple[int, ...] = (0,)
     lr_scale: Sequence[float] | None = None
     """Per-update factor on the step (a learning-rate schedule as ``lr_t / lr``), or None."""
 
@@ -78,6 +117,9 @@ class Trajectory:
     reason: str | None = None
     noisy_gradients: np.ndarray | None = None
     state: dict[str, np.ndarray] | None = field(default=None)
+    batch_losses: np.ndarray | None = None
+    """With mini-batches: the loss of the batch each update saw (at the point it left)."""
+    epoch_starts: list[int] | None = None
 
     @property
     def message(self) -> str:
@@ -97,6 +139,7 @@ def simulate(
     noise: Noise | None = None,
     stop: StopRules | None = None,
     include_state: bool = False,
+    batching: Batching | None = None,
 ) -> list[Trajectory]:
     """Run every spec for at most ``steps`` updates; results in the order of ``runs``."""
     stop = stop or StopRules()
@@ -113,22 +156,25 @@ def simulate(
     results: list[Trajectory | None] = [None] * len(runs)
     for indices in groups.values():
         if len(indices) >= BATCH_MIN:
+            chosen = [runs[i] for i in indices]
             batch = run_batch(
-                surface, params, [runs[i] for i in indices], steps, noise, stop, include_state
+                surface, params, chosen, steps, noise, stop, include_state, batching=batching
             )
             for i, trajectory in zip(indices, batch, strict=True):
                 results[i] = trajectory
         else:
             for i in indices:
-                results[i] = run_single(surface, params, runs[i], steps, noise, stop, include_state)
+                results[i] = run_single(
+                    surface, params, runs[i], steps, noise, stop, include_state, batching=batching
+                )
     return results  # type: ignore[return-value]
 
 
-def draw_noise(noise: Noise | None, key: int, steps: int, dim: int) -> np.ndarray | None:
+def draw_noise(noise: Noise | None, key, steps: int, dim: int) -> np.ndarray | None:
     """The noise added to each update's gradient, shape (steps, dim); None when off."""
     if noise is None:
         return None
-    rng = np.random.default_rng([noise.seed, key])
+    rng = np.random.default_rng([noise.seed, *key])
     return noise.std * rng.standard_normal((steps, dim))
 
 
@@ -148,6 +194,8 @@ def run_single(
     noise: Noise | None,
     stop: StopRules,
     include_state: bool = False,
+    *,
+    batching: Batching | None = None,
 ) -> Trajectory:
     """One run on plain Python floats, one coordinate at a time."""
     value, grad = surface.value, surface.grad
@@ -157,9 +205,13 @@ def run_single(
     coords = range(dim)
     point = [float(c) for c in spec.start]
     states = [transform.init(c) for c in point]
-    noise_draws = draw_noise(noise, spec.noise_key, steps, dim)
+    noise_draws = draw_noise(noise, spec.key, steps, dim)
     noise_rows = noise_draws.tolist() if noise_draws is not None else None
     scales = spec.lr_scale
+    data = surface.data
+    plan = batch_plan(batching, data.size if data is not None else 0, spec.key, steps)
+    batch_losses: list[float] = []
+    stochastic = plan is not None or noise_rows is not None
     max_loss, max_coord, tol2 = stop.max_loss, stop.max_coord, stop.grad_tol * stop.grad_tol
 
     flat_points: list[float] = list(point)  # row-major (steps + 1, dim)
@@ -189,8 +241,12 @@ def run_single(
                 break
             if k == steps:
                 break
+            if plan is not None:
+                batch_loss, g = data.minibatch(plan.order[plan.starts[k] : plan.ends[k]], *point)
+                batch_losses.append(batch_loss)
             if noise_rows is not None:
                 g = [gi + ni for gi, ni in zip(g, noise_rows[k], strict=True)]
+            if stochastic:
                 used.extend(g)
             k += 1
             for i in coords:
@@ -212,7 +268,7 @@ def run_single(
     if status == "diverged":
         k = n
     updates = max(n - 1, 0)
-    del used[updates * dim :], history[updates:]
+    del used[updates * dim :], history[updates:], batch_losses[updates:]
 
     return Trajectory(
         points=np.array(flat_points[: n * dim], dtype=float).reshape(n, dim),
@@ -221,8 +277,10 @@ def run_single(
         status=status,
         stopped_at=k,
         reason=reason,
-        noisy_gradients=np.array(used, dtype=float).reshape(-1, dim) if noise else None,
+        noisy_gradients=np.array(used, dtype=float).reshape(-1, dim) if stochastic else None,
         state=_state_arrays(history, dim) if include_state else None,
+        batch_losses=np.array(batch_losses, dtype=float) if plan is not None else None,
+        epoch_starts=plan.epoch_starts(updates) if plan is not None else None,
     )
 
 
@@ -267,6 +325,7 @@ def run_batch(
     include_state: bool = False,
     *,
     history: bool = True,
+    batching: Batching | None = None,
 ) -> list[Trajectory] | Outcomes:
     """Many runs of one optimizer (same boolean options) as one vectorised numpy pass.
 
@@ -289,7 +348,15 @@ def run_batch(
     state = transform.init(point)
     noise_draws = None
     if noise is not None:
-        noise_draws = np.stack([draw_noise(noise, s.noise_key, steps, dim) for s in specs], 1)
+        noise_draws = np.stack([draw_noise(noise, s.key, steps, dim) for s in specs], 1)
+    data = surface.data
+    plans = [batch_plan(batching, data.size if data else 0, s.key, steps) for s in specs]
+    plan = plans[0]
+    if plan is not None:
+        orders = np.stack([p.order for p in plans])
+        batch_losses = np.empty((steps, n))
+    stochastic = history and (plan is not None or noise_draws is not None)
+    used_history = np.empty((steps, n, dim)) if stochastic else None
     scales = None
     if any(s.lr_scale is not None for s in specs):
         scales = np.ones((steps, n, 1))
@@ -353,7 +420,15 @@ def run_batch(
             all_active = all_active and bool(active.all())
             if k == steps or not (all_active or active.any()):
                 break
-            used = g + noise_draws[k] if noise_draws is not None else g
+            used = g
+            if plan is not None:
+                columns = orders[:, plan.starts[k] : plan.ends[k]]
+                batch_losses[k], batch_grad = data.minibatch(columns, point[:, 0], point[:, 1])
+                used = np.stack(batch_grad, axis=1)
+            if noise_draws is not None:
+                used = used + noise_draws[k]
+            if used_history is not None:
+                used_history[k] = used
             delta, state = transform.update(used, state, point, k + 1)
             if scales is not None:
                 delta = delta * scales[k]
@@ -385,8 +460,11 @@ def run_batch(
             stopped_at=int(stopped_at[i]),
             reason=reasons[i],
         )
-        if noise_draws is not None:
-            trajectory.noisy_gradients = gradients[i, :updates] + noise_draws[:updates, i]
+        if used_history is not None:
+            trajectory.noisy_gradients = used_history[:updates, i]
+        if plan is not None:
+            trajectory.batch_losses = batch_losses[:updates, i]
+            trajectory.epoch_starts = plan.epoch_starts(updates)
         if include_state:
             trajectory.state = {
                 name: np.array(
@@ -435,3 +513,14 @@ def summarize(trajectory: Trajectory, minima: Sequence[Any]) -> Summary:
         nearest_minimum=nearest,
         distance_to_minimum=distance,
     )
+
+
+def loss_spread(trajectories: Sequence[Trajectory]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median and 10-90 % band of the loss at each step, over the runs still going there."""
+    length = max(len(t.losses) for t in trajectories)
+    table = np.full((len(trajectories), length), np.nan)
+    for row, trajectory in zip(table, trajectories, strict=True):
+        row[: len(trajectory.losses)] = trajectory.losses
+    with np.errstate(all="ignore"):
+        p10, median, p90 = np.nanpercentile(table, [10, 50, 90], axis=0)
+    return median, p10, p90

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -81,6 +81,9 @@ class Surface:
     minima: Callable[[Mapping[str, float]], tuple[Minimum, ...]]
     saddle_points: Callable[[Mapping[str, float]], tuple[tuple[float, ...], ...]]
     suggested_lr: Mapping[str, float]
+    data: Any = None
+    """For a loss over a data set (``app.numerics.datasets``): its ``Sample``, which also
+    gives the loss and gradient of a mini-batch; None for an analytic surface."""
 
     def resolve_params(self, overrides: Mapping[str, float] | None) -> dict[str, float]:
         """The parameter values: defaults, with ``overrides`` applied.

@@ -13,9 +13,9 @@ from app.numerics.optimizers import get_optimizer
 from app.numerics.surfaces import get_surface
 
 
-def spec(optimizer: str, start, noise_key: int = 0, **hp) -> RunSpec:
+def spec(optimizer: str, start, key: int = 0, **hp) -> RunSpec:
     opt = get_optimizer(optimizer)
-    return RunSpec(opt, opt.resolve(hp), tuple(start), noise_key)
+    return RunSpec(opt, opt.resolve(hp), tuple(start), (key,))
 
 
 def run_one(surface_id: str, optimizer: str, start, steps: int, **kwargs):
