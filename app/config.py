@@ -25,6 +25,12 @@ class Settings:
     max_resolution: int = 1000
     """Grid cells per axis."""
     max_label_chars: int = 64
+    max_batch_size: int = 5000
+    """Examples per mini-batch."""
+    max_repeats: int = 16
+    """Repeats (seeds) of each run."""
+    max_examples: int = 50_000_000
+    """Steps x runs x repeats x batch size: the examples a trajectory request may touch."""
     max_sweep_count: int = 1024
     """Learning rates per sweep."""
     max_sweep_work: int = 4_194_304

@@ -24,6 +24,8 @@ class BackpropRequest(Strict):
         dim = self.surface.surface.dim
         if len(self.point) != dim:
             raise ValueError(f"point must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        if self.surface.surface.data is not None:
+            raise ValueError("backprop draws a formula's graph; a data set loss has no formula")
         return self
 
 
@@ -90,4 +92,6 @@ def resolve_surface(ref: SurfaceRef) -> FiniteJSONResponse:
     record = surface_record(surface)
     record["minima"] = [{"point": list(m.point), "value": m.value} for m in surface.minima(params)]
     record["saddle_points"] = [list(s) for s in surface.saddle_points(params)]
+    if surface.data is not None:
+        record["data"] = {"x": surface.data.x.tolist(), "y": surface.data.y.tolist()}
     return FiniteJSONResponse(record)

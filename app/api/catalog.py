@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import OptimizerList, SurfaceList
+from app.numerics.datasets import DATASETS
 from app.numerics.optimizers import OPTIMIZERS, Optimizer
 from app.numerics.surfaces import SURFACES, Surface
 
@@ -44,7 +45,18 @@ def optimizer_record(optimizer: Optimizer) -> dict:
 
 @cache
 def _surfaces() -> dict:
-    return {"surfaces": [surface_record(s) for s in SURFACES.values()]}
+    return {
+        "surfaces": [surface_record(s) for s in SURFACES.values()],
+        "datasets": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "description": d.description,
+                "params": [p._asdict() for p in d.params],
+            }
+            for d in DATASETS.values()
+        ],
+    }
 
 
 @cache
@@ -54,7 +66,8 @@ def _optimizers() -> dict:
 
 @router.get("/surfaces", response_model=SurfaceList)
 def list_surfaces() -> FiniteJSONResponse:
-    """Every built-in surface: formula, parameters, window, minima, suggested learning rates."""
+    """Every built-in surface (formula, parameters, window, minima, suggested learning rates)
+    and every data set a loss can be built from (``{"dataset": {"id", "params"}}``)."""
     return FiniteJSONResponse(_surfaces())
 
 

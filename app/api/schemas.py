@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from app.config import Settings
+from app.numerics.datasets import surface_from_dataset
 from app.numerics.expression import MAX_LENGTH, parse, surface_from_expression
 from app.numerics.optimizers import Optimizer, get_optimizer
 from app.numerics.schedules import Schedule
@@ -30,6 +31,15 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- requests
 
 
+class DatasetRef(Strict):
+    """A generated data set by id, with its parameters (n, seed, noise, ...)."""
+
+    id: str = Field(max_length=64, examples=["linear_regression"])
+    params: dict[Annotated[str, Field(max_length=32)], Finite] = Field(
+        default_factory=dict, max_length=16
+    )
+
+
 class SurfaceRef(Strict):
     """A built-in surface by ``id`` with optional parameter overrides, or a formula.
 
@@ -43,6 +53,9 @@ class SurfaceRef(Strict):
     )
     expression: str | None = Field(default=None, max_length=MAX_LENGTH, examples=["x**2 + 3*x*y"])
     window: WindowIn | None = Field(default=None, description="Plot window of an expression")
+    dataset: DatasetRef | None = Field(
+        default=None, description="A loss over generated data, over the model's (w, b)"
+    )
     _surface: Surface = PrivateAttr()
     _params: dict[str, float] = PrivateAttr()
 
@@ -56,6 +69,12 @@ class SurfaceRef(Strict):
     @model_validator(mode="after")
     def _resolve(self) -> SurfaceRef:
         given_id = "id" in self.model_fields_set
+        if self.dataset is not None:
+            if given_id or self.expression is not None or self.window is not None or self.params:
+                raise ValueError("a 'dataset' surface takes no id, expression, window or params")
+            self._surface = surface_from_dataset(self.dataset.id, self.dataset.params)
+            self._params = {}
+            return self
         if self.expression is None:
             if not given_id:
                 raise ValueError("give a surface 'id' or an 'expression'")
@@ -158,17 +177,36 @@ class TrajectoryRequest(Strict):
     noise: NoiseIn | None = None
     grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
     include_state: bool = False
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=SETTINGS.max_batch_size,
+        description="Examples per update on a data set surface: n is batch GD, 1 is SGD, "
+        "anything between is mini-batch; default: all of them",
+    )
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seeds mini-batch shuffling")
+    repeats: int = Field(
+        default=1, ge=1, le=SETTINGS.max_repeats, description="Each run again with other seeds"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> TrajectoryRequest:
         dim = self.surface.surface.dim
         if self.start is not None and len(self.start) != dim:
             raise ValueError(f"start must have {dim} coordinate(s) for surface '{self.surface.id}'")
-        if self.steps * len(self.runs) > SETTINGS.max_points:
+        total = self.steps * len(self.runs) * self.repeats
+        if total > SETTINGS.max_points:
             raise ValueError(
-                f"steps x runs must be at most {SETTINGS.max_points:,}"
-                f" (got {self.steps} x {len(self.runs)})"
+                f"steps x runs x repeats must be at most {SETTINGS.max_points:,}"
+                f" (got {self.steps} x {len(self.runs)} x {self.repeats})"
             )
+        if self.batch_size is not None:
+            if self.surface.surface.data is None:
+                raise ValueError("batch_size needs a data set surface ({'dataset': {...}})")
+            if total * min(self.batch_size, self.surface.surface.data.size) > SETTINGS.max_examples:
+                raise ValueError(
+                    f"steps x runs x repeats x batch_size must be at most {SETTINGS.max_examples:,}"
+                )
         return self
 
 
@@ -265,6 +303,13 @@ class MinimumOut(BaseModel):
     value: float
 
 
+class DataOut(BaseModel):
+    """The examples of a data set surface (one feature x, target or label y)."""
+
+    x: list[float]
+    y: list[float]
+
+
 class SurfaceOut(BaseModel):
     id: str
     name: str
@@ -277,10 +322,19 @@ class SurfaceOut(BaseModel):
     minima: list[MinimumOut]
     saddle_points: list[list[float]]
     suggested_lr: dict[str, float]
+    data: DataOut | None = None
+
+
+class DatasetOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    params: list[ParamOut]
 
 
 class SurfaceList(BaseModel):
     surfaces: list[SurfaceOut]
+    datasets: list[DatasetOut]
 
 
 class HyperparameterOut(BaseModel):
@@ -314,6 +368,22 @@ class SummaryOut(BaseModel):
     distance_to_minimum: float | None
 
 
+class RepeatOut(BaseModel):
+    points: list[list[float]]
+    losses: list[float]
+    batch_losses: list[float | None] | None = None
+    status: Literal["converged", "diverged", "max_steps"]
+    stopped_at: int
+
+
+class SpreadOut(BaseModel):
+    """The loss per step across repeats (the repeats still running at that step)."""
+
+    median: list[float | None]
+    p10: list[float | None]
+    p90: list[float | None]
+
+
 class RunOut(BaseModel):
     label: str
     optimizer: str
@@ -323,6 +393,10 @@ class RunOut(BaseModel):
     gradients: list[list[float]]
     noisy_gradients: list[list[float]] | None = None
     lrs: list[float] | None = None
+    batch_losses: list[float | None] | None = None
+    epoch_starts: list[int] | None = None
+    repeats: list[RepeatOut] | None = None
+    spread: SpreadOut | None = None
     status: Literal["converged", "diverged", "max_steps"]
     stopped_at: int
     reason: str | None

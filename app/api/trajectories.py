@@ -38,6 +38,9 @@ def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, 
         lr = spec.hyperparameters["lr"]
         updates = max(len(trajectory.points) - 1, 0)
         record["lrs"] = [lr * scale for scale in spec.lr_scale[:updates]]
+    if trajectory.batch_losses is not None:
+        record["batch_losses"] = trajectory.batch_losses.tolist()
+        record["epoch_starts"] = trajectory.epoch_starts
     if trajectory.noisy_gradients is not None:
         record["noisy_gradients"] = trajectory.noisy_gradients.tolist()
     if trajectory.state is not None:
@@ -62,16 +65,21 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
     surface, params = request.surface.surface, request.surface.resolved_params
     start = tuple(request.start) if request.start is not None else surface.default_start
     noise = request.noise
+    repeats = range(request.repeats)
     specs = [
         engine.RunSpec(
             optimizer=run.resolved_optimizer,
             hyperparameters=run.resolved_hyperparameters,
             start=start,
-            noise_key=index,
+            key=(index, repeat),
             lr_scale=lr_scale(run, request.steps),
         )
         for index, run in enumerate(request.runs)
+        for repeat in repeats
     ]
+    batching = None
+    if request.batch_size is not None:
+        batching = engine.Batching(request.batch_size, request.seed)
     results = engine.simulate(
         surface,
         params,
@@ -80,12 +88,19 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
         noise=engine.Noise(noise.std, noise.seed) if noise else None,
         stop=engine.StopRules(request.grad_tol, SETTINGS.max_loss, SETTINGS.max_coord),
         include_state=request.include_state,
+        batching=batching,
     )
     minima = surface.minima(params)
-    runs = [
-        run_record(run.label or run.resolved_optimizer.name, spec, trajectory, minima)
-        for run, spec, trajectory in zip(request.runs, specs, results, strict=True)
-    ]
+    runs = []
+    for index, run in enumerate(request.runs):
+        group = results[index * len(repeats) : (index + 1) * len(repeats)]
+        label = run.label or run.resolved_optimizer.name
+        record = run_record(label, specs[index * len(repeats)], group[0], minima)
+        if len(group) > 1:
+            record["repeats"] = [repeat_record(trajectory) for trajectory in group]
+            median, p10, p90 = engine.loss_spread(group)
+            record["spread"] = {"median": median.tolist(), "p10": p10.tolist(), "p90": p90.tolist()}
+        runs.append(record)
     return FiniteJSONResponse(
         {
             "surface": {"id": surface.id, "params": params},
@@ -94,3 +109,15 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
             "runs": runs,
         }
     )
+
+
+def repeat_record(trajectory: engine.Trajectory) -> dict:
+    record = {
+        "points": trajectory.points.tolist(),
+        "losses": trajectory.losses.tolist(),
+        "status": trajectory.status,
+        "stopped_at": trajectory.stopped_at,
+    }
+    if trajectory.batch_losses is not None:
+        record["batch_losses"] = trajectory.batch_losses.tolist()
+    return record
