@@ -1,8 +1,9 @@
 """Run optimizers over a surface: trajectories, stop rules, gradient noise, batching.
 
 Points convention (DESIGN.md): ``points[0]`` is the start, ``points[k]`` the position after
-k updates, ``losses[k] = f(points[k])`` and ``gradients[k] = grad f(points[k])``. When noise
-is on, ``noisy_gradients[k]`` is the gradient the optimizer actually used for update k+1.
+k updates, ``losses[k] = f(points[k])`` and ``gradients[k] = grad f(points[k])`` (the full
+gradient). When gradient noise or mini-batches are on, ``noisy_gradients[k]`` is the gradient
+the optimizer actually used for update k+1 and ``batch_losses[k]`` the mini-batch's loss.
 
 Stop rules, checked at every point in this order:
 

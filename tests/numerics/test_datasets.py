@@ -143,8 +143,8 @@ def test_batched_minibatch_runs_equal_single_runs():
     batched = engine.run_batch(surface, {}, specs, 60, None, StopRules(), batching=batching)
     for spec, b in zip(specs, batched, strict=True):
         single = engine.run_single(surface, {}, spec, 60, None, StopRules(), batching=batching)
-        np.testing.assert_allclose(single.points, b.points, rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(single.batch_losses, b.batch_losses, rtol=1e-12)
+        np.testing.assert_array_equal(single.points, b.points)
+        np.testing.assert_array_equal(single.batch_losses, b.batch_losses)
 
 
 def test_loss_spread_over_repeats():
