@@ -1,0 +1,54 @@
+// Talks to the JSON API. Failures become ApiError with the fields FastAPI named.
+
+const CONFIG = JSON.parse(document.getElementById("gradscape-config").textContent);
+const BASE = CONFIG.api;
+
+export class ApiError extends Error {
+  /** fieldErrors: [{loc: ["body", ...], msg}] from a 422; empty for other failures. */
+  constructor(message, fieldErrors = []) {
+    super(message);
+    this.name = "ApiError";
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+async function readError(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON: fall through to the status line.
+  }
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) {
+    const fieldErrors = detail.map((d) => ({ loc: d.loc || [], msg: String(d.msg || "invalid value") }));
+    return new ApiError(fieldErrors.map((e) => e.msg).join("; "), fieldErrors);
+  }
+  if (typeof detail === "string") return new ApiError(detail);
+  return new ApiError(`The server answered ${response.status} ${response.statusText}`.trim());
+}
+
+async function request(path, options) {
+  let response;
+  try {
+    response = await fetch(BASE + path, options);
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError("Could not reach the server: is it still running?");
+  }
+  if (!response.ok) throw await readError(response);
+  return response.json();
+}
+
+export function getJson(path, signal) {
+  return request(path, { signal, headers: { Accept: "application/json" } });
+}
+
+export function postJson(path, body, signal) {
+  return request(path, {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+}

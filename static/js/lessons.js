@@ -1,0 +1,217 @@
+// Lessons: presets that replay the gradient-descent chapter, each with a short explanation.
+
+export const LESSONS = [
+  {
+    id: "simplest-descent",
+    title: "The simplest descent",
+    experiment: {
+      surface: "parabola", start: [0], steps: 40,
+      runs: [{ optimizer: "sgd", label: "SGD, lr 0.1", hyperparameters: { lr: 0.1 } }],
+    },
+    text: [
+      "Minimise f(x) = (x − 3)², starting at x = 0 with learning rate 0.1. Each step moves against the slope f′(x) = 2(x − 3), so the ball slides down to x ≈ 3, taking smaller steps as the slope flattens.",
+      "Compare this run with the values the chapter prints:",
+    ],
+    checkpoints: { digits: 4, rows: [[1, 0.6], [6, 2.2136], [21, 2.9723], [40, 2.9996]] },
+  },
+  {
+    id: "lr-too-large",
+    title: "A learning rate too large",
+    experiment: {
+      surface: "parabola", start: [0], steps: 6,
+      runs: [{ optimizer: "sgd", label: "SGD, lr 1.1", hyperparameters: { lr: 1.1 } }],
+    },
+    text: [
+      "The same parabola with learning rate 1.1. Every step overshoots the valley by more than the last, so x bounces from side to side and the loss grows: 12.96, 18.66, 26.87 and on.",
+      "A loss that grows is the classic sign of a learning rate that is too high: lower it first.",
+    ],
+    checkpoints: { digits: 3, rows: [[1, 6.6], [2, -1.32], [3, 8.184], [4, -3.221], [5, 10.465], [6, -5.958]] },
+  },
+  {
+    id: "loss-explodes",
+    title: "When the loss explodes",
+    experiment: {
+      surface: "rosenbrock", steps: 300,
+      runs: [
+        { optimizer: "sgd", label: "SGD, lr 0.002", hyperparameters: { lr: 0.002 } },
+        { optimizer: "sgd", label: "SGD, lr 0.0025", hyperparameters: { lr: 0.0025 } },
+      ],
+    },
+    text: [
+      "Two runs of plain SGD on Rosenbrock's steep walls. At lr 0.002 it drops into the valley and walks to the minimum; at lr 0.0025, a mere 25% more, each step lands higher up the opposite wall than the last, and within five steps the loss passes 10¹².",
+      "Gradscape stops a run at the first non-finite loss or runaway coordinate and marks it diverged. The cure is the chapter's: a smaller learning rate.",
+    ],
+  },
+  {
+    id: "momentum-vs-sgd",
+    title: "Momentum against plain SGD",
+    experiment: {
+      surface: "quadratic", steps: 150,
+      runs: [
+        { optimizer: "sgd", label: "SGD, lr 0.19", hyperparameters: { lr: 0.19 } },
+        { optimizer: "sgd", label: "SGD, lr 0.02", hyperparameters: { lr: 0.02 } },
+        { optimizer: "momentum", label: "Momentum, lr 0.02", hyperparameters: { lr: 0.02, momentum: 0.8 } },
+      ],
+    },
+    text: [
+      "On a long, narrow bowl the gradient points mostly across the valley. With a large learning rate plain SGD zig-zags from wall to wall; with a small one it stops zig-zagging but crawls along the shallow floor.",
+      "Momentum (0.8) keeps a running average of past gradients: the pushes across the valley cancel while those along it add up, like a ball gaining speed downhill, so the small learning rate gets there anyway.",
+    ],
+  },
+  {
+    id: "adam-vs-sgd",
+    title: "Adam against SGD on Rosenbrock",
+    experiment: {
+      surface: "rosenbrock", steps: 2000,
+      runs: [{ optimizer: "sgd", label: "SGD" }, { optimizer: "adam", label: "Adam" }],
+    },
+    text: [
+      "Rosenbrock's minimum at (1, 1) lies at the end of a long, curved valley that is almost flat along its floor. SGD drops into the valley fast, then creeps, because the gradient there is tiny.",
+      "Adam divides each step by a running estimate of the gradient's size, so it keeps moving along the flat floor: one reason it is the default optimizer for deep learning.",
+    ],
+  },
+  {
+    id: "saddle",
+    title: "Stuck at a saddle",
+    experiment: {
+      surface: "saddle", start: [-1.5, 0.001], steps: 80,
+      runs: [
+        { optimizer: "sgd", label: "SGD", hyperparameters: { lr: 0.05 } },
+        { optimizer: "adam", label: "Adam", hyperparameters: { lr: 0.05 } },
+      ],
+    },
+    text: [
+      "At a saddle point the gradient is zero, yet it is no minimum: uphill one way, downhill the other. Starting almost on the ridge line, SGD slides into the saddle and lingers while the tiny sideways slope slowly grows.",
+      "Adam rescales that tiny slope and escapes much sooner. Noise helps too: try a Gradient noise of 0.05 under Noise and stopping rule.",
+    ],
+  },
+  {
+    id: "rastrigin",
+    title: "Many local minima: Rastrigin",
+    experiment: {
+      surface: "rastrigin", start: [-2.5, 2.5], steps: 300,
+      runs: [{ optimizer: "sgd", label: "SGD" }, { optimizer: "momentum", label: "Momentum" }, { optimizer: "adam", label: "Adam" }],
+    },
+    text: [
+      "Rastrigin's egg-crate has a local minimum near every point with integer coordinates and its global minimum, loss 0, at the origin. Gradient descent sees only the local slope: all three optimizers settle in the dimple nearest the start, at loss ≈ 8.",
+      "Click the plot to start elsewhere. Deep networks are luckier: in very high dimensions most low valleys are good enough.",
+    ],
+  },
+  {
+    id: "himmelblau",
+    title: "Four valleys: Himmelblau",
+    experiment: {
+      surface: "himmelblau", start: [-0.3, -0.9], steps: 400,
+      runs: [
+        { optimizer: "sgd", label: "SGD", hyperparameters: { lr: 0.01 } },
+        { optimizer: "momentum", label: "Momentum", hyperparameters: { lr: 0.002 } },
+        { optimizer: "adam", label: "Adam", hyperparameters: { lr: 0.1 } },
+      ],
+    },
+    text: [
+      "Himmelblau's function has four minima, all with loss 0. From one start, different optimizers take different routes and can end in different valleys.",
+      "There is no single 'the' minimum, only the one your path reaches. Click the plot to try other starting points.",
+    ],
+  },
+];
+
+export function lessonById(id) {
+  return LESSONS.find((lesson) => lesson.id === id) || null;
+}
+
+/** The lesson menu: a button that opens a list of menu items; arrows and Escape work. */
+export function createLessonMenu({ onPick }) {
+  const button = document.getElementById("lessons-button");
+  const menu = document.getElementById("lessons-menu");
+  for (const lesson of LESSONS) {
+    const item = document.createElement("li");
+    item.setAttribute("role", "none");
+    const action = document.createElement("button");
+    action.type = "button";
+    action.setAttribute("role", "menuitem");
+    action.dataset.lesson = lesson.id;
+    action.textContent = lesson.title;
+    item.append(action);
+    menu.append(item);
+  }
+  const items = () => [...menu.querySelectorAll("[role=menuitem]")];
+
+  function open(focusIndex = 0) {
+    menu.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    items()[focusIndex]?.focus();
+  }
+  function close(refocus = true) {
+    if (menu.hidden) return;
+    menu.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    if (refocus) button.focus();
+  }
+
+  button.addEventListener("click", () => (menu.hidden ? open() : close()));
+  button.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      open();
+    }
+  });
+  menu.addEventListener("click", (event) => {
+    const action = event.target.closest("[data-lesson]");
+    if (!action) return;
+    close(false);
+    onPick(lessonById(action.dataset.lesson));
+  });
+  menu.addEventListener("keydown", (event) => {
+    const list = items();
+    const at = list.indexOf(document.activeElement);
+    if (event.key === "Escape") close();
+    else if (event.key === "ArrowDown") list[(at + 1) % list.length].focus();
+    else if (event.key === "ArrowUp") list[(at - 1 + list.length) % list.length].focus();
+    else if (event.key === "Home") list[0].focus();
+    else if (event.key === "End") list[list.length - 1].focus();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+  document.addEventListener("click", (event) => {
+    if (!menu.hidden && !event.target.closest(".menu")) close(false);
+  });
+}
+
+/** Fills the lesson panel: title, the explanation and, where the chapter prints values, a check. */
+export function renderLesson(lesson, result) {
+  const panel = document.getElementById("lesson");
+  panel.hidden = !lesson;
+  if (!lesson) return;
+  document.getElementById("lesson-title").textContent = lesson.title;
+  document.getElementById("lesson-text").replaceChildren(
+    ...lesson.text.map((sentence) => {
+      const p = document.createElement("p");
+      p.textContent = sentence;
+      return p;
+    }),
+  );
+  const box = document.getElementById("lesson-checkpoints");
+  box.replaceChildren();
+  if (!lesson.checkpoints || !result) return;
+  const { digits, rows } = lesson.checkpoints;
+  const points = result.runs[0].points;
+  const table = document.createElement("table");
+  table.className = "checkpoints";
+  const head = table.createTHead().insertRow();
+  for (const title of ["after step", "chapter x", "this run"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = title;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const [step, chapter] of rows) {
+    const row = body.insertRow();
+    const ours = points[step] ? points[step][0] : null;
+    row.insertCell().textContent = String(step);
+    row.insertCell().textContent = chapter.toFixed(digits);
+    row.insertCell().textContent = ours === null ? "—" : ours.toFixed(digits);
+  }
+  box.append(table);
+}

@@ -1,0 +1,433 @@
+// Wires the page: catalog -> form -> API -> figures -> player, with the experiment in the URL.
+
+import { ApiError, getJson, postJson } from "./api.js";
+import { createControls } from "./controls.js";
+import { exportCsv, exportJson, exportPng } from "./exports.js";
+import { plotlyText } from "./format.js";
+import { createLessonMenu, lessonById, renderLesson } from "./lessons.js";
+import { buildLossFigure } from "./losschart.js";
+import { createPlayer } from "./player.js";
+import { watchPointer } from "./pointer.js";
+import { buildFigure, frameUpdate, viewWindow } from "./plots.js";
+import { gridRows, zScale } from "./scale.js";
+import {
+  fromQuery, isDefaultParams, makeCatalog, makeExperiment, surfaceSpec, toQuery, trajectoryRequest,
+} from "./state.js";
+import { renderSummary, renderSummaryMessage } from "./summary.js";
+
+const $ = (id) => document.getElementById(id);
+let Plotly = window.Plotly;
+const NARROW_PX = 640;
+const GRID_CACHE_SIZE = 8;
+// Figures get explicit sizes from their containers; a ResizeObserver redraws them (see wire).
+const PLOT_CONFIG = {
+  responsive: false, displaylogo: false, scrollZoom: false,
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
+};
+const LOSS_CONFIG = { ...PLOT_CONFIG, displayModeBar: false };
+
+/** main.js loads async so its requests overlap plotly.js's start-up (plotly is a defer script). */
+const plotlyReady = new Promise((resolve) => {
+  if (window.Plotly) resolve();
+  else document.addEventListener("DOMContentLoaded", () => resolve(), { once: true });
+}).then(() => {
+  Plotly = window.Plotly;
+});
+
+const plotDiv = $("plot");
+const lossDiv = $("loss-plot");
+
+const app = {
+  catalog: null,
+  controls: null,
+  player: null,
+  /** What is on screen: {experiment, result, surface, view, surfaceData, model, loss}. */
+  shown: null,
+  /** Settings that live outside the form: layout, view and the open lesson. */
+  ui: { layout: "overlay", view: "2d", lesson: null },
+  pending: null,
+  renders: 0,
+  gridCache: new Map(),
+  framePending: false,
+  urlTimer: 0,
+  narrow: false,
+  size: "",
+  clickWired: false,
+};
+
+// ---- running an experiment --------------------------------------------------------------
+
+function setBusy(busy) {
+  $("busy").hidden = !busy;
+  document.body.dataset.busy = String(busy);
+  $("main").setAttribute("aria-busy", String(busy));
+}
+
+async function loadGrid(experiment, surface, view, signal) {
+  const body = {
+    surface: surfaceSpec(experiment),
+    resolution: surface.dim === 1 ? 400 : 200,
+    encoding: surface.dim === 1 ? "json" : "binary",
+  };
+  const sameAsDefault = Object.keys(view).every(
+    (axis) => view[axis][0] === surface.window[axis][0] && view[axis][1] === surface.window[axis][1],
+  );
+  if (!sameAsDefault) body.window = view;
+  const key = JSON.stringify(body);
+  if (!app.gridCache.has(key)) {
+    const grid = await postJson("/grid", body, signal);
+    const rows = gridRows(grid);
+    app.gridCache.set(key, { grid, rows, scale: zScale(rows) });
+    if (app.gridCache.size > GRID_CACHE_SIZE) app.gridCache.delete(app.gridCache.keys().next().value);
+  }
+  return app.gridCache.get(key);
+}
+
+async function run(experiment, history) {
+  app.pending?.abort();
+  const controller = new AbortController();
+  app.pending = controller;
+  app.player.pause();
+  setBusy(true);
+  app.controls.clearErrors();
+  const surface = app.catalog.surfaces.get(experiment.surface);
+  try {
+    const result = await postJson("/trajectories", trajectoryRequest(experiment), controller.signal);
+    const view = viewWindow(surface, result.runs);
+    const grid = await loadGrid(experiment, surface, view, controller.signal);
+    await plotlyReady;
+    if (app.pending !== controller) return;
+    show({ experiment, result, surface, view, surfaceData: grid });
+    app.controls.setStale(false);
+    writeUrl(history);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    if (!(error instanceof ApiError)) throw error;
+    app.controls.showErrors(error);
+    document.body.dataset.state = "error";
+    if (!app.shown || app.shown.surface.id !== surface.id) await showSurfaceOnly(experiment, surface, controller.signal);
+  } finally {
+    if (app.pending === controller) {
+      app.pending = null;
+      setBusy(false);
+    }
+  }
+}
+
+/** After an error on a new surface: draw the surface anyway, never a blank plot. */
+async function showSurfaceOnly(experiment, surface, signal) {
+  try {
+    const grid = await loadGrid({ ...experiment, surfaceParams: {} }, surface, surface.window, signal);
+    await plotlyReady;
+    show({ experiment, result: { runs: [] }, surface, view: { ...surface.window }, surfaceData: grid });
+    renderSummaryMessage($("summary").tBodies[0], "No results: fix the highlighted setting and press Run.");
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    $("form-error").textContent = error.message;
+    $("form-error").hidden = false;
+  }
+}
+
+function show(next) {
+  app.shown = next;
+  const { experiment, result, surface } = next;
+  setToggles(experiment, surface);
+  renderLesson(lessonById(experiment.lesson), result.runs.length ? result : null);
+  draw();
+  const last = Math.max(0, ...result.runs.map((r) => r.points.length - 1));
+  $("step-slider").max = String(last);
+  app.player.load(last, experiment.step || 0);
+  if (result.runs.length) renderSummary($("summary").tBodies[0], decorate(next), app.catalog.optimizers);
+  const notes = [];
+  if (!isDefaultParams(experiment) && (surface.minima.length || surface.saddle_points.length)) {
+    notes.push("Known minima and saddle points are marked for the default parameters only, so they are hidden.");
+  }
+  if (experiment.view === "3d" && experiment.layout === "side") notes.push("The 3-D view shows every run in one scene.");
+  $("plot-note").textContent = notes.join(" ");
+  $("plot-note").hidden = !notes.length;
+  plotDiv.setAttribute("aria-label", `${surface.name}: ${result.runs.length} optimizer paths`);
+  document.body.dataset.state = result.runs.length ? "ready" : "error";
+}
+
+function decorate(shown) {
+  return shown.result.runs.map((run, i) => ({
+    ...run,
+    colour: shown.experiment.runs[i].colour,
+    label_html: plotlyText(run.label),
+  }));
+}
+
+// ---- drawing ------------------------------------------------------------------------------
+
+function draw() {
+  const s = app.shown;
+  if (!s) return;
+  const runs = decorate(s);
+  app.narrow = window.innerWidth < NARROW_PX;
+  const numericStart = s.experiment.start.every(Number.isFinite) ? s.experiment.start : null;
+  // Measure the container at its own (CSS) height, not at a tall side-by-side figure's.
+  plotDiv.classList.remove("tall");
+  plotDiv.style.height = "";
+  s.model = buildFigure({
+    surface: s.surface, surfaceData: s.surfaceData, runs,
+    start: runs.length ? runs[0].points[0] : numericStart,
+    layoutMode: s.experiment.layout, view3d: s.experiment.view === "3d",
+    width: plotDiv.clientWidth, height: plotDiv.clientHeight, narrow: app.narrow,
+    showKnown: isDefaultParams(s.experiment), view: s.view,
+  });
+  plotDiv.classList.toggle("tall", Boolean(s.model.height));
+  plotDiv.style.height = s.model.height ? `${s.model.height}px` : "";
+  app.size = sizeKey();
+  const minima = s.surface.minima.map((m) => m.value);
+  const fStar = isDefaultParams(s.experiment) && minima.length ? Math.min(...minima) : null;
+  s.loss = buildLossFigure({ runs, fStar, narrow: app.narrow, width: lossDiv.clientWidth, height: lossDiv.clientHeight });
+  const drawn = s;
+  Promise.all([
+    Plotly.react(plotDiv, s.model.data, s.model.layout, PLOT_CONFIG),
+    Plotly.react(lossDiv, s.loss.data, s.loss.layout, LOSS_CONFIG),
+  ]).then(() => {
+    if (!app.clickWired) {
+      plotDiv.on("plotly_click", onPlotlyClick);
+      app.clickWired = true;
+    }
+    if (app.shown !== drawn) return;
+    renderFrame();
+    app.renders += 1;
+    plotDiv.dataset.renders = String(app.renders);
+  });
+}
+
+function scheduleFrame() {
+  const { step, last } = app.player;
+  $("step-slider").value = String(step);
+  $("step-readout").textContent = `step ${step} / ${last}`;
+  if (app.framePending) return;
+  app.framePending = true;
+  requestAnimationFrame(() => {
+    app.framePending = false;
+    renderFrame();
+  });
+}
+
+/** Moves only the trail and head traces: the surface is never redrawn while playing. */
+function renderFrame() {
+  const s = app.shown;
+  if (!s || !s.model || !s.model.tracks.length || !plotDiv.data) return;
+  const step = app.player.step;
+  moveTraces(plotDiv, frameUpdate(s.model, step));
+  moveTraces(lossDiv, s.loss.frame(step));
+  s.experiment.step = step;
+  if (!app.player.playing) scheduleUrlStep();
+}
+
+/** One restyle of just the moving traces (trails and heads). */
+function moveTraces(graph, { traces, indices }) {
+  const update = {};
+  for (const key of Object.keys(traces[0])) update[key] = traces.map((t) => t[key]);
+  Plotly.restyle(graph, update, indices);
+}
+
+// ---- URL ------------------------------------------------------------------------------------
+
+function writeUrl(mode) {
+  const s = app.shown;
+  if (!s) return;
+  const url = `${location.pathname}?${toQuery({ ...s.experiment, step: app.player.step }, app.catalog)}`;
+  if (url === location.pathname + location.search) return;
+  if (mode === "push") history.pushState(null, "", url);
+  else if (mode === "replace") history.replaceState(null, "", url);
+}
+
+function scheduleUrlStep() {
+  clearTimeout(app.urlTimer);
+  app.urlTimer = setTimeout(() => writeUrl("replace"), 400);
+}
+
+function experimentFromUrl() {
+  const parsed = fromQuery(location.search, app.catalog);
+  if (parsed && parsed.problems.length) toast(`This link has ${parsed.problems.join(" and ")}; using defaults instead.`);
+  return parsed ? parsed.experiment : makeExperiment(app.catalog);
+}
+
+function load(experiment, history) {
+  app.ui = { layout: experiment.layout, view: experiment.view, lesson: experiment.lesson };
+  app.controls.render(experiment);
+  return run(experiment, history);
+}
+
+// ---- controls outside the form --------------------------------------------------------------
+
+function setToggles(experiment, surface) {
+  $("side-by-side").checked = experiment.layout === "side";
+  $("view-3d").checked = experiment.view === "3d";
+  $("view-3d").disabled = surface.dim === 1;
+  $("view-3d").closest("label").title = surface.dim === 1 ? "The 3-D view needs a 2-D surface" : "";
+}
+
+function onToggle() {
+  app.ui.layout = $("side-by-side").checked ? "side" : "overlay";
+  app.ui.view = $("view-3d").checked ? "3d" : "2d";
+  if (!app.shown) return;
+  app.shown.experiment = { ...app.shown.experiment, layout: app.ui.layout, view: app.ui.view };
+  show({ ...app.shown, experiment: { ...app.shown.experiment, step: app.player.step } });
+  writeUrl("replace");
+}
+
+function recolour(index, colour) {
+  const s = app.shown;
+  if (!s || index >= s.experiment.runs.length) return;
+  const runs = s.experiment.runs.map((run, i) => (i === index ? { ...run, colour } : run));
+  s.experiment = { ...s.experiment, runs };
+  clearTimeout(recolour.timer);
+  recolour.timer = setTimeout(() => {
+    draw();
+    renderSummary($("summary").tBodies[0], decorate(s), app.catalog.optimizers);
+    writeUrl("replace");
+  }, 80);
+}
+
+function toast(message) {
+  const box = $("toast");
+  box.textContent = message;
+  box.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => box.classList.remove("show"), 3500);
+}
+
+async function copyLink() {
+  writeUrl("replace");
+  try {
+    await navigator.clipboard.writeText(location.href);
+    toast("Link copied: it opens this exact experiment.");
+  } catch {
+    toast(`Copy this link: ${location.href}`);
+  }
+}
+
+function exportName() {
+  return app.shown ? `gradscape-${app.shown.surface.id}` : "gradscape";
+}
+
+function onKey(event) {
+  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.target.closest("input, select, textarea, button, summary, a, [role=menu], [contenteditable]")) return;
+  const jump = event.shiftKey ? 10 : 1;
+  if (event.key === " ") app.player.toggle();
+  else if (event.key === "ArrowRight") app.player.forward(jump);
+  else if (event.key === "ArrowLeft") app.player.back(jump);
+  else return;
+  event.preventDefault();
+}
+
+function setStartAndRun(point) {
+  const round = (v) => Math.round(v * 1000) / 1000;
+  const experiment = { ...app.controls.read(), ...app.ui, step: 0 };
+  experiment.start = point.map(round);
+  $("start-x").value = String(experiment.start[0]);
+  if (experiment.start.length > 1) $("start-y").value = String(experiment.start[1]);
+  run(experiment, "push");
+}
+
+/** On the 1-D curve and the 3-D surface plotly reports the clicked point itself. */
+function onPlotlyClick(event) {
+  const point = event.points && event.points[0];
+  const s = app.shown;
+  if (!point || !s || !s.model.background.includes(point.curveNumber)) return;
+  setStartAndRun(s.surface.dim === 1 ? [point.x] : [point.x, point.y]);
+}
+
+function sizeKey() {
+  return [plotDiv.clientWidth, plotDiv.classList.contains("tall") ? 0 : plotDiv.clientHeight, lossDiv.clientWidth].join("x");
+}
+
+/** Containers change size with the window, the lesson panel and the layout: redraw to fit. */
+function watchSize() {
+  const observer = new ResizeObserver(() => {
+    clearTimeout(watchSize.timer);
+    watchSize.timer = setTimeout(() => {
+      if (app.shown && sizeKey() !== app.size) draw();
+    }, 120);
+  });
+  observer.observe(plotDiv.parentElement);
+  observer.observe(lossDiv);
+}
+
+function wire() {
+  const { player } = app;
+  $("play").addEventListener("click", () => player.play());
+  $("pause").addEventListener("click", () => player.pause());
+  $("step-forward").addEventListener("click", () => player.forward());
+  $("step-back").addEventListener("click", () => player.back());
+  $("reset").addEventListener("click", () => player.reset());
+  $("step-slider").addEventListener("input", (event) => {
+    player.pause();
+    player.seek(Number(event.target.value));
+  });
+  $("speed").addEventListener("change", (event) => player.setSpeed(Number(event.target.value)));
+  $("side-by-side").addEventListener("change", onToggle);
+  $("view-3d").addEventListener("change", onToggle);
+  $("export-png").addEventListener("click", () => app.shown && exportPng(exportName(), plotDiv));
+  $("export-json").addEventListener("click", () => {
+    if (app.shown) exportJson(exportName(), trajectoryRequest(app.shown.experiment), app.shown.result);
+  });
+  $("export-csv").addEventListener("click", () => app.shown && exportCsv(exportName(), app.shown.result));
+  $("copy-link").addEventListener("click", copyLink);
+  $("close-lesson").addEventListener("click", () => {
+    app.ui.lesson = null;
+    if (app.shown) app.shown.experiment = { ...app.shown.experiment, lesson: null };
+    renderLesson(null);
+    writeUrl("replace");
+  });
+  document.addEventListener("keydown", onKey);
+  watchPointer(plotDiv, {
+    shown: () => (app.shown && app.shown.model.dim === 2 && !app.shown.model.is3d ? app.shown : null),
+    readout: $("cursor-readout"),
+    onPick: setStartAndRun,
+  });
+  window.addEventListener("popstate", () => load(experimentFromUrl(), "none"));
+  watchSize();
+  createLessonMenu({
+    onPick: (lesson) => {
+      const experiment = makeExperiment(app.catalog, { ...lesson.experiment, lesson: lesson.id });
+      load(experiment, "push");
+      $("main").focus({ preventScroll: true });
+    },
+  });
+}
+
+function setPlaying(playing) {
+  $("play").disabled = playing;
+  $("pause").disabled = !playing;
+  if (!playing) scheduleUrlStep();
+}
+
+async function start() {
+  setBusy(true);
+  let surfaces;
+  let optimizers;
+  try {
+    [surfaces, optimizers] = await Promise.all([getJson("/surfaces"), getJson("/optimizers")]);
+  } catch (error) {
+    setBusy(false);
+    $("form-error").textContent = `Could not load the surfaces and optimizers: ${error.message}`;
+    $("form-error").hidden = false;
+    document.body.dataset.state = "error";
+    return;
+  }
+  app.catalog = makeCatalog(surfaces.surfaces, optimizers.optimizers);
+  app.player = createPlayer({ onStep: scheduleFrame, onStateChange: setPlaying });
+  app.controls = createControls({
+    catalog: app.catalog,
+    onRun: (experiment) => run({ ...experiment, ...app.ui, step: 0 }, "push"),
+    onSurfaceChange: (experiment) => {
+      app.ui.lesson = null;
+      run({ ...experiment, ...app.ui, step: 0 }, "push");
+    },
+    onColour: recolour,
+  });
+  wire();
+  setPlaying(false);
+  await load(experimentFromUrl(), "replace");
+}
+
+start();

@@ -1,0 +1,193 @@
+// The experiment: one plain object, built from the catalog, sent to the API, kept in the URL.
+
+import { numberText, parseNumber } from "./format.js";
+
+/** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
+export const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442"];
+export const DEFAULT_SURFACE = "rosenbrock";
+export const DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"];
+export const DEFAULT_STEPS = 1000;
+export const DEFAULT_GRAD_TOL = 1e-6;
+export const MAX_RUNS = 32;
+
+export function makeCatalog(surfaces, optimizers) {
+  return {
+    surfaces: new Map(surfaces.map((s) => [s.id, s])),
+    optimizers: new Map(optimizers.map((o) => [o.id, o])),
+  };
+}
+
+export function suggestedLr(catalog, surfaceId, optimizerId) {
+  const surface = catalog.surfaces.get(surfaceId);
+  const suggested = surface && surface.suggested_lr ? surface.suggested_lr[optimizerId] : undefined;
+  if (suggested !== undefined && suggested !== null) return suggested;
+  const lr = catalog.optimizers.get(optimizerId).hyperparameters.find((h) => h.name === "lr");
+  return lr ? lr.default : null;
+}
+
+export function makeRun(catalog, surfaceId, optimizerId, index, overrides = {}) {
+  const optimizer = catalog.optimizers.get(optimizerId);
+  const hasLr = optimizer.hyperparameters.some((h) => h.name === "lr");
+  const hyperparameters = hasLr ? { lr: suggestedLr(catalog, surfaceId, optimizerId) } : {};
+  return {
+    optimizer: optimizerId,
+    label: overrides.label ?? optimizer.name,
+    colour: overrides.colour ?? PALETTE[index % PALETTE.length],
+    hyperparameters: { ...hyperparameters, ...(overrides.hyperparameters || {}) },
+  };
+}
+
+export function makeExperiment(catalog, spec = {}) {
+  const surfaceId = catalog.surfaces.has(spec.surface) ? spec.surface : DEFAULT_SURFACE;
+  const surface = catalog.surfaces.get(surfaceId);
+  const runs = (spec.runs || DEFAULT_OPTIMIZERS.map((optimizer) => ({ optimizer }))).map((run, i) =>
+    makeRun(catalog, surfaceId, run.optimizer, i, run),
+  );
+  return {
+    surface: surfaceId,
+    surfaceParams: { ...(spec.surfaceParams || {}) },
+    start: spec.start ? [...spec.start] : [...surface.default_start],
+    steps: spec.steps ?? DEFAULT_STEPS,
+    noise: { std: 0, seed: 0, ...(spec.noise || {}) },
+    gradTol: spec.gradTol ?? DEFAULT_GRAD_TOL,
+    runs,
+    layout: spec.layout || "overlay",
+    view: spec.view || "2d",
+    step: spec.step || 0,
+    lesson: spec.lesson || null,
+  };
+}
+
+/** Switching surface: its own window, start and suggested learning rates. */
+export function withSurface(catalog, experiment, surfaceId) {
+  const surface = catalog.surfaces.get(surfaceId);
+  return {
+    ...experiment,
+    surface: surfaceId,
+    surfaceParams: {},
+    start: [...surface.default_start],
+    step: 0,
+    lesson: null,
+    view: surface.dim === 1 ? "2d" : experiment.view,
+    runs: experiment.runs.map((run) => ({
+      ...run,
+      hyperparameters: "lr" in run.hyperparameters
+        ? { ...run.hyperparameters, lr: suggestedLr(catalog, surfaceId, run.optimizer) }
+        : run.hyperparameters,
+    })),
+  };
+}
+
+export function isDefaultParams(experiment) {
+  return Object.keys(experiment.surfaceParams).length === 0;
+}
+
+/** The POST /trajectories body. Empty hyperparameter fields mean "the optimizer's default". */
+export function trajectoryRequest(experiment) {
+  return {
+    surface: surfaceSpec(experiment),
+    start: experiment.start,
+    steps: experiment.steps,
+    runs: experiment.runs.map((run) => ({
+      optimizer: run.optimizer,
+      hyperparameters: Object.fromEntries(
+        Object.entries(run.hyperparameters).filter(([, value]) => value !== null && value !== ""),
+      ),
+      label: run.label,
+    })),
+    noise: { std: experiment.noise.std, seed: experiment.noise.seed },
+    grad_tol: experiment.gradTol,
+  };
+}
+
+export function surfaceSpec(experiment) {
+  const params = Object.fromEntries(
+    Object.entries(experiment.surfaceParams).filter(([, value]) => value !== null && value !== ""),
+  );
+  return { id: experiment.surface, params };
+}
+
+// ---- URL ----------------------------------------------------------------------------------
+
+export function toQuery(experiment, catalog) {
+  const q = new URLSearchParams();
+  q.set("surface", experiment.surface);
+  for (const [name, value] of Object.entries(experiment.surfaceParams)) q.set(`sp.${name}`, numberText(value));
+  q.set("start", experiment.start.map(numberText).join(","));
+  q.set("steps", numberText(experiment.steps));
+  if (experiment.noise.std !== 0) q.set("noise", numberText(experiment.noise.std));
+  if (experiment.noise.seed !== 0) q.set("seed", numberText(experiment.noise.seed));
+  if (experiment.gradTol !== DEFAULT_GRAD_TOL) q.set("tol", numberText(experiment.gradTol));
+  experiment.runs.forEach((run, i) => {
+    const key = `r${i + 1}`;
+    const optimizer = catalog.optimizers.get(run.optimizer);
+    q.set(key, run.optimizer);
+    if (run.label !== optimizer.name) q.set(`${key}.label`, run.label);
+    if (run.colour.toLowerCase() !== PALETTE[i % PALETTE.length]) q.set(`${key}.colour`, run.colour);
+    for (const [name, value] of Object.entries(run.hyperparameters)) {
+      const spec = optimizer.hyperparameters.find((h) => h.name === name);
+      if (name === "lr" || !spec || value !== spec.default) q.set(`${key}.${name}`, String(value));
+    }
+  });
+  if (experiment.layout !== "overlay") q.set("layout", experiment.layout);
+  if (experiment.view !== "2d") q.set("view", experiment.view);
+  if (experiment.step) q.set("step", String(experiment.step));
+  if (experiment.lesson) q.set("lesson", experiment.lesson);
+  return q.toString();
+}
+
+/** The experiment a query string describes, or null when it describes none. */
+export function fromQuery(search, catalog) {
+  const q = new URLSearchParams(search);
+  if (!q.has("surface") && !q.has("r1")) return null;
+  const problems = [];
+  let surfaceId = q.get("surface") || DEFAULT_SURFACE;
+  if (!catalog.surfaces.has(surfaceId)) {
+    problems.push(`unknown surface "${surfaceId}"`);
+    surfaceId = DEFAULT_SURFACE;
+  }
+  const surfaceParams = {};
+  for (const [key, value] of q) {
+    if (key.startsWith("sp.")) surfaceParams[key.slice(3)] = parseNumber(value);
+  }
+  const runs = [];
+  for (let i = 1; q.has(`r${i}`) && i <= MAX_RUNS; i += 1) {
+    const key = `r${i}`;
+    const optimizer = catalog.optimizers.get(q.get(key));
+    if (!optimizer) {
+      problems.push(`unknown optimizer "${q.get(key)}"`);
+      continue;
+    }
+    const hyperparameters = {};
+    for (const spec of optimizer.hyperparameters) {
+      if (!q.has(`${key}.${spec.name}`)) continue;
+      const raw = q.get(`${key}.${spec.name}`);
+      hyperparameters[spec.name] = typeof spec.default === "boolean" ? raw === "true" : parseNumber(raw);
+    }
+    runs.push({
+      optimizer: optimizer.id,
+      label: q.get(`${key}.label`) ?? undefined,
+      colour: validColour(q.get(`${key}.colour`)) ?? PALETTE[runs.length % PALETTE.length],
+      hyperparameters,
+    });
+  }
+  const start = q.has("start") ? q.get("start").split(",").map(parseNumber) : undefined;
+  const experiment = makeExperiment(catalog, {
+    surface: surfaceId,
+    surfaceParams,
+    start,
+    steps: q.has("steps") ? parseNumber(q.get("steps")) : undefined,
+    noise: { std: parseNumber(q.get("noise") ?? "0"), seed: parseNumber(q.get("seed") ?? "0") },
+    gradTol: q.has("tol") ? parseNumber(q.get("tol")) : undefined,
+    runs: runs.length ? runs : undefined,
+    layout: q.get("layout") === "side" ? "side" : "overlay",
+    view: q.get("view") === "3d" ? "3d" : "2d",
+    step: Math.max(0, Number.parseInt(q.get("step") || "0", 10) || 0),
+    lesson: q.get("lesson"),
+  });
+  return { experiment, problems };
+}
+
+function validColour(text) {
+  return text && /^#[0-9a-fA-F]{6}$/.test(text) ? text.toLowerCase() : null;
+}
