@@ -37,7 +37,7 @@ browser: $(BIN)/.dev-installed
 
 run: $(BIN)/.installed
 	$(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) \
-		--workers $(WEB_CONCURRENCY) --no-server-header
+		--workers $(WEB_CONCURRENCY) --no-server-header --no-access-log
 
 test: $(BIN)/.dev-installed browser
 	$(BIN)/python -m pytest -q

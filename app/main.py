@@ -28,6 +28,7 @@ def create_app() -> FastAPI:
         title="Gradscape",
         version=__version__,
         description="Gradient-descent trajectories of many optimizers over loss surfaces.",
+        responses=middleware.ERROR_RESPONSES,
     )
     errors.install(app)
     middleware.install(app)

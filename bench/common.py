@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import IO
 
 import httpx
 
@@ -41,8 +42,10 @@ def row(name: str, value: float, unit: str, target: float | None, extra: str = "
 
 
 @contextlib.contextmanager
-def serve(workers: int = 1, env: dict[str, str] | None = None):
-    """Start the app with uvicorn (as `make run` does) on a free loopback port; yield its URL."""
+def serve(workers: int = 1, env: dict[str, str] | None = None, log: IO[bytes] | None = None):
+    """Start the app with uvicorn (as `make run` does) on a free loopback port; yield its URL.
+
+    ``log`` receives the server's output (default: this process's)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -51,7 +54,7 @@ def serve(workers: int = 1, env: dict[str, str] | None = None):
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -60,6 +60,14 @@ def _pieces(obj: Any) -> Iterator[bytes]:
             yield b"," if index else b""
             yield from _pieces(item)
         yield b"]"
+    elif isinstance(obj, np.ndarray):
+        # Straight from the array (no per-number Python objects for the collector to chase).
+        rows_per_slice = max(1, NUMBERS_PER_SLICE // max(1, obj[:1].size))
+        if len(obj) <= rows_per_slice:
+            yield _encode(np.ascontiguousarray(obj))
+        else:
+            parts = (obj[i : i + rows_per_slice] for i in range(0, len(obj), rows_per_slice))
+            yield b"[" + b",".join(_encode(np.ascontiguousarray(p))[1:-1] for p in parts) + b"]"
     elif isinstance(obj, list | tuple) and len(obj) > NUMBERS_PER_SLICE // 4:
         row = len(obj[0]) if isinstance(obj[0], list | tuple) else 1
         rows_per_slice = max(1, NUMBERS_PER_SLICE // max(row, 1))

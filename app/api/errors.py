@@ -20,7 +20,7 @@ _UNPARSABLE = {
     RecursionError: "request body is JSON nested too deeply to parse",
     UnicodeDecodeError: "request body is not UTF-8 encoded JSON",
 }
-"""FastAPI answers 400 "There was an error parsing the body" for these; say which."""
+"""FastAPI answers 400 "There was an error parsing the body" for these; say which, as a 422."""
 
 
 def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
@@ -42,11 +42,12 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Fin
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSONResponse:
-    detail = exc.detail
     if exc.status_code == 400 and (msg := _UNPARSABLE.get(type(exc.__cause__))):
+        # The same answer as FastAPI's for malformed JSON: a 422 of type json_invalid.
         detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+        return FiniteJSONResponse({"detail": detail}, status_code=422)
     return FiniteJSONResponse(
-        {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
     )
 
 

@@ -18,9 +18,9 @@ def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, 
         "label": label,
         "optimizer": spec.optimizer.id,
         "hyperparameters": dict(spec.hyperparameters),
-        "points": trajectory.points.tolist(),
-        "losses": trajectory.losses.tolist(),
-        "gradients": trajectory.gradients.tolist(),
+        "points": trajectory.points,
+        "losses": trajectory.losses,
+        "gradients": trajectory.gradients,
         "status": trajectory.status,
         "stopped_at": trajectory.stopped_at,
         "reason": trajectory.reason,
@@ -39,10 +39,10 @@ def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, 
         updates = max(len(trajectory.points) - 1, 0)
         record["lrs"] = [lr * scale for scale in spec.lr_scale[:updates]]
     if trajectory.batch_losses is not None:
-        record["batch_losses"] = trajectory.batch_losses.tolist()
+        record["batch_losses"] = trajectory.batch_losses
         record["epoch_starts"] = trajectory.epoch_starts
     if trajectory.noisy_gradients is not None:
-        record["noisy_gradients"] = trajectory.noisy_gradients.tolist()
+        record["noisy_gradients"] = trajectory.noisy_gradients
     if trajectory.state is not None:
         record["state"] = {name: finite_list(v) for name, v in trajectory.state.items()}
     return record
@@ -113,11 +113,11 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
 
 def repeat_record(trajectory: engine.Trajectory) -> dict:
     record = {
-        "points": trajectory.points.tolist(),
-        "losses": trajectory.losses.tolist(),
+        "points": trajectory.points,
+        "losses": trajectory.losses,
         "status": trajectory.status,
         "stopped_at": trajectory.stopped_at,
     }
     if trajectory.batch_losses is not None:
-        record["batch_losses"] = trajectory.batch_losses.tolist()
+        record["batch_losses"] = trajectory.batch_losses
     return record

@@ -126,6 +126,8 @@ class Trajectory:
     def message(self) -> str:
         if self.status == "converged":
             return f"converged at step {self.stopped_at}: the gradient vanished"
+        if self.status == "diverged" and self.stopped_at == 0:
+            return f"diverged at the start ({self.reason}): choose another start point"
         if self.status == "diverged":
             return f"diverged at step {self.stopped_at} ({self.reason}): {HINT}"
         return f"still going after {self.stopped_at} steps"
@@ -519,6 +521,8 @@ def summarize(trajectory: Trajectory, minima: Sequence[Any]) -> Summary:
 def loss_spread(trajectories: Sequence[Trajectory]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Median and 10-90 % band of the loss at each step, over the runs still going there."""
     length = max(len(t.losses) for t in trajectories)
+    if length == 0:
+        return np.empty(0), np.empty(0), np.empty(0)
     table = np.full((len(trajectories), length), np.nan)
     for row, trajectory in zip(table, trajectories, strict=True):
         row[: len(trajectory.losses)] = trajectory.losses

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.helpers import strict_json, trajectory_body
 
 
@@ -48,3 +50,13 @@ def test_adam_at_lr_100_stays_bounded_because_its_step_is_bounded_by_lr(client):
     run = run_at(client, "adam", 100.0)
     assert run["status"] == "max_steps"
     assert max(abs(c) for point in run["points"] for c in point) < 1e6
+
+
+@pytest.mark.parametrize("repeats", [1, 3])
+def test_a_start_whose_loss_is_beyond_the_cap_diverges_at_step_0(client, repeats):
+    body = trajectory_body(start=[999999.0, 999999.0], steps=5, repeats=repeats)
+    response = client.post("/api/v1/trajectories", json=body)
+    assert response.status_code == 200, response.text[:300]
+    run = strict_json(response)["runs"][0]
+    assert run["status"] == "diverged" and run["stopped_at"] == 0 and run["points"] == []
+    assert "start" in run["message"]
