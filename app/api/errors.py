@@ -27,7 +27,7 @@ def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     """Keep location, message, type and the limit; drop the echoed input."""
     clean = {
         "loc": [part if isinstance(part, int | str) else str(part) for part in error["loc"]],
-        "msg": str(error.get("msg", "invalid value")),
+        "msg": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
         "type": str(error.get("type", "value_error")),
     }
     ctx = error.get("ctx") or {}
