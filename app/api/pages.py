@@ -6,13 +6,14 @@ a URL that carries its version, which lets browsers cache it for a year.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
@@ -59,11 +60,15 @@ def index(request: Request) -> HTMLResponse:
     )
 
 
+PLOTLY_JS_GZIP = gzip.compress(PLOTLY_JS.read_bytes(), 6)
+"""Compressed once at start-up (about 0.2 s): 4.8 MB on disk, 1.5 MB on the wire."""
+
+
 @router.get(PLOTLY_URL)
-def plotly_js() -> FileResponse:
-    """The plotly.js bundle shipped by the installed plotly package."""
-    return FileResponse(
-        PLOTLY_JS,
-        media_type="text/javascript",
-        headers={"Cache-Control": ONE_YEAR_IMMUTABLE},
-    )
+def plotly_js(request: Request) -> Response:
+    """The plotly.js bundle shipped by the installed plotly package, gzipped when accepted."""
+    headers = {"Cache-Control": ONE_YEAR_IMMUTABLE, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(PLOTLY_JS_GZIP, media_type="text/javascript", headers=headers)
+    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)

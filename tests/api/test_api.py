@@ -203,3 +203,20 @@ def test_non_finite_numbers_get_a_valid_json_422(client, bad):
     assert response.status_code == 422
     detail = strict_json(response)["detail"]
     assert any("lr" in e["loc"] for e in detail)
+
+
+def test_large_responses_are_gzipped_and_plotly_is_served_compressed_and_cached(client):
+    from app.api.pages import PLOTLY_URL
+
+    body = trajectory_body(steps=1000)
+    response = client.post("/api/v1/trajectories", json=body, headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < len(response.content) / 2
+    plotly_js = client.get(PLOTLY_URL, headers={"accept-encoding": "gzip"})
+    assert plotly_js.headers["content-encoding"] == "gzip"
+    assert "immutable" in plotly_js.headers["cache-control"]
+    assert plotly_js.content.startswith(b"/**") and b"plotly.js v" in plotly_js.content[:512]
+    plain = client.get(PLOTLY_URL, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == plotly_js.content
+    small = client.get("/healthz", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in small.headers
