@@ -52,3 +52,29 @@ export function postJson(path, body, signal) {
     body: JSON.stringify(body),
   });
 }
+
+/**
+ * Requests where only the newest answer matters (validation as you type, the panels that follow
+ * the animation step): `run(task)` waits `delay` ms of quiet, aborts the task before it, then
+ * calls `task(signal)`. A task renders only while its signal is not aborted.
+ */
+export function createLatest(delay) {
+  let timer = 0;
+  let controller = null;
+  function cancel() {
+    clearTimeout(timer);
+    controller?.abort();
+    controller = null;
+  }
+  function run(task, wait = delay) {
+    cancel();
+    const own = new AbortController();
+    controller = own;
+    timer = setTimeout(() => {
+      task(own.signal).catch((error) => {
+        if (error.name !== "AbortError") throw error;
+      });
+    }, wait);
+  }
+  return { run, cancel };
+}

@@ -1,7 +1,10 @@
 // The settings form: draws an experiment into labelled controls and reads it back.
 
 import { numberText, parseNumber } from "./format.js";
+import { readBatching, readRunOverride, renderBatching, runOverrideField, wireBatching } from "./batching.js";
+import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
 import { renderLatex } from "./latex.js";
+import { readSchedule, scheduleEditor } from "./schedule.js";
 import { MAX_RUNS, makeRun, withSurface } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -53,10 +56,22 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
   const runsBox = $("runs");
   // The surface whose parameter fields are on screen (the select may already show another).
   let rendered = null;
+  const datasets = el("optgroup", { label: "Data sets" });
   for (const surface of catalog.surfaces.values()) {
+    if (surface.id === CUSTOM) continue;
     const tag = surface.dim === 1 ? " (1-D)" : "";
-    surfaceSelect.append(el("option", { value: surface.id, text: surface.name + tag }));
+    (surface.kind === "dataset" ? datasets : surfaceSelect).append(el("option", { value: surface.id, text: surface.name + tag }));
   }
+  if (catalog.surfaces.has(CUSTOM)) surfaceSelect.append(el("option", { value: CUSTOM, text: "Custom" }));
+  if (datasets.children.length) surfaceSelect.append(datasets);
+  // Your own formula: a valid edit redraws the formula line and the 1-D or 2-D start fields.
+  const custom = createCustomInput({
+    catalog,
+    onResolved: (record) => {
+      renderSurface({ surface: CUSTOM, surfaceParams: {} });
+      if (record.dim === 2 && !$("start-y").value) $("start-y").value = numberText(record.default_start[1]);
+    },
+  });
 
   function hyperparameterValue(run, spec) {
     return spec.name in run.hyperparameters ? run.hyperparameters[spec.name] : spec.default;
@@ -104,6 +119,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
           el("p", { class: "field-error", id: `${prefix}-optimizer-error`, hidden: true }),
         ]),
         ...main,
+        runOverrideField(run, i, rendered.id, numberField),
       ]),
       el("details", { class: "more" }, [
         el("summary", { text: extra.length ? `More settings (${extra.length})` : "Update rule" }),
@@ -111,6 +127,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
         rule,
         el("div", { class: "field-grid" }, extra),
       ]),
+      scheduleEditor(prefix, run.schedule),
       el("p", { class: "field-error", id: `${prefix}-error`, hidden: true }),
     ]);
   }
@@ -133,16 +150,19 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       }),
     );
     $("start-y-field").hidden = surface.dim === 1;
+    custom.show(surface.id === CUSTOM);
   }
 
   function render(experiment) {
     renderSurface(experiment);
+    if (experiment.custom) custom.render(experiment.custom, catalog.surfaces.get(CUSTOM));
     $("start-x").value = numberText(experiment.start[0]);
     $("start-y").value = numberText(experiment.start[1] ?? "");
     $("steps").value = numberText(experiment.steps);
     $("noise-std").value = numberText(experiment.noise.std);
     $("noise-seed").value = numberText(experiment.noise.seed);
     $("grad-tol").value = numberText(experiment.gradTol);
+    renderBatching(experiment, experiment.surface);
     renderRuns(experiment);
     clearErrors();
     setStale(false);
@@ -162,6 +182,8 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       label: $(`run-${i}-label`).value,
       colour: $(`run-${i}-colour`).value,
       hyperparameters,
+      ...readRunOverride(i),
+      schedule: readSchedule(`run-${i}`),
     };
   }
 
@@ -182,7 +204,9 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       steps: parseNumber($("steps").value),
       noise: { std: parseNumber($("noise-std").value) ?? 0, seed: parseNumber($("noise-seed").value) ?? 0 },
       gradTol: parseNumber($("grad-tol").value),
+      batch: readBatching(),
       runs: [...runsBox.querySelectorAll(".run-card")].map(readRun),
+      custom: custom.read(),
     };
   }
 
@@ -241,6 +265,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     }
   }
 
+  wireBatching();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     onRun(read());
@@ -270,6 +295,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     experiment.runs[i] = makeRun(catalog, experiment.surface, event.target.value, i, {
       colour: previous.colour,
       label: keepLabel ? previous.label : undefined,
+      schedule: previous.schedule,
     });
     renderRuns(experiment);
     $(`run-${i}-optimizer`).focus();
@@ -302,7 +328,17 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
 export function fieldIdFor(loc, msg = "") {
   const path = loc[0] === "body" ? loc.slice(1) : loc;
   const [head, a, b, c] = path;
-  if (head === "surface") return a === "params" && b !== undefined ? [`sp-${b}`, "surface"] : ["surface"];
+  const custom = customFieldFor(head === "surface" ? path.slice(1) : path, msg);
+  if (custom) return [...custom, "surface"];
+  if (head === "surface") {
+    if (a === "params" && b !== undefined) return [`sp-${b}`, "surface"];
+    // A data set names the parameter in the message: "n must be between 2 and 5000 ...".
+    const param = /^(?:Value error, )?(\w+) must be\b/.exec(msg);
+    return param ? [`sp-${param[1]}`, "surface"] : ["surface"];
+  }
+  if (head === "batch_size") return ["batch-size"];
+  if (head === "repeats") return ["repeats"];
+  if (head === "seed") return ["batch-seed"];
   if (head === "start") return [a === 1 ? "start-y" : "start-x"];
   if (head === "steps") return ["steps"];
   if (head === "noise") return [a === "seed" ? "noise-seed" : "noise-std"];
@@ -311,6 +347,9 @@ export function fieldIdFor(loc, msg = "") {
     if (typeof a !== "number") return ["runs"];
     if (b === "hyperparameters" && c !== undefined) return [`run-${a}-hp-${c}`, `run-${a}`];
     if (b === "optimizer" || b === "label") return [`run-${a}-${b}`, `run-${a}`];
+    if (b === "schedule") return [...(c === undefined ? [] : [`run-${a}-schedule-${c}`]), `run-${a}-schedule`, `run-${a}`];
+    // Set by batching.js for a run's own batch size or noise (one request per setting).
+    if (b === "batch_size" || b === "noise_std") return [`run-${a}-${b.replace("_", "-")}`, `run-${a}`];
     const named = /^(?:Value error, )?(?:unknown hyperparameter )?'?([A-Za-z_]\w*)'? must\b/.exec(msg);
     return named ? [`run-${a}-hp-${named[1]}`, `run-${a}`] : [`run-${a}`];
   }

@@ -71,6 +71,34 @@ export const LESSONS = [
     ],
   },
   {
+    id: "batch-flavours",
+    title: "Batch, stochastic and mini-batch",
+    experiment: {
+      surface: "linear_regression", steps: 150, layout: "side", batch: { repeats: 8 },
+      runs: [
+        { optimizer: "sgd", label: "Batch GD: all 200", hyperparameters: { lr: 0.05 } },
+        { optimizer: "sgd", label: "SGD: batch 1", batchSize: 1, hyperparameters: { lr: 0.05 } },
+        { optimizer: "sgd", label: "Mini-batch: 32", batchSize: 32, hyperparameters: { lr: 0.05 } },
+      ],
+    },
+    text: [
+      "The three flavours of the chapter's table fit a line to 200 noisy points: batch GD uses every example for each update, SGD one, mini-batch 32.",
+      "Batch GD walks smoothly to the least-squares fit while SGD jitters after every single example; the loss chart's bands, over 8 shuffling seeds, show how much that luck matters. Mini-batch keeps most of batch GD's steadiness at a sixth of its cost per step: the practical default.",
+    ],
+  },
+  {
+    id: "gradient-check",
+    title: "Trust but verify: the gradient check",
+    experiment: {
+      surface: "custom", custom: { expression: "x**2 + 3*x*y" }, start: [2, 1], steps: 30,
+      runs: [{ optimizer: "sgd", label: "SGD, lr 0.05", hyperparameters: { lr: 0.05 } }],
+    },
+    text: [
+      "The chapter checks a hand-derived gradient: for f = x² + 3xy at (2, 1), ∂f/∂x = 2x + 3y = 7 and ∂f/∂y = 3x = 6. The Gradient check card compares them with the central difference (f(v + ε) − f(v − ε)) / 2ε at ε = 10⁻⁶, which gives 7.00000 and 6.00000: they match, so the analytic gradient is right.",
+      "The Backprop card shows where 7 and 6 come from: one forward pass for the values, one backward pass of the chain rule. Step the animation and both cards follow SGD's path; choose Custom under Surface to check your own formula.",
+    ],
+  },
+  {
     id: "saddle",
     title: "Stuck at a saddle",
     experiment: {
@@ -82,7 +110,22 @@ export const LESSONS = [
     },
     text: [
       "At a saddle point the gradient is zero, yet it is no minimum: uphill one way, downhill the other. Starting almost on the ridge line, SGD slides into the saddle and lingers while the tiny sideways slope slowly grows.",
-      "Adam rescales that tiny slope and escapes much sooner. Noise helps too: try a Gradient noise of 0.05 under Noise and stopping rule.",
+      "Adam rescales that tiny slope and escapes much sooner. Noise helps too: try a Noise std of 0.05 under Gradient noise.",
+    ],
+  },
+  {
+    id: "noise-escapes-saddle",
+    title: "Noise escapes the saddle",
+    experiment: {
+      surface: "saddle", start: [-1.5, 0], steps: 40,
+      runs: [
+        { optimizer: "sgd", label: "GD, exact gradient", hyperparameters: { lr: 0.1 } },
+        { optimizer: "sgd", label: "Noisy SGD, noise std 0.1", noiseStd: 0.1, hyperparameters: { lr: 0.1 } },
+      ],
+    },
+    text: [
+      "Started exactly on the ridge y = 0, the exact gradient never points off it: plain gradient descent slides into the saddle point (0, 0) and stays there, gradient zero, though the loss falls away on both sides.",
+      "The second run adds noise of standard deviation 0.1 to every gradient, as a mini-batch would. The first nudge off the ridge grows with every step and the run escapes downhill: the chapter's claim that mini-batch noise helps slide past bad spots.",
     ],
   },
   {

@@ -1,9 +1,14 @@
 // Wires the page: catalog -> form -> API -> figures -> player, with the experiment in the URL.
 
 import { ApiError, getJson, postJson } from "./api.js";
+import { fetchTrajectories, requestsFor } from "./batching.js";
+import { createBackpropPanel } from "./backprop.js";
 import { createControls } from "./controls.js";
+import { CUSTOM, seedCustom, surfaceRecord } from "./custom.js";
+import { createDataPanel, loadDatasets, surfaceFor } from "./data.js";
 import { exportCsv, exportJson, exportPng } from "./exports.js";
 import { plotlyText } from "./format.js";
+import { createGradcheckPanel } from "./gradcheck.js";
 import { createLessonMenu, lessonById, renderLesson } from "./lessons.js";
 import { buildLossFigure } from "./losschart.js";
 import { createPlayer } from "./player.js";
@@ -11,9 +16,12 @@ import { watchPointer } from "./pointer.js";
 import { buildFigure, frameUpdate, viewWindow } from "./plots.js";
 import { gridRows, zScale } from "./scale.js";
 import {
-  fromQuery, isDefaultParams, makeCatalog, makeExperiment, surfaceSpec, toQuery, trajectoryRequest,
+  fromQuery, knownPointsHold, makeCatalog, makeExperiment, surfaceSpec, toQuery,
 } from "./state.js";
 import { renderSummary, renderSummaryMessage } from "./summary.js";
+import { createBasinMap } from "./basins.js";
+import { drawLrChart } from "./schedule.js";
+import { createSweep } from "./sweep.js";
 
 const $ = (id) => document.getElementById(id);
 let Plotly = window.Plotly;
@@ -41,6 +49,7 @@ const app = {
   catalog: null,
   controls: null,
   player: null,
+  data: null,
   /** What is on screen: {experiment, result, surface, view, surfaceData, model, loss}. */
   shown: null,
   /** Settings that live outside the form: layout, view and the open lesson. */
@@ -90,14 +99,17 @@ async function run(experiment, history) {
   app.player.pause();
   setBusy(true);
   app.controls.clearErrors();
-  const surface = app.catalog.surfaces.get(experiment.surface);
+  // A custom formula is resolved first, so a bad one is named at its input and draws nothing.
+  let surface = null;
   try {
-    const result = await postJson("/trajectories", trajectoryRequest(experiment), controller.signal);
-    const view = viewWindow(surface, result.runs);
-    const grid = await loadGrid(experiment, surface, view, controller.signal);
+    surface = await surfaceRecord(app.catalog, experiment, controller.signal);
+    const result = await fetchTrajectories(experiment, controller.signal);
+    const shownSurface = await surfaceFor(app.catalog, experiment, controller.signal);
+    const view = viewWindow(shownSurface, result.runs);
+    const grid = await loadGrid(experiment, shownSurface, view, controller.signal);
     await plotlyReady;
     if (app.pending !== controller) return;
-    show({ experiment, result, surface, view, surfaceData: grid });
+    show({ experiment, result, surface: shownSurface, view, surfaceData: grid });
     app.controls.setStale(false);
     writeUrl(history);
   } catch (error) {
@@ -105,7 +117,7 @@ async function run(experiment, history) {
     if (!(error instanceof ApiError)) throw error;
     app.controls.showErrors(error);
     document.body.dataset.state = "error";
-    if (!app.shown || app.shown.surface.id !== surface.id) await showSurfaceOnly(experiment, surface, controller.signal);
+    if (surface && (!app.shown || app.shown.surface.id !== surface.id)) await showSurfaceOnly(experiment, surface, controller.signal);
   } finally {
     if (app.pending === controller) {
       app.pending = null;
@@ -134,12 +146,15 @@ function show(next) {
   setToggles(experiment, surface);
   renderLesson(lessonById(experiment.lesson), result.runs.length ? result : null);
   draw();
+  app.basins.sync(next);
+  app.sweep.sync(next);
   const last = Math.max(0, ...result.runs.map((r) => r.points.length - 1));
   $("step-slider").max = String(last);
   app.player.load(last, experiment.step || 0);
+  inspect();
   if (result.runs.length) renderSummary($("summary").tBodies[0], decorate(next), app.catalog.optimizers);
   const notes = [];
-  if (!isDefaultParams(experiment) && (surface.minima.length || surface.saddle_points.length)) {
+  if (!knownPointsHold(experiment) && (surface.minima.length || surface.saddle_points.length)) {
     notes.push("Known minima and saddle points are marked for the default parameters only, so they are hidden.");
   }
   if (experiment.view === "3d" && experiment.layout === "side") notes.push("The 3-D view shows every run in one scene.");
@@ -173,18 +188,22 @@ function draw() {
     start: runs.length ? runs[0].points[0] : numericStart,
     layoutMode: s.experiment.layout, view3d: s.experiment.view === "3d",
     width: plotDiv.clientWidth, height: plotDiv.clientHeight, narrow: app.narrow,
-    showKnown: isDefaultParams(s.experiment), view: s.view,
+    showKnown: knownPointsHold(s.experiment), view: s.view,
   });
   plotDiv.classList.toggle("tall", Boolean(s.model.height));
   plotDiv.style.height = s.model.height ? `${s.model.height}px` : "";
   app.size = sizeKey();
   const minima = s.surface.minima.map((m) => m.value);
-  const fStar = isDefaultParams(s.experiment) && minima.length ? Math.min(...minima) : null;
+  const fStar = knownPointsHold(s.experiment) && minima.length ? Math.min(...minima) : null;
   s.loss = buildLossFigure({ runs, fStar, narrow: app.narrow, width: lossDiv.clientWidth, height: lossDiv.clientHeight });
+  // Appended, so the trail and head indices hold; a heatmap draws under scatter traces anyway.
+  s.model.data.push(...app.basins.traces(s, s.model), ...app.sweep.traces(s, s.model));
   const drawn = s;
   Promise.all([
     Plotly.react(plotDiv, s.model.data, s.model.layout, PLOT_CONFIG),
     Plotly.react(lossDiv, s.loss.data, s.loss.layout, LOSS_CONFIG),
+    drawLrChart(runs, LOSS_CONFIG),
+    app.data.draw({ surface: s.surface, runs, narrow: app.narrow }),
   ]).then(() => {
     if (!app.clickWired) {
       plotDiv.on("plotly_click", onPlotlyClick);
@@ -216,8 +235,23 @@ function renderFrame() {
   const step = app.player.step;
   moveTraces(plotDiv, frameUpdate(s.model, step));
   moveTraces(lossDiv, s.loss.frame(step));
+  app.data.frame(step);
   s.experiment.step = step;
-  if (!app.player.playing) scheduleUrlStep();
+  if (!app.player.playing) {
+    scheduleUrlStep();
+    inspect();
+  }
+}
+
+/** The gradient check and backprop panels look at the first run's head (or the start point). */
+function inspect() {
+  const s = app.shown;
+  if (!s) return;
+  const first = s.result.runs[0];
+  const point = first ? first.points[Math.min(app.player.step, first.points.length - 1)] : s.experiment.start;
+  const surface = surfaceSpec(s.experiment);
+  app.gradcheck.at(surface, point);
+  app.backprop.at(surface, point);
 }
 
 /** One restyle of just the moving traces (trails and heads). */
@@ -250,7 +284,10 @@ function experimentFromUrl() {
 }
 
 function load(experiment, history) {
-  app.ui = { layout: experiment.layout, view: experiment.view, lesson: experiment.lesson };
+  app.ui = {
+    layout: experiment.layout, view: experiment.view, lesson: experiment.lesson,
+    basins: experiment.basins, sweep: experiment.sweep,
+  };
   app.controls.render(experiment);
   return run(experiment, history);
 }
@@ -262,15 +299,34 @@ function setToggles(experiment, surface) {
   $("view-3d").checked = experiment.view === "3d";
   $("view-3d").disabled = surface.dim === 1;
   $("view-3d").closest("label").title = surface.dim === 1 ? "The 3-D view needs a 2-D surface" : "";
+  $("basin-map").checked = experiment.basins;
+  $("basin-map").disabled = surface.dim === 1;
+  $("basin-map").closest("label").title = surface.dim === 1 ? "The basin map needs a 2-D surface" : "";
 }
 
 function onToggle() {
   app.ui.layout = $("side-by-side").checked ? "side" : "overlay";
   app.ui.view = $("view-3d").checked ? "3d" : "2d";
+  app.ui.basins = $("basin-map").checked;
   if (!app.shown) return;
-  app.shown.experiment = { ...app.shown.experiment, layout: app.ui.layout, view: app.ui.view };
+  app.shown.experiment = { ...app.shown.experiment, layout: app.ui.layout, view: app.ui.view, basins: app.ui.basins };
   show({ ...app.shown, experiment: { ...app.shown.experiment, step: app.player.step } });
   writeUrl("replace");
+}
+
+/** The sweep panel's settings live in the experiment (so in the URL); null when it is closed. */
+function setSweep(settings) {
+  app.ui.sweep = settings;
+  if (app.shown) app.shown.experiment = { ...app.shown.experiment, sweep: settings };
+  writeUrl("replace");
+}
+
+/** "Use this learning rate": into that run's Learning rate field, then run again. */
+function useLr(index, lr) {
+  const input = $(`run-${index}-hp-lr`);
+  if (!input) return;
+  input.value = String(lr);
+  $("controls").requestSubmit();
 }
 
 function recolour(index, colour) {
@@ -366,9 +422,10 @@ function wire() {
   $("speed").addEventListener("change", (event) => player.setSpeed(Number(event.target.value)));
   $("side-by-side").addEventListener("change", onToggle);
   $("view-3d").addEventListener("change", onToggle);
+  $("basin-map").addEventListener("change", onToggle);
   $("export-png").addEventListener("click", () => app.shown && exportPng(exportName(), plotDiv));
   $("export-json").addEventListener("click", () => {
-    if (app.shown) exportJson(exportName(), trajectoryRequest(app.shown.experiment), app.shown.result);
+    if (app.shown) exportJson(exportName(), requestsFor(app.shown.experiment), app.shown.result);
   });
   $("export-csv").addEventListener("click", () => app.shown && exportCsv(exportName(), app.shown.result));
   $("copy-link").addEventListener("click", copyLink);
@@ -382,7 +439,7 @@ function wire() {
   watchPointer(plotDiv, {
     shown: () => (app.shown && app.shown.model.dim === 2 && !app.shown.model.is3d ? app.shown : null),
     readout: $("cursor-readout"),
-    onPick: setStartAndRun,
+    onPick: (point) => setStartAndRun(app.basins.snap(app.shown, point)),
   });
   window.addEventListener("popstate", () => load(experimentFromUrl(), "none"));
   watchSize();
@@ -398,15 +455,21 @@ function wire() {
 function setPlaying(playing) {
   $("play").disabled = playing;
   $("pause").disabled = !playing;
-  if (!playing) scheduleUrlStep();
+  if (!playing) {
+    scheduleUrlStep();
+    inspect();
+  }
 }
 
 async function start() {
   setBusy(true);
   let surfaces;
   let optimizers;
+  let datasets;
+  let custom;
   try {
-    [surfaces, optimizers] = await Promise.all([getJson("/surfaces"), getJson("/optimizers")]);
+    [surfaces, optimizers, custom] = await Promise.all([getJson("/surfaces"), getJson("/optimizers"), seedCustom(location.search)]);
+    datasets = await loadDatasets(surfaces.datasets || []);
   } catch (error) {
     setBusy(false);
     $("form-error").textContent = `Could not load the surfaces and optimizers: ${error.message}`;
@@ -414,7 +477,11 @@ async function start() {
     document.body.dataset.state = "error";
     return;
   }
-  app.catalog = makeCatalog(surfaces.surfaces, optimizers.optimizers);
+  app.catalog = makeCatalog([...surfaces.surfaces, ...datasets], optimizers.optimizers);
+  app.data = createDataPanel();
+  if (custom) app.catalog.surfaces.set(CUSTOM, custom);
+  app.gradcheck = createGradcheckPanel();
+  app.backprop = createBackpropPanel();
   app.player = createPlayer({ onStep: scheduleFrame, onStateChange: setPlaying });
   app.controls = createControls({
     catalog: app.catalog,
@@ -424,6 +491,10 @@ async function start() {
       run({ ...experiment, ...app.ui, step: 0 }, "push");
     },
     onColour: recolour,
+  });
+  app.basins = createBasinMap({ catalog: app.catalog, onChange: draw });
+  app.sweep = createSweep({
+    catalog: app.catalog, getShown: () => app.shown, onSettings: setSweep, onFan: draw, onUse: useLr,
   });
   wire();
   setPlaying(false);

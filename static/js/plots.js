@@ -196,6 +196,8 @@ export function buildFigure({
 }) {
   const { scale } = surfaceData;
   const dim = surface.dim;
+  // A data set's axes are its model's parameters (w, b).
+  const [xName, yName] = surface.axes || ["x", "y"];
   const is3d = view3d && dim === 2;
   const side = layoutMode === "side" && !is3d && runs.length > 1;
   const panels = side ? runs.length : 1;
@@ -287,8 +289,8 @@ export function buildFigure({
   if (narrow && dim === 2 && !is3d) data[background[0]].marker.colorbar.y = -40 / plotHeight;
   if (is3d) {
     layout.scene = {
-      xaxis: { title: { text: "x" }, range: view.x },
-      yaxis: { title: { text: "y" }, range: view.y },
+      xaxis: { title: { text: xName }, range: view.x },
+      yaxis: { title: { text: yName }, range: view.y },
       zaxis: { title: { text: "loss" }, ...(scale.ticks ? { tickvals: scale.ticks.tickvals.slice(1), ticktext: scale.ticks.ticktext.slice(1) } : {}) },
       aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.55 },
       // Farther back on a phone, whose narrow scene would otherwise crop the surface.
@@ -311,12 +313,12 @@ export function buildFigure({
       const bottomOfColumn = p + cols >= panels;
       layout[names.xaxis] = {
         domain: [x0, Math.min(1, x1)], anchor: names.y, range: view.x, zeroline: false, showgrid: dim === 1,
-        title: { text: bottomOfColumn && !(narrow && dim === 2) ? "x" : "" }, ticks: "outside", ticklen: 4,
+        title: { text: bottomOfColumn && !(narrow && dim === 2) ? xName : "" }, ticks: "outside", ticklen: 4,
         ...(p > 0 ? { matches: "x" } : {}),
       };
       layout[names.yaxis] = {
         domain: [Math.max(0, y0), y1], anchor: names.x, zeroline: false, showgrid: dim === 1,
-        title: { text: col === 0 ? (dim === 1 ? "loss f(x)" : "y") : "" }, ticks: "outside", ticklen: 4,
+        title: { text: col === 0 ? (dim === 1 ? "loss f(x)" : yName) : "" }, ticks: "outside", ticklen: 4,
         ...(dim === 2 ? { range: view.y } : {}),
         ...(p > 0 ? { matches: "y" } : {}),
       };

@@ -135,7 +135,14 @@ def page(request: pytest.FixtureRequest, server_url: str) -> Iterator[Page]:
     page = context.new_page()
     page.on("console", on_console)
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    page.on("requestfailed", lambda req: problems.append(f"failed: {req.url} {req.failure}"))
+
+    def on_failed(req) -> None:
+        # The page aborts a request it no longer needs (a newer one superseded it): that is
+        # the page working as designed, not a failure.
+        if req.failure != "net::ERR_ABORTED":
+            problems.append(f"failed: {req.url} {req.failure}")
+
+    page.on("requestfailed", on_failed)
     page.on("request", on_request)
     page.on("response", on_response)
     yield page

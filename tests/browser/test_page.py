@@ -48,7 +48,7 @@ def test_pick_surface_and_three_optimizers_then_run_and_play(page, lab):
     expect(page.get_by_label("Start x")).to_have_value("-0.5")
     for n, optimizer in enumerate(["nesterov", "rmsprop", "lion"], start=1):
         lab.run_group(n).get_by_label("Optimizer").select_option(optimizer)
-    page.get_by_label("Steps").fill("300")
+    page.get_by_label("Steps", exact=True).fill("300")
     lab.run()
 
     rows = page.locator("#summary tbody tr")
@@ -121,7 +121,7 @@ def test_side_by_side_shows_one_panel_per_run_with_shared_axes(page, lab):
 def test_permalink_reload_and_history_restore_the_experiment(page, lab, browser, server_url):
     lab.open()
     lab.act(lambda: page.get_by_label("Surface", exact=True).select_option("booth"))
-    page.get_by_label("Steps").fill("200")
+    page.get_by_label("Steps", exact=True).fill("200")
     lab.run_group(2).get_by_label("Label").fill("Mine <b>bold</b> & co")
     lab.run_group(2).get_by_label("Learning rate").fill("0.002")
     lab.run()
@@ -143,7 +143,7 @@ def test_permalink_reload_and_history_restore_the_experiment(page, lab, browser,
         Lab = type(lab)
         Lab(other).open(link.removeprefix(server_url + "/"))
         expect(other.get_by_label("Surface", exact=True)).to_have_value("booth")
-        expect(other.get_by_label("Steps")).to_have_value("200")
+        expect(other.get_by_label("Steps", exact=True)).to_have_value("200")
         expect(Lab(other).run_group(2).get_by_label("Label")).to_have_value("Mine <b>bold</b> & co")
         expect(Lab(other).run_group(2).get_by_label("Learning rate")).to_have_value("0.002")
         expect(other.get_by_label("Side by side")).to_be_checked()
@@ -153,7 +153,7 @@ def test_permalink_reload_and_history_restore_the_experiment(page, lab, browser,
 
     lab.act(lambda: page.go_back())
     expect(page.get_by_label("Surface", exact=True)).to_have_value("booth")
-    expect(page.get_by_label("Steps")).to_have_value("1000")
+    expect(page.get_by_label("Steps", exact=True)).to_have_value("1000")
     lab.act(lambda: page.go_back())
     expect(page.get_by_label("Surface", exact=True)).to_have_value("rosenbrock")
     lab.act(lambda: page.go_forward())

@@ -1,0 +1,142 @@
+// Mini-batches and their analogue: batch size, shuffle seed and repeats for data set surfaces,
+// gradient noise for functions; per-run overrides, sent as one request per distinct setting.
+
+import { ApiError, postJson } from "./api.js";
+import { numberText, parseNumber } from "./format.js";
+import { isDataset, trajectoryRequest } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The quick choices: the chapter's three flavours. "" is every example (batch GD). */
+const PRESETS = ["", "1", "32"];
+
+/** Draws the experiment's batch settings and shows the fields that fit the surface. */
+export function renderBatching(experiment, surfaceId) {
+  const dataset = isDataset(surfaceId);
+  for (const part of document.querySelectorAll("#batching [data-for]")) {
+    part.hidden = part.dataset.for !== (dataset ? "dataset" : "function");
+  }
+  $("batching-title").textContent = dataset ? "Mini-batches" : "Gradient noise";
+  $("batch-size").value = numberText(experiment.batch.size);
+  $("batch-seed").value = numberText(experiment.batch.seed);
+  $("repeats").value = numberText(experiment.batch.repeats);
+  markPreset();
+}
+
+/** The batch settings the form describes; typed text that is no number goes to the API as is. */
+export function readBatching() {
+  return {
+    size: parseNumber($("batch-size").value),
+    seed: parseNumber($("batch-seed").value) ?? 0,
+    repeats: parseNumber($("repeats").value) ?? 1,
+  };
+}
+
+function markPreset() {
+  const value = $("batch-size").value.trim();
+  for (const button of document.querySelectorAll("#batching [data-batch]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.batch === value));
+  }
+  sharedHints();
+}
+
+/** Empty per-run fields show what they inherit. */
+function sharedHints() {
+  const batch = $("batch-size").value.trim() || "n";
+  const noise = $("noise-std").value.trim() || "0";
+  for (const input of document.querySelectorAll("#runs [data-own]")) {
+    input.placeholder = input.dataset.own === "batch" ? batch : noise;
+  }
+}
+
+/** Once: the preset buttons, and the per-run placeholders following the shared values. */
+export function wireBatching() {
+  for (const button of document.querySelectorAll("#batching [data-batch]")) {
+    button.addEventListener("click", () => {
+      $("batch-size").value = button.dataset.batch;
+      $("batch-size").dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+  $("batch-size").addEventListener("input", markPreset);
+  $("noise-std").addEventListener("input", sharedHints);
+}
+
+/**
+ * The run card's own batch size (data sets) or noise std (functions); empty means the shared
+ * value. `field` builds a labelled field like the card's others.
+ */
+export function runOverrideField(run, i, surfaceId, field) {
+  const dataset = isDataset(surfaceId);
+  const id = dataset ? `run-${i}-batch-size` : `run-${i}-noise-std`;
+  const node = field(id, dataset ? "Run batch size" : "Run noise std", dataset ? run.batchSize : run.noiseStd, null);
+  const input = node.querySelector("input");
+  input.dataset.own = dataset ? "batch" : "noise";
+  input.title = dataset
+    ? "Examples per update for this run only; empty: the Batch size under Mini-batches"
+    : "Gradient noise for this run only; empty: the Noise std under Gradient noise";
+  input.placeholder = dataset ? $("batch-size").value.trim() || "n" : $("noise-std").value.trim() || "0";
+  return node;
+}
+
+export function readRunOverride(i) {
+  const batch = $(`run-${i}-batch-size`);
+  const noise = $(`run-${i}-noise-std`);
+  return {
+    batchSize: batch ? parseNumber(batch.value) : null,
+    noiseStd: noise ? parseNumber(noise.value) : null,
+  };
+}
+
+/** One request per distinct effective setting: [{request, indices, own}] in run order. */
+export function runGroups(experiment) {
+  const dataset = isDataset(experiment.surface);
+  const groups = new Map();
+  experiment.runs.forEach((run, i) => {
+    const own = dataset ? run.batchSize : run.noiseStd;
+    const key = own === null || own === undefined ? "shared" : `own ${own}`;
+    if (!groups.has(key)) groups.set(key, { own: key === "shared" ? null : own, indices: [] });
+    groups.get(key).indices.push(i);
+  });
+  return [...groups.values()].map(({ own, indices }) => {
+    const part = { ...experiment, runs: indices.map((i) => experiment.runs[i]) };
+    if (own !== null && dataset) part.batch = { ...experiment.batch, size: own };
+    if (own !== null && !dataset) part.noise = { ...experiment.noise, std: own };
+    return { request: trajectoryRequest(part), indices, own: own !== null };
+  });
+}
+
+/** What Export JSON saves: the one request, or the list when runs needed several. */
+export function requestsFor(experiment) {
+  const groups = runGroups(experiment);
+  return groups.length === 1 ? groups[0].request : groups.map((g) => g.request);
+}
+
+/** POSTs every group and merges the runs back into the experiment's order. */
+export async function fetchTrajectories(experiment, signal) {
+  const groups = runGroups(experiment);
+  const settled = await Promise.allSettled(groups.map((g) => postJson("/trajectories", g.request, signal)));
+  const failed = settled.filter((s) => s.status === "rejected");
+  if (failed.length) {
+    const errors = failed.map((s) => s.reason);
+    const other = errors.find((e) => !(e instanceof ApiError));
+    if (other) throw other;
+    const fieldErrors = [];
+    settled.forEach((s, j) => {
+      if (s.status === "rejected") fieldErrors.push(...s.reason.fieldErrors.map((e) => groupLoc(e, groups[j])));
+    });
+    throw new ApiError(errors.map((e) => e.message).join("; "), fieldErrors);
+  }
+  const answers = settled.map((s) => s.value);
+  const runs = [];
+  groups.forEach((g, j) => g.indices.forEach((i, k) => (runs[i] = answers[j].runs[k])));
+  return { ...answers[0], runs };
+}
+
+/** A group's error, placed on the experiment: run k of the group is run indices[k]. */
+function groupLoc({ loc, msg }, group) {
+  const [body, head, k, ...rest] = loc;
+  if (head === "runs" && typeof k === "number") return { loc: [body, head, group.indices[k], ...rest], msg };
+  if (group.own && head === "batch_size") return { loc: [body, "runs", group.indices[0], "batch_size"], msg };
+  if (group.own && head === "noise" && k === "std") return { loc: [body, "runs", group.indices[0], "noise_std"], msg };
+  return { loc, msg };
+}

@@ -1,0 +1,441 @@
+// The learning-rate sweep panel: final loss against lr for one run's optimizer (one batched
+// POST /sweeps/lr), the diverged region shaded, the best lr marked, a fan of paths for a few
+// lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
+
+import { ApiError, postJson } from "./api.js";
+import { fmt, numberText, parseNumber, plotlyText } from "./format.js";
+import { FONT } from "./plots.js";
+import { lossAxis } from "./scale.js";
+import { isDefaultParams, surfaceSpec } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT_COUNT = 64;
+const FAN_SIZE = 5;
+// POST /trajectories allows steps x runs up to 400,000 points (the server's max_points).
+const MAX_FAN_POINTS = 400_000;
+const MAX_FAN_DRAWN = 800;
+// Dark to warm as the lr grows; every colour stays readable on the light contour.
+const FAN_COLOURS = ["#3b0f70", "#721f81", "#b5367a", "#e55064", "#d97b08"];
+const STATUS = {
+  converged: { name: "converged", colour: "#0b6e4f", symbol: "circle" },
+  max_steps: { name: "still going", colour: "#52606d", symbol: "circle" },
+  diverged: { name: "diverged", colour: "#a23b00", symbol: "x" },
+};
+const CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
+
+/** A round number near `value` for a default range end (2 significant digits). */
+const round2 = (value) => Number(value.toPrecision(2));
+/** What "Use this learning rate" writes: 4 significant digits read better than 17. */
+export const usableLr = (value) => Number(value.toPrecision(4));
+
+/** The POST /sweeps/lr body for run `settings.run` of `experiment` (its lr is what varies). */
+export function sweepRequest(experiment, settings) {
+  const run = experiment.runs[settings.run];
+  const hyperparameters = Object.fromEntries(
+    Object.entries(run.hyperparameters).filter(([name, value]) => name !== "lr" && value !== null && value !== ""),
+  );
+  return {
+    surface: surfaceSpec(experiment), start: experiment.start, steps: experiment.steps,
+    optimizer: run.optimizer, hyperparameters, lr_range: [settings.from, settings.to], count: settings.count,
+    grad_tol: experiment.gradTol,
+  };
+}
+
+/** Up to `n` indices spread evenly (in log lr, as the lrs are log-spaced) over `indices`. */
+function spread(indices, n) {
+  if (indices.length <= n) return indices;
+  const picked = Array.from({ length: n }, (_, i) => indices[Math.round((i * (indices.length - 1)) / (n - 1))]);
+  return [...new Set(picked)];
+}
+
+function nearestIndex(lrs, lr) {
+  let best = 0;
+  for (let i = 1; i < lrs.length; i += 1) {
+    if (Math.abs(Math.log(lrs[i] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = i;
+  }
+  return best;
+}
+
+function statusText(result, i) {
+  const status = result.status[i];
+  if (status === "converged") return `converged at step ${result.stopped_at[i]}`;
+  if (status === "diverged") return `diverged at step ${result.stopped_at[i]}`;
+  return `still going after ${result.stopped_at[i]} steps`;
+}
+
+/** The chart: final loss against lr, log-log where the losses allow it. */
+function sweepFigure({ result, chosen, fan, fStar, width, height, narrow }) {
+  const { lrs } = result;
+  const axis = lossAxis([{ losses: result.final_loss.filter((v) => v !== null) }], fStar);
+  const shown = (v) => {
+    if (v === null) return null;
+    const y = v - axis.offset;
+    return axis.type === "log" && !(y > 0) ? null : y;
+  };
+  const data = [{
+    type: "scatter", mode: "lines", x: lrs, y: result.final_loss.map(shown), line: { color: "#bcccdc", width: 1.5 },
+    hoverinfo: "skip", showlegend: false,
+  }];
+  for (const [status, look] of Object.entries(STATUS)) {
+    const idx = lrs.map((_, i) => i).filter((i) => result.status[i] === status);
+    if (!idx.length) continue;
+    data.push({
+      type: "scatter", mode: "markers", name: look.name, x: idx.map((i) => lrs[i]), y: idx.map((i) => shown(result.final_loss[i])),
+      marker: { color: look.colour, symbol: look.symbol, size: 7 },
+      customdata: idx.map((i) => [fmt(lrs[i]), statusText(result, i), fmt(result.final_loss[i])]),
+      hovertemplate: "lr %{customdata[0]}<br>%{customdata[1]}<br>final loss %{customdata[2]}<extra></extra>",
+    });
+  }
+  if (fan.length) {
+    data.push({
+      type: "scatter", mode: "markers", name: "paths on the plot", x: fan.map((f) => f.lr),
+      y: fan.map((f) => shown(result.final_loss[f.index])), hoverinfo: "skip",
+      marker: { color: "rgba(0,0,0,0)", size: 13, line: { color: fan.map((f) => f.colour), width: 2.5 } },
+    });
+  }
+  const best = result.best_lr === null ? -1 : nearestIndex(lrs, result.best_lr);
+  if (best >= 0) {
+    data.push({
+      type: "scatter", mode: "markers", name: "best lr", x: [lrs[best]], y: [shown(result.final_loss[best])],
+      marker: { symbol: "star", size: 17, color: "#f0e442", line: { color: "#243b53", width: 1.2 } },
+      hovertemplate: `best lr ${fmt(lrs[best])}<extra></extra>`,
+    });
+  }
+  if (chosen >= 0) {
+    data.push({
+      type: "scatter", mode: "markers", name: "chosen", x: [lrs[chosen]], y: [shown(result.final_loss[chosen])],
+      marker: { symbol: "circle-open", size: 22, color: "#0b5cad", line: { width: 2.5 } }, hoverinfo: "skip",
+    });
+  }
+  const shapes = [];
+  const annotations = [];
+  const edge = result.smallest_diverged_lr;
+  if (edge !== null) {
+    // Shapes take data values on a log axis; annotations take log10 of them.
+    shapes.push(
+      { type: "rect", xref: "x", yref: "paper", x0: edge, x1: lrs[lrs.length - 1] * 1.5, y0: 0, y1: 1, fillcolor: "rgba(213,94,0,0.13)", line: { width: 0 }, layer: "below" },
+      { type: "line", xref: "x", yref: "paper", x0: edge, x1: edge, y0: 0, y1: 1, line: { color: "#a23b00", width: 1.5, dash: "dash" } },
+    );
+    const [lo, hi] = [Math.log10(lrs[0]), Math.log10(lrs[lrs.length - 1])];
+    const right = Math.log10(edge) - lo > (hi - lo) / 2;
+    annotations.push({
+      xref: "x", yref: "paper", x: Math.log10(edge), y: 1, xanchor: right ? "right" : "left", yanchor: "top",
+      xshift: right ? -4 : 4, showarrow: false, text: `diverges from lr ${fmt(edge)}${right ? " →" : ""}`,
+      font: { color: "#a23b00", size: 11.5 }, bgcolor: "rgba(255,255,255,0.75)",
+    });
+  }
+  const layout = {
+    font: FONT, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff", width, height, autosize: false,
+    margin: { l: 62, r: 12, t: 8, b: narrow ? 78 : 64 }, hovermode: "closest", shapes, annotations,
+    hoverlabel: { bgcolor: "#ffffff", bordercolor: "#9aa5b1", font: { family: FONT.family, size: 12 } },
+    showlegend: true,
+    legend: {
+      orientation: "h", x: 0, y: narrow ? -0.36 : -0.26, yanchor: "top", font: { size: 11 },
+      ...(narrow ? { entrywidth: 0.5, entrywidthmode: "fraction" } : {}),
+    },
+    xaxis: {
+      type: "log", title: { text: "learning rate (log scale)" }, exponentformat: "power", gridcolor: "#eef1f4",
+      range: [Math.log10(lrs[0]) - 0.05, Math.log10(lrs[lrs.length - 1]) + 0.05],
+    },
+    yaxis: { type: axis.type, title: { text: `final ${axis.title}` }, exponentformat: "power", gridcolor: "#eef1f4" },
+  };
+  return { data, layout };
+}
+
+/**
+ * `getShown()` is what is on screen ({experiment, surface, model, ...}); `onSettings(s)` keeps
+ * the panel's settings (or null when closed) in the experiment and its URL; `onFan()` redraws
+ * the main figure; `onUse(runIndex, lr)` puts an lr into a run and runs again.
+ */
+export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
+  const panel = $("sweep-panel");
+  const chart = $("sweep-plot");
+  const opener = $("sweep-open");
+  let settings = null;
+  let state = null;
+  let pending = null;
+  let clickWired = false;
+
+  function runLr(experiment, index) {
+    const run = experiment.runs[index];
+    if (typeof run.hyperparameters.lr === "number" && run.hyperparameters.lr > 0) return run.hyperparameters.lr;
+    const spec = catalog.optimizers.get(run.optimizer).hyperparameters.find((h) => h.name === "lr");
+    return spec ? spec.default : 0.01;
+  }
+
+  /** A range two decades either side of the run's lr, within the optimizer's bounds. */
+  function defaults(experiment, index) {
+    const lr = runLr(experiment, index);
+    const spec = catalog.optimizers.get(experiment.runs[index].optimizer).hyperparameters.find((h) => h.name === "lr");
+    const max = spec && spec.max ? Math.min(spec.max, 1e4) : 1e4;
+    return { run: index, from: round2(lr / 100), to: Math.min(round2(lr * 100), max), count: DEFAULT_COUNT };
+  }
+
+  function renderRuns(experiment) {
+    const select = $("sweep-run");
+    const options = experiment.runs.map((run, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = `Run ${i + 1}: ${run.label}`;
+      return option;
+    });
+    select.replaceChildren(...options);
+  }
+
+  function renderSettings() {
+    $("sweep-run").value = String(settings.run);
+    $("sweep-from").value = numberText(settings.from);
+    $("sweep-to").value = numberText(settings.to);
+    $("sweep-count").value = numberText(settings.count);
+  }
+
+  function readSettings() {
+    return {
+      run: Number($("sweep-run").value) || 0,
+      from: parseNumber($("sweep-from").value),
+      to: parseNumber($("sweep-to").value),
+      count: parseNumber($("sweep-count").value),
+    };
+  }
+
+  function setBusy(busy) {
+    $("sweep-busy").hidden = !busy;
+    panel.setAttribute("aria-busy", String(busy));
+    panel.dataset.busy = String(busy);
+    $("sweep-go").disabled = busy;
+  }
+
+  function clearErrors() {
+    for (const id of ["sweep-from", "sweep-to", "sweep-count", "sweep"]) {
+      const box = $(`${id}-error`);
+      box.hidden = true;
+      box.textContent = "";
+      $(id)?.removeAttribute("aria-invalid");
+    }
+  }
+
+  function showError(id, message) {
+    const box = $(`${id}-error`);
+    box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
+    box.hidden = false;
+    $(id)?.setAttribute("aria-invalid", "true");
+  }
+
+  function lrTooHigh(body) {
+    const spec = catalog.optimizers.get(body.optimizer).hyperparameters.find((h) => h.name === "lr");
+    return Boolean(spec && spec.max !== null && spec.max !== undefined && body.lr_range[1] > spec.max);
+  }
+
+  /** Each 422 message beside the input it is about: From, To or Count. */
+  function showErrors(error, body) {
+    clearErrors();
+    if (!error.fieldErrors.length) {
+      showError("sweep", error.message);
+      return;
+    }
+    for (const { loc, msg } of error.fieldErrors) {
+      const text = msg.replace(/^Value error, /, "");
+      const [head, index] = loc.slice(1);
+      let id = "sweep";
+      if (head === "lr_range") id = index === 1 || /low < high/.test(text) ? "sweep-to" : "sweep-from";
+      else if (head === "count" || /count/.test(text)) id = "sweep-count";
+      else if (/^'?lr'? must\b/.test(text)) id = lrTooHigh(body) ? "sweep-to" : "sweep-from";
+      else if (head === "steps") id = "sweep-count";
+      showError(id, id === "sweep" ? `${loc.slice(1).join(" › ") || "sweep"}: ${text}` : text);
+    }
+    document.body.dataset.sweep = "error";
+  }
+
+  function draw() {
+    if (!state || panel.hidden) return;
+    const shown = getShown();
+    const minima = shown ? shown.surface.minima.map((m) => m.value) : [];
+    const fStar = shown && isDefaultParams(shown.experiment) && minima.length ? Math.min(...minima) : null;
+    const figure = sweepFigure({
+      result: state.result, chosen: state.chosen, fan: state.fan ? state.fan.picks : [], fStar,
+      width: chart.clientWidth, height: chart.clientHeight, narrow: window.innerWidth < 640,
+    });
+    window.Plotly.react(chart, figure.data, figure.layout, CONFIG).then(() => {
+      if (!clickWired) {
+        chart.on("plotly_click", (event) => {
+          const point = event.points && event.points[0];
+          if (!point || !state) return;
+          state.chosen = nearestIndex(state.result.lrs, point.x);
+          draw();
+          readout();
+        });
+        clickWired = true;
+      }
+    });
+  }
+
+  function readout() {
+    const { result, chosen } = state;
+    const parts = [];
+    if (result.best_lr !== null) parts.push(`Best lr ${fmt(result.best_lr)}: ${statusText(result, nearestIndex(result.lrs, result.best_lr))}.`);
+    else parts.push("No lr in this range converged or kept a finite loss.");
+    parts.push(result.smallest_diverged_lr !== null
+      ? `Diverges from lr ${fmt(result.smallest_diverged_lr)} up (shaded).`
+      : "No lr in this range diverged.");
+    $("sweep-summary").textContent = parts.join(" ");
+    const best = result.best_lr !== null && chosen === nearestIndex(result.lrs, result.best_lr);
+    $("sweep-chosen").textContent = chosen >= 0
+      ? `Chosen: lr ${fmt(result.lrs[chosen])}${best ? " (the best)" : ""}, ${statusText(result, chosen)}. Click a point to choose another.`
+      : "Click a point on the chart to choose an lr.";
+    $("sweep-use").disabled = chosen < 0;
+  }
+
+  async function sweep() {
+    const shown = getShown();
+    if (!shown || !settings) return;
+    settings = { ...settings, run: Math.min(settings.run, shown.experiment.runs.length - 1) };
+    const body = sweepRequest(shown.experiment, settings);
+    const key = JSON.stringify(body);
+    pending?.abort();
+    const controller = new AbortController();
+    pending = controller;
+    clearErrors();
+    setBusy(true);
+    document.body.dataset.sweep = "busy";
+    try {
+      const result = await postJson("/sweeps/lr", body, controller.signal);
+      const chosen = result.best_lr === null ? -1 : nearestIndex(result.lrs, result.best_lr);
+      state = { key, body, result, chosen, fan: null, surface: shown.experiment.surface, run: settings.run };
+      readout();
+      draw();
+      await loadFan(shown.experiment, controller.signal);
+      if (pending !== controller) return;
+      document.body.dataset.sweep = "ready";
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      if (!(error instanceof ApiError)) throw error;
+      showErrors(error, body);
+    } finally {
+      if (pending === controller) {
+        pending = null;
+        setBusy(false);
+      }
+    }
+  }
+
+  /** A handful of converging lrs, one /trajectories request, drawn over the contour. */
+  async function loadFan(experiment, signal) {
+    const { result, body } = state;
+    // The converging range; without one, every lr that kept a finite loss.
+    const all = result.lrs.map((_, i) => i);
+    const converged = all.filter((i) => result.status[i] === "converged");
+    const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged");
+    const size = Math.max(1, Math.min(FAN_SIZE, Math.floor(MAX_FAN_POINTS / experiment.steps)));
+    const picks = spread(steady, size).map((index, k, all) => ({
+      index, lr: result.lrs[index], colour: FAN_COLOURS[Math.round((k * (FAN_COLOURS.length - 1)) / Math.max(1, all.length - 1))],
+    }));
+    if (!picks.length) return;
+    const answer = await postJson("/trajectories", {
+      surface: body.surface, start: body.start, steps: body.steps, grad_tol: body.grad_tol,
+      runs: picks.map((p) => ({ optimizer: body.optimizer, hyperparameters: { ...body.hyperparameters, lr: p.lr }, label: `lr ${fmt(p.lr)}` })),
+    }, signal);
+    state.fan = { picks, runs: answer.runs };
+    draw();
+    onFan();
+  }
+
+  function open(next) {
+    settings = next;
+    const shown = getShown();
+    if (shown) renderRuns(shown.experiment);
+    renderSettings();
+    panel.hidden = false;
+    opener.setAttribute("aria-expanded", "true");
+  }
+
+  function close() {
+    pending?.abort();
+    pending = null;
+    setBusy(false);
+    panel.hidden = true;
+    opener.setAttribute("aria-expanded", "false");
+    const hadFan = Boolean(state && state.fan);
+    settings = null;
+    state = null;
+    delete document.body.dataset.sweep;
+    if (hadFan) onFan();
+  }
+
+  opener.addEventListener("click", () => {
+    const shown = getShown();
+    if (!shown) return;
+    if (panel.hidden) open(shown.experiment.sweep || defaults(shown.experiment, 0));
+    else settings = readSettings();
+    onSettings(settings);
+    panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    sweep();
+  });
+  $("sweep-close").addEventListener("click", () => {
+    close();
+    onSettings(null);
+    opener.focus();
+  });
+  $("sweep-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    settings = readSettings();
+    onSettings(settings);
+    sweep();
+  });
+  $("sweep-run").addEventListener("change", () => {
+    const shown = getShown();
+    settings = defaults(shown.experiment, Number($("sweep-run").value) || 0);
+    renderSettings();
+    onSettings(settings);
+    sweep();
+  });
+  $("sweep-use").addEventListener("click", () => {
+    if (!state || state.chosen < 0) return;
+    onUse(state.run, usableLr(state.result.lrs[state.chosen]));
+  });
+
+  /** After every new result on screen: follow the experiment's sweep settings and its runs. */
+  function sync(shown) {
+    const wanted = shown.experiment.sweep;
+    if (!wanted) {
+      if (!panel.hidden) close();
+      return;
+    }
+    if (panel.hidden) {
+      open({ ...wanted, run: Math.min(wanted.run, shown.experiment.runs.length - 1) });
+      sweep();
+      return;
+    }
+    renderRuns(shown.experiment);
+    if (state && state.surface !== shown.experiment.surface) {
+      settings = defaults(shown.experiment, Math.min(settings.run, shown.experiment.runs.length - 1));
+      onSettings(settings);
+    }
+    renderSettings();
+    if (!state || JSON.stringify(sweepRequest(shown.experiment, settings)) !== state.key) sweep();
+    else draw();
+  }
+
+  /** The fan's traces for the main figure (2-D contour or 1-D curve; none in 3-D). */
+  function traces(shown, model) {
+    if (!state || !state.fan || model.is3d || state.run >= shown.experiment.runs.length) return [];
+    const trail = model.data[model.trailIndex[state.run]] || model.data[model.trailIndex[0]];
+    const axes = trail ? { xaxis: trail.xaxis, yaxis: trail.yaxis } : {};
+    return state.fan.runs.map((run, i) => {
+      const pick = state.fan.picks[i];
+      const stride = Math.max(1, Math.ceil(run.points.length / MAX_FAN_DRAWN));
+      const ks = [];
+      for (let k = 0; k < run.points.length; k += stride) ks.push(k);
+      if (ks[ks.length - 1] !== run.points.length - 1) ks.push(run.points.length - 1);
+      return {
+        type: "scatter", mode: model.dim === 1 ? "lines+markers" : "lines", uid: `sweep-fan-${i}`, ...axes,
+        name: plotlyText(`lr ${fmt(pick.lr)}`), showlegend: false, opacity: 0.9,
+        x: ks.map((k) => run.points[k][0]), y: ks.map((k) => (model.dim === 1 ? run.losses[k] : run.points[k][1])),
+        line: { color: pick.colour, width: 1.3 }, marker: { color: pick.colour, size: 4 }, customdata: ks,
+        hovertemplate: `sweep path, lr ${fmt(pick.lr)}<br>step %{customdata}<br>loss %{text}<extra></extra>`,
+        text: ks.map((k) => fmt(run.losses[k])),
+      };
+    });
+  }
+
+  return { sync, traces, redraw: draw };
+}
