@@ -96,7 +96,7 @@ function renderCheck(box, check, point) {
       ...names.map((name) => el("th", { scope: "col", text: `∂f/∂${name}` })),
     ])]),
     el("tbody", {}, [
-      row("Analytic (backprop)", check.analytic.map(analyticText), "analytic"),
+      row("Analytic", check.analytic.map(analyticText), "analytic"),
       row("Central difference", check.numeric.map(numericText), "numeric"),
       row("Difference", difference, "difference"),
     ]),
