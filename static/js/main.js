@@ -84,9 +84,13 @@ async function loadGrid(experiment, surface, view, signal) {
   if (!sameAsDefault) body.window = view;
   const key = JSON.stringify(body);
   if (!app.gridCache.has(key)) {
-    const grid = await postJson("/grid", body, signal);
-    const rows = gridRows(grid);
-    app.gridCache.set(key, { grid, rows, scale: zScale(rows) });
+    // The cache holds promises, so a grid fetched ahead (see run) is not fetched twice.
+    const entry = postJson("/grid", body, signal).then((grid) => {
+      const rows = gridRows(grid);
+      return { grid, rows, scale: zScale(rows) };
+    });
+    entry.catch(() => app.gridCache.delete(key));
+    app.gridCache.set(key, entry);
     if (app.gridCache.size > GRID_CACHE_SIZE) app.gridCache.delete(app.gridCache.keys().next().value);
   }
   return app.gridCache.get(key);
@@ -103,7 +107,10 @@ async function run(experiment, history) {
   let surface = null;
   try {
     surface = await surfaceRecord(app.catalog, experiment, controller.signal);
-    const result = await fetchTrajectories(experiment, controller.signal);
+    const trajectories = fetchTrajectories(experiment, controller.signal);
+    // Most paths stay inside the surface's window: fetch its grid while the runs compute.
+    loadGrid(experiment, surface, surface.window, controller.signal).catch(() => {});
+    const result = await trajectories;
     const shownSurface = await surfaceFor(app.catalog, experiment, controller.signal);
     const view = viewWindow(shownSurface, result.runs);
     const grid = await loadGrid(experiment, shownSurface, view, controller.signal);
