@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -23,15 +22,6 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         timings.append((time.perf_counter() - start) * 1e3)
     return min(timings)
-
-
-def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        timings.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(timings)
 
 
 def row(name: str, value: float, unit: str, target: float | None, extra: str = "") -> str:

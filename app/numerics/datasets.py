@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from app.numerics.surfaces import OPTIMIZER_IDS, Minimum, Param, Surface, Window
+from app.numerics.surfaces import (
+    OPTIMIZER_IDS,
+    Minimum,
+    Param,
+    Surface,
+    Window,
+    resolve_params,
+)
 
 CHUNK = 1 << 20
 """Grid points x examples evaluated at once, bounding memory for a fine contour grid."""
@@ -103,22 +110,7 @@ class DatasetSpec:
     build: Callable[[Mapping[str, float]], Surface]
 
     def resolve_params(self, overrides: Mapping[str, float] | None) -> dict[str, float]:
-        resolved = {param.name: float(param.default) for param in self.params}
-        overrides = overrides or {}
-        unknown = sorted(set(overrides) - set(resolved))
-        if unknown:
-            names = ", ".join(repr(name) for name in unknown)
-            raise ValueError(
-                f"unknown parameter {names} for data set '{self.id}'; valid: {', '.join(resolved)}"
-            )
-        for param in self.params:
-            value = float(overrides.get(param.name, param.default))
-            if not param.min <= value <= param.max:
-                raise ValueError(
-                    f"{param.name} must be between {param.min:g} and {param.max:g} for data set "
-                    f"'{self.id}'"
-                )
-            resolved[param.name] = value
+        resolved = resolve_params(self.params, overrides, f"data set '{self.id}'")
         resolved["n"] = float(int(resolved["n"]))
         resolved["seed"] = float(int(resolved["seed"]))
         return resolved

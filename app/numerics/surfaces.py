@@ -58,6 +58,33 @@ class Window(NamedTuple):
     y: tuple[float, float] | None
 
 
+def resolve_params(
+    params: tuple[Param, ...], overrides: Mapping[str, float] | None, owner: str
+) -> dict[str, float]:
+    """Defaults with ``overrides`` applied; ``owner`` names the thing in messages.
+
+    Raises ValueError for an unknown name (listing the valid ones) or a value outside the
+    parameter's [min, max].
+    """
+    resolved = {param.name: float(param.default) for param in params}
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(resolved))
+    if unknown:
+        valid = ", ".join(resolved) or "none"
+        names = ", ".join(repr(name) for name in unknown)
+        raise ValueError(f"unknown parameter {names} for {owner}; valid: {valid}")
+    for param in params:
+        if param.name in overrides:
+            value = float(overrides[param.name])
+            if not param.min <= value <= param.max:
+                raise ValueError(
+                    f"parameter '{param.name}' of {owner} must be in "
+                    f"[{param.min:g}, {param.max:g}], got {value:g}"
+                )
+            resolved[param.name] = value
+    return resolved
+
+
 @dataclass(frozen=True)
 class Surface:
     """A loss surface with what a plot and a run need to know about it.
@@ -86,28 +113,8 @@ class Surface:
     gives the loss and gradient of a mini-batch; None for an analytic surface."""
 
     def resolve_params(self, overrides: Mapping[str, float] | None) -> dict[str, float]:
-        """The parameter values: defaults, with ``overrides`` applied.
-
-        Raises ValueError for an unknown name (listing the valid ones) or a value outside
-        the parameter's [min, max].
-        """
-        resolved = {param.name: float(param.default) for param in self.params}
-        overrides = overrides or {}
-        unknown = sorted(set(overrides) - set(resolved))
-        if unknown:
-            valid = ", ".join(resolved) or "none"
-            names = ", ".join(repr(name) for name in unknown)
-            raise ValueError(f"unknown parameter {names} for surface '{self.id}'; valid: {valid}")
-        for param in self.params:
-            if param.name in overrides:
-                value = float(overrides[param.name])
-                if not param.min <= value <= param.max:
-                    raise ValueError(
-                        f"parameter '{param.name}' of surface '{self.id}' must be in "
-                        f"[{param.min:g}, {param.max:g}], got {value:g}"
-                    )
-                resolved[param.name] = value
-        return resolved
+        """The parameter values: defaults, with ``overrides`` applied (see ``resolve_params``)."""
+        return resolve_params(self.params, overrides, f"surface '{self.id}'")
 
 
 def _fixed(*items):
