@@ -47,6 +47,7 @@ def static_version(directory: Path = STATIC_DIR) -> str:
 
 PLOTLY_URL = f"/vendor/plotly-{plotly_js_version()}.min.js"
 STATIC_VERSION = static_version()
+MODULES = sorted(p.name for p in (STATIC_DIR / "js").glob("*.js") if p.name != "main.js")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -56,7 +57,12 @@ def index(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "index.html",
-        {"plotly_url": PLOTLY_URL, "page_config": page_config, "asset_version": STATIC_VERSION},
+        {
+            "plotly_url": PLOTLY_URL,
+            "page_config": page_config,
+            "asset_version": STATIC_VERSION,
+            "modules": MODULES,
+        },
     )
 
 
