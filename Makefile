@@ -30,7 +30,7 @@ browser: $(BIN)/.dev-installed
 	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then \
 		echo "chromium: $$(command -v chromium || echo /usr/bin/chromium)"; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && apt-get install -y -qq chromium; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else \
 		$(BIN)/python -m playwright install chromium; \
 	fi
