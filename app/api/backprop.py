@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.api.catalog import surface_record
 from app.api.encoding import FiniteJSONResponse, finite_or_none
-from app.api.schemas import Point, Strict, SurfaceOut, SurfaceRef
+from app.api.schemas import Point, Strict, SurfaceOut, SurfaceRef, check_dimension
 from app.numerics.autodiff import FLOAT
 from app.numerics.expression import builtin_formula, parse
 
@@ -21,9 +21,7 @@ class BackpropRequest(Strict):
 
     @model_validator(mode="after")
     def _dimension(self) -> BackpropRequest:
-        dim = self.surface.surface.dim
-        if len(self.point) != dim:
-            raise ValueError(f"point must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        check_dimension(self.surface, self.point, "point")
         if self.surface.surface.data is not None:
             raise ValueError("backprop draws a formula's graph; a data set loss has no formula")
         return self

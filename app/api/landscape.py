@@ -6,7 +6,13 @@ import numpy as np
 from fastapi import APIRouter
 
 from app.api.encoding import FiniteJSONResponse, binary_array, finite_list, finite_or_none
-from app.api.schemas import GradcheckRequest, GradcheckResponse, GridRequest, GridResponse
+from app.api.schemas import (
+    GradcheckRequest,
+    GradcheckResponse,
+    GridRequest,
+    GridResponse,
+    window_bounds,
+)
 from app.numerics.gradcheck import gradient_check
 from app.numerics.grid import evaluate_grid
 
@@ -17,9 +23,8 @@ router = APIRouter(prefix="/api/v1", tags=["landscape"])
 def grid(request: GridRequest) -> FiniteJSONResponse:
     """The loss over a window at ``resolution`` points per axis; non-finite cells are null."""
     surface, params = request.surface.surface, request.surface.resolved_params
-    window = request.window or surface.window
-    y_bounds = window.y if window.y is not None else surface.window.y
-    result = evaluate_grid(surface, params, window.x, y_bounds, request.resolution)
+    x_bounds, y_bounds = window_bounds(request.window, surface)
+    result = evaluate_grid(surface, params, x_bounds, y_bounds, request.resolution)
     z = binary_array(result.z) if request.encoding == "binary" else finite_list(result.z)
     body = {
         "x": result.x.tolist(),

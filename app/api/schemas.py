@@ -111,6 +111,20 @@ class WindowIn(Strict):
         return self
 
 
+def check_dimension(ref: SurfaceRef, point: list[float] | None, name: str) -> None:
+    """A point given for a surface has one coordinate per dimension of that surface."""
+    dim = ref.surface.dim
+    if point is not None and len(point) != dim:
+        raise ValueError(f"{name} must have {dim} coordinate(s) for surface '{ref.id}'")
+
+
+def window_bounds(window: WindowIn | None, surface: Surface):
+    """The requested window, falling back to the surface's own for what is not given."""
+    x = tuple(window.x) if window is not None else surface.window.x
+    y = tuple(window.y) if window is not None and window.y is not None else surface.window.y
+    return x, y
+
+
 class OptimizerChoice(Strict):
     """An optimizer and hyperparameter overrides (the rest take their defaults)."""
 
@@ -191,9 +205,7 @@ class TrajectoryRequest(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> TrajectoryRequest:
-        dim = self.surface.surface.dim
-        if self.start is not None and len(self.start) != dim:
-            raise ValueError(f"start must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        check_dimension(self.surface, self.start, "start")
         total = self.steps * len(self.runs) * self.repeats
         if total > SETTINGS.max_points:
             raise ValueError(
@@ -224,9 +236,7 @@ class GradcheckRequest(Strict):
 
     @model_validator(mode="after")
     def _dimension(self) -> GradcheckRequest:
-        dim = self.surface.surface.dim
-        if len(self.point) != dim:
-            raise ValueError(f"point must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        check_dimension(self.surface, self.point, "point")
         return self
 
 
@@ -244,9 +254,7 @@ class LrSweepRequest(OptimizerChoice):
 
     @model_validator(mode="after")
     def _consistent(self) -> LrSweepRequest:
-        dim = self.surface.surface.dim
-        if self.start is not None and len(self.start) != dim:
-            raise ValueError(f"start must have {dim} coordinate(s) for surface '{self.surface.id}'")
+        check_dimension(self.surface, self.start, "start")
         low, high = self.lr_range
         if not low < high:
             raise ValueError("lr_range must be [low, high] with low < high")

@@ -11,6 +11,7 @@ from app.api.schemas import (
     BasinResponse,
     LrSweepRequest,
     LrSweepResponse,
+    window_bounds,
 )
 from app.numerics.engine import STATUS_NAMES, StopRules
 from app.numerics.sweeps import DIVERGED, NO_MINIMUM, basin_map, lr_sweep
@@ -56,15 +57,14 @@ def sweep_learning_rate(request: LrSweepRequest) -> FiniteJSONResponse:
 def basins(request: BasinRequest) -> FiniteJSONResponse:
     """For every start of a grid: the known minimum reached (index), -1 none, -2 diverged."""
     surface, params = request.surface.surface, request.surface.resolved_params
-    window = request.window or surface.window
-    y_bounds = window.y if window.y is not None else surface.window.y
+    x_bounds, y_bounds = window_bounds(request.window, surface)
     result = basin_map(
         surface,
         params,
         request.resolved_optimizer,
         request.resolved_hyperparameters,
-        tuple(window.x),
-        tuple(y_bounds),
+        x_bounds,
+        y_bounds,
         request.resolution,
         request.steps,
         request.tolerance,
