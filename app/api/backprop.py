@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from app.api.catalog import surface_record
-from app.api.encoding import FiniteJSONResponse, finite_or_none
+from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import Point, Strict, SurfaceOut, SurfaceRef, check_dimension
 from app.numerics.autodiff import FLOAT
 from app.numerics.expression import builtin_formula, parse
@@ -59,15 +59,14 @@ def backprop(request: BackpropRequest) -> FiniteJSONResponse:
             "op": node.op,
             "label": node.label,
             "inputs": list(graph.inputs[i]),
-            "value": finite_or_none(trace.values[i]),
-            "grad": finite_or_none(trace.grads[i]),
+            "value": trace.values[i],
+            "grad": trace.grads[i],
         }
         for i, node in enumerate(graph.nodes)
     ]
     by_variable = {node.label: i for i, node in enumerate(graph.nodes) if node.op == "var"}
     gradient = [
-        finite_or_none(trace.grads[by_variable[name]]) if name in by_variable else 0.0
-        for name in graph.variables
+        trace.grads[by_variable[name]] if name in by_variable else 0.0 for name in graph.variables
     ]
     return FiniteJSONResponse(
         {
@@ -75,7 +74,7 @@ def backprop(request: BackpropRequest) -> FiniteJSONResponse:
             "formula": expression.latex,
             "nodes": nodes,
             "output": len(nodes) - 1,
-            "value": finite_or_none(trace.values[-1]),
+            "value": trace.values[-1],
             "gradient": gradient,
         }
     )

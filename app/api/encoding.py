@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import orjson
 from starlette.responses import Response
-
-
-def finite_list(values: np.ndarray) -> list:
-    """``values.tolist()``; non-finite entries are written as null by ``dumps``."""
-    return np.asarray(values, dtype=float).tolist()
-
-
-def finite_or_none(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def binary_array(values: np.ndarray) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from fastapi import APIRouter
 
-from app.api.encoding import FiniteJSONResponse, binary_array, finite_list, finite_or_none
+from app.api.encoding import FiniteJSONResponse, binary_array
 from app.api.schemas import (
     GradcheckRequest,
     GradcheckResponse,
@@ -25,12 +25,12 @@ def grid(request: GridRequest) -> FiniteJSONResponse:
     surface, params = request.surface.surface, request.surface.resolved_params
     x_bounds, y_bounds = window_bounds(request.window, surface)
     result = evaluate_grid(surface, params, x_bounds, y_bounds, request.resolution)
-    z = binary_array(result.z) if request.encoding == "binary" else finite_list(result.z)
+    z = binary_array(result.z) if request.encoding == "binary" else result.z
     body = {
         "x": result.x.tolist(),
         "z": z,
-        "z_min": finite_or_none(result.z_min),
-        "z_max": finite_or_none(result.z_max),
+        "z_min": result.z_min,
+        "z_max": result.z_max,
     }
     if result.y is not None:
         body["y"] = result.y.tolist()
@@ -44,10 +44,10 @@ def gradcheck(request: GradcheckRequest) -> FiniteJSONResponse:
     check = gradient_check(surface, params, np.array(request.point, dtype=float), request.eps)
     return FiniteJSONResponse(
         {
-            "analytic": finite_list(check.analytic),
-            "numeric": finite_list(check.numeric),
-            "max_abs_error": finite_or_none(check.max_abs_error),
-            "relative_error": finite_or_none(check.relative_error),
+            "analytic": check.analytic,
+            "numeric": check.numeric,
+            "max_abs_error": check.max_abs_error,
+            "relative_error": check.relative_error,
             "ok": check.ok,
         }
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.encoding import FiniteJSONResponse, finite_list
+from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import (
     SETTINGS,
     BasinRequest,
@@ -43,8 +43,8 @@ def sweep_learning_rate(request: LrSweepRequest) -> FiniteJSONResponse:
     return FiniteJSONResponse(
         {
             "lrs": sweep.lrs.tolist(),
-            "final_loss": finite_list(outcomes.final_losses),
-            "best_loss": finite_list(outcomes.best_losses),
+            "final_loss": outcomes.final_losses,
+            "best_loss": outcomes.best_losses,
             "status": [STATUS_NAMES[code] for code in outcomes.status],
             "stopped_at": outcomes.stopped_at.tolist(),
             "best_lr": sweep.best_lr,

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.encoding import FiniteJSONResponse, finite_list
+from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import SETTINGS, RunIn, TrajectoryRequest, TrajectoryResponse
 from app.numerics import engine
 from app.numerics.schedules import lr_sequence
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"])
+
+
+def path_record(trajectory: engine.Trajectory) -> dict:
+    """Where a run went: what every run and every repeat of it reports."""
+    record = {
+        "points": trajectory.points,
+        "losses": trajectory.losses,
+        "status": trajectory.status,
+        "stopped_at": trajectory.stopped_at,
+    }
+    if trajectory.batch_losses is not None:
+        record["batch_losses"] = trajectory.batch_losses
+    return record
 
 
 def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, minima) -> dict:
@@ -18,11 +31,8 @@ def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, 
         "label": label,
         "optimizer": spec.optimizer.id,
         "hyperparameters": dict(spec.hyperparameters),
-        "points": trajectory.points,
-        "losses": trajectory.losses,
+        **path_record(trajectory),
         "gradients": trajectory.gradients,
-        "status": trajectory.status,
-        "stopped_at": trajectory.stopped_at,
         "reason": trajectory.reason,
         "message": trajectory.message,
         "summary": {
@@ -38,13 +48,12 @@ def run_record(label: str, spec: engine.RunSpec, trajectory: engine.Trajectory, 
         lr = spec.hyperparameters["lr"]
         updates = max(len(trajectory.points) - 1, 0)
         record["lrs"] = [lr * scale for scale in spec.lr_scale[:updates]]
-    if trajectory.batch_losses is not None:
-        record["batch_losses"] = trajectory.batch_losses
+    if trajectory.epoch_starts is not None:
         record["epoch_starts"] = trajectory.epoch_starts
     if trajectory.noisy_gradients is not None:
         record["noisy_gradients"] = trajectory.noisy_gradients
     if trajectory.state is not None:
-        record["state"] = {name: finite_list(v) for name, v in trajectory.state.items()}
+        record["state"] = {name: v for name, v in trajectory.state.items()}
     return record
 
 
@@ -97,7 +106,7 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
         label = run.label or run.resolved_optimizer.name
         record = run_record(label, specs[index * len(repeats)], group[0], minima)
         if len(group) > 1:
-            record["repeats"] = [repeat_record(trajectory) for trajectory in group]
+            record["repeats"] = [path_record(trajectory) for trajectory in group]
             median, p10, p90 = engine.loss_spread(group)
             record["spread"] = {"median": median.tolist(), "p10": p10.tolist(), "p90": p90.tolist()}
         runs.append(record)
@@ -109,15 +118,3 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
             "runs": runs,
         }
     )
-
-
-def repeat_record(trajectory: engine.Trajectory) -> dict:
-    record = {
-        "points": trajectory.points,
-        "losses": trajectory.losses,
-        "status": trajectory.status,
-        "stopped_at": trajectory.stopped_at,
-    }
-    if trajectory.batch_losses is not None:
-        record["batch_losses"] = trajectory.batch_losses
-    return record
