@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -248,5 +249,17 @@ def get_dataset(dataset_id: str) -> DatasetSpec:
 
 
 def surface_from_dataset(dataset_id: str, overrides: Mapping[str, float] | None) -> Surface:
+    """The loss surface of a data set; the same settings give the same (shared) surface."""
     spec = get_dataset(dataset_id)
-    return spec.build(spec.resolve_params(overrides))
+    return _build(spec.id, tuple(sorted(spec.resolve_params(overrides).items())))
+
+
+@lru_cache(maxsize=32)
+def _build(dataset_id: str, params: tuple[tuple[str, float], ...]) -> Surface:
+    # Generating the data and solving for the minimum is done once per setting, not once per
+    # request (the page resolves the surface, then grids and runs on it). Read-only arrays,
+    # since every request shares them.
+    surface = DATASETS[dataset_id].build(dict(params))
+    surface.data.x.flags.writeable = False
+    surface.data.y.flags.writeable = False
+    return surface
