@@ -337,7 +337,6 @@ def run_batch(
     still going) costs one fused check per step; the bookkeeping of which run stopped
     where and why runs only on the steps where one does.
     """
-    optimizer = specs[0].optimizer
     n, dim = len(specs), surface.dim
     hp: dict[str, Any] = {}
     for name, first in specs[0].hyperparameters.items():
@@ -345,27 +344,66 @@ def run_batch(
             hp[name] = first
         else:
             hp[name] = np.array([float(s.hyperparameters[name]) for s in specs])[:, None]
-    transform = optimizer.make(hp, NUMPY)
-    value, grad = surface.value, surface.grad
-    point = np.array([s.start for s in specs], dtype=float).reshape(n, dim)
-    state = transform.init(point)
+    starts = np.array([s.start for s in specs], dtype=float).reshape(n, dim)
     noise_draws = None
     if noise is not None:
         noise_draws = np.stack([draw_noise(noise, s.key, steps, dim) for s in specs], 1)
     data = surface.data
     plans = [batch_plan(batching, data.size if data else 0, s.key, steps) for s in specs]
-    plan = plans[0]
-    if plan is not None:
-        orders = np.stack([p.order for p in plans])
-        batch_losses = np.empty((steps, n))
-    stochastic = history and (plan is not None or noise_draws is not None)
-    used_history = np.empty((steps, n, dim)) if stochastic else None
+    orders = np.stack([p.order for p in plans]) if plans[0] is not None else None
     scales = None
     if any(s.lr_scale is not None for s in specs):
         scales = np.ones((steps, n, 1))
         for i, s in enumerate(specs):
             if s.lr_scale is not None:
                 scales[:, i, 0] = s.lr_scale[:steps]
+    return walk_batch(
+        surface,
+        params,
+        specs[0].optimizer,
+        hp,
+        starts,
+        steps,
+        stop,
+        noise_draws=noise_draws,
+        plan=plans[0],
+        orders=orders,
+        scales=scales,
+        include_state=include_state,
+        history=history,
+    )
+
+
+def walk_batch(
+    surface: Surface,
+    params: Mapping[str, float],
+    optimizer: Optimizer,
+    hp: Mapping[str, Any],
+    starts: np.ndarray,
+    steps: int,
+    stop: StopRules,
+    *,
+    noise_draws: np.ndarray | None = None,
+    plan: BatchPlan | None = None,
+    orders: np.ndarray | None = None,
+    scales: np.ndarray | None = None,
+    include_state: bool = False,
+    history: bool = True,
+) -> list[Trajectory] | Outcomes:
+    """The vectorised pass itself, on arrays: ``starts`` (runs, dim); each float in ``hp``
+    a scalar shared by every run or an array of shape (runs, 1); ``noise_draws`` (steps,
+    runs, dim); mini-batches ``orders[:, plan.starts[k]:plan.ends[k]]``; ``scales`` (steps,
+    runs, 1). ``run_batch`` builds these from run specs; sweeps build them directly."""
+    n, dim = starts.shape
+    transform = optimizer.make(hp, NUMPY)
+    value, grad = surface.value, surface.grad
+    data = surface.data
+    point = starts
+    state = transform.init(point)
+    if plan is not None:
+        batch_losses = np.empty((steps, n))
+    stochastic = history and (plan is not None or noise_draws is not None)
+    used_history = np.empty((steps, n, dim)) if stochastic else None
 
     rows = steps + 1 if history else 1
     points = np.empty((rows, n, dim))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from app.numerics.engine import Outcomes, RunSpec, StopRules, run_batch
+from app.numerics.engine import Outcomes, StopRules, walk_batch
 from app.numerics.optimizers import Optimizer
 from app.numerics.surfaces import Surface
 
@@ -17,16 +17,15 @@ def _batch(
     surface: Surface,
     params: Mapping[str, float],
     optimizer: Optimizer,
-    hyperparameters: Sequence[Mapping[str, Any]],
+    hyperparameters: Mapping[str, Any],
     starts: np.ndarray,
     steps: int,
     stop: StopRules,
 ) -> Outcomes:
-    specs = [
-        RunSpec(optimizer, hp, tuple(start))
-        for hp, start in zip(hyperparameters, starts, strict=True)
-    ]
-    return run_batch(surface, params, specs, steps, None, stop, history=False)  # type: ignore[return-value]
+    """Every start at once; ``hyperparameters`` floats may be (runs, 1) arrays."""
+    return walk_batch(  # type: ignore[return-value]
+        surface, params, optimizer, hyperparameters, starts, steps, stop, history=False
+    )
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def lr_sweep(
 ) -> LrSweep:
     """``count`` log-spaced learning rates over ``lr_range``, every other setting fixed."""
     lrs = np.geomspace(lr_range[0], lr_range[1], count)
-    settings = [{**hyperparameters, "lr": float(lr)} for lr in lrs]
+    settings = {**hyperparameters, "lr": lrs[:, None]}
     starts = np.tile(np.asarray(start, dtype=float), (count, 1))
     outcomes = _batch(surface, params, optimizer, settings, starts, steps, stop)
     diverged, converged = outcomes.status == 2, outcomes.status == 1
@@ -100,9 +99,7 @@ def basin_map(
     y = np.linspace(*y_bounds, resolution)
     xx, yy = np.meshgrid(x, y)
     starts = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    outcomes = _batch(
-        surface, params, optimizer, [hyperparameters] * len(starts), starts, steps, stop
-    )
+    outcomes = _batch(surface, params, optimizer, hyperparameters, starts, steps, stop)
     minima = surface.minima(params)
     outcome = np.full(len(starts), NO_MINIMUM)
     if minima:
