@@ -75,17 +75,19 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
     start = tuple(request.start) if request.start is not None else surface.default_start
     noise = request.noise
     repeats = range(request.repeats)
-    specs = [
-        engine.RunSpec(
-            optimizer=run.resolved_optimizer,
-            hyperparameters=run.resolved_hyperparameters,
-            start=start,
-            key=(index, repeat),
-            lr_scale=lr_scale(run, request.steps),
-        )
-        for index, run in enumerate(request.runs)
-        for repeat in repeats
-    ]
+    specs = []
+    for index, run in enumerate(request.runs):
+        scale = lr_scale(run, request.steps)  # once per run, shared by its repeats
+        specs += [
+            engine.RunSpec(
+                optimizer=run.resolved_optimizer,
+                hyperparameters=run.resolved_hyperparameters,
+                start=start,
+                key=(index, repeat),
+                lr_scale=scale,
+            )
+            for repeat in repeats
+        ]
     batching = None
     if request.batch_size is not None:
         batching = engine.Batching(request.batch_size, request.seed)
