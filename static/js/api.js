@@ -78,3 +78,17 @@ export function createLatest(delay) {
   }
   return { run, cancel };
 }
+
+const RESOLVED_SIZE = 24;
+const resolved = new Map();
+
+/** POST /surfaces/resolve for a surface reference, cached: a formula checked as it was typed,
+ *  or a data set at its settings, is not asked about again when it runs. */
+export async function resolveSurface(ref, signal) {
+  const key = JSON.stringify(ref);
+  if (!resolved.has(key)) {
+    resolved.set(key, await postJson("/surfaces/resolve", ref, signal));
+    if (resolved.size > RESOLVED_SIZE) resolved.delete(resolved.keys().next().value);
+  }
+  return resolved.get(key);
+}

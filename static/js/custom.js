@@ -4,18 +4,16 @@
 // what and where); the page never evaluates it. The latest resolved record is the catalog's
 // "custom" surface, so the rest of the page treats it like any built-in one.
 
-import { ApiError, createLatest, postJson } from "./api.js";
+import { ApiError, createLatest, resolveSurface } from "./api.js";
 import { numberText, parseNumber } from "./format.js";
 
 export const CUSTOM = "custom";
 export const DEFAULT_EXPRESSION = "x**2 + 2*y**2 + sin(3*x)";
 const DEFAULT_WINDOW = [-3, 3];
 const VALIDATE_MS = 250;
-const CACHE_SIZE = 16;
 const AXES = ["x", "y"];
 
 const $ = (id) => document.getElementById(id);
-const resolved = new Map();
 
 /** The surface reference the API takes: {expression, window?}. */
 export function customSpec(custom) {
@@ -23,14 +21,8 @@ export function customSpec(custom) {
 }
 
 /** The surface record of a formula (cached: Run after validating asks nothing again). */
-export async function resolveCustom(custom, signal) {
-  const spec = customSpec(custom);
-  const key = JSON.stringify(spec);
-  if (!resolved.has(key)) {
-    resolved.set(key, await postJson("/surfaces/resolve", spec, signal));
-    if (resolved.size > CACHE_SIZE) resolved.delete(resolved.keys().next().value);
-  }
-  return resolved.get(key);
+export function resolveCustom(custom, signal) {
+  return resolveSurface(customSpec(custom), signal);
 }
 
 /** The record of the surface an experiment uses; a custom one is resolved and becomes the catalog's. */

@@ -2,21 +2,18 @@
 // shows the examples and each run's model at the animation step: the line y = w x + b, or the
 // sigmoid p = σ(w x + b) with its decision boundary x = −b/w.
 
-import { ApiError, postJson } from "./api.js";
+import { ApiError, resolveSurface } from "./api.js";
 import { fmt } from "./format.js";
 import { FONT } from "./plots.js";
 import { surfaceSpec } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
-const CACHE_SIZE = 8;
 const CURVE_POINTS = 80;
 const FIT_COLOUR = "#52606d";
 // Light and dark: told apart without hue, and by neither of the runs' Okabe-Ito colours.
 const CLASS_COLOURS = ["#a8b6c6", "#243b53"];
 const AXES = ["w", "b"];
-
-const records = new Map();
 
 /** A data set's catalog entry: its record for these parameters, with the editable parameters. */
 function datasetSurface(dataset, record) {
@@ -27,19 +24,14 @@ function datasetSurface(dataset, record) {
 }
 
 async function resolve(ref, signal) {
-  const key = JSON.stringify(ref);
-  if (!records.has(key)) {
-    try {
-      records.set(key, await postJson("/surfaces/resolve", ref, signal));
-    } catch (error) {
-      // The body is the surface itself: its errors belong to the surface's fields.
-      if (!(error instanceof ApiError)) throw error;
-      const fieldErrors = error.fieldErrors.map(({ loc, msg }) => ({ loc: ["body", "surface", ...loc.slice(1)], msg }));
-      throw new ApiError(error.message, fieldErrors);
-    }
-    if (records.size > CACHE_SIZE) records.delete(records.keys().next().value);
+  try {
+    return await resolveSurface(ref, signal);
+  } catch (error) {
+    // The body is the surface itself: its errors belong to the surface's fields.
+    if (!(error instanceof ApiError)) throw error;
+    const fieldErrors = error.fieldErrors.map(({ loc, msg }) => ({ loc: ["body", "surface", ...loc.slice(1)], msg }));
+    throw new ApiError(error.message, fieldErrors);
   }
-  return records.get(key);
 }
 
 /** Catalog entries for GET /surfaces' "datasets", resolved with their default parameters. */
