@@ -1,6 +1,7 @@
 // Loss vs step for every run, with a head marker per run that follows the animation.
 
 import { fmt } from "./format.js";
+import { axesOf, dot } from "./motion.js";
 import { FONT } from "./plots.js";
 import { lossAxis } from "./scale.js";
 
@@ -43,16 +44,29 @@ export function buildLossFigure({ runs, fStar, narrow, width, height }) {
       exponentformat: "power", gridcolor: "#eef1f4", zeroline: axis.type === "linear",
     },
   };
+  const headAt = (run, step) => {
+    const k = Math.min(step, run.losses.length - 1);
+    return [k, shown(run.losses[k])];
+  };
   const frame = (step) => ({
     traces: runs.map((run) => {
-      const k = Math.min(step, run.losses.length - 1);
-      return { x: [k], y: [shown(run.losses[k])] };
+      const [x, y] = headAt(run, step);
+      return { x: [x], y: [y] };
     }),
     indices: headIndex,
   });
+  /** The head markers on the motion canvas (see motion.js), while the animation plays. */
+  const paint = (ctx, full, step) => {
+    const axes = axesOf(full, "xaxis", "yaxis");
+    if (!axes) return;
+    for (const run of runs) {
+      const [x, y] = headAt(run, step);
+      if (y !== null) dot(ctx, axes.x(x), axes.y(y), 9, run.colour, "#ffffff", 1.5);
+    }
+  };
   // A one-example loss can be far below the full-data loss: the axis follows the full-data one.
   if (mini) layout.yaxis.range = focusRange(runs, shown, axis);
-  return { data, layout, frame, axis };
+  return { data, layout, frame, paint, axis };
 }
 
 function focusRange(runs, shown, axis) {

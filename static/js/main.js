@@ -13,7 +13,8 @@ import { createLessonMenu, lessonById, renderLesson } from "./lessons.js";
 import { buildLossFigure } from "./losschart.js";
 import { createPlayer } from "./player.js";
 import { watchPointer } from "./pointer.js";
-import { buildFigure, frameUpdate, viewWindow } from "./plots.js";
+import { createMotionLayer } from "./motion.js";
+import { buildFigure, frameUpdate, paintFrame, viewWindow } from "./plots.js";
 import { gridRows, zScale } from "./scale.js";
 import {
   fromQuery, knownPointsHold, makeCatalog, makeExperiment, surfaceSpec, toQuery,
@@ -44,6 +45,8 @@ const plotlyReady = new Promise((resolve) => {
 
 const plotDiv = $("plot");
 const lossDiv = $("loss-plot");
+const motion = createMotionLayer(plotDiv, ["trail-", "head-"]);
+const lossMotion = createMotionLayer(lossDiv, ["loss-head-"]);
 
 const app = {
   catalog: null,
@@ -235,13 +238,24 @@ function scheduleFrame() {
   });
 }
 
-/** Moves only the trail and head traces: the surface is never redrawn while playing. */
+/**
+ * Moves only the trails and heads. While playing they are painted on the motion canvases; when
+ * the clock stops, plotly's own traces are moved to the step (so hover and exports see them).
+ */
 function renderFrame() {
   const s = app.shown;
   if (!s || !s.model || !s.model.tracks.length || !plotDiv.data) return;
   const step = app.player.step;
-  moveTraces(plotDiv, frameUpdate(s.model, step));
-  moveTraces(lossDiv, s.loss.frame(step));
+  const painted = app.player.playing && !s.model.is3d
+    && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step))
+    && lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
+  if (!painted && s.model.synced !== step) {
+    motion.clear();
+    lossMotion.clear();
+    moveTraces(plotDiv, frameUpdate(s.model, step));
+    moveTraces(lossDiv, s.loss.frame(step));
+    s.model.synced = step;
+  }
   app.data.frame(step);
   s.experiment.step = step;
   if (!app.player.playing) {
@@ -462,10 +476,8 @@ function wire() {
 function setPlaying(playing) {
   $("play").disabled = playing;
   $("pause").disabled = !playing;
-  if (!playing) {
-    scheduleUrlStep();
-    inspect();
-  }
+  // Stopped: plotly's own trails and heads take over from the motion canvas at once.
+  if (!playing) renderFrame();
 }
 
 async function start() {

@@ -3,6 +3,7 @@
 
 import { contourImage } from "./contour.js";
 import { fmt, fmtPoint } from "./format.js";
+import { axesOf, dot, polyline } from "./motion.js";
 
 const MAX_TRAIL = 2500;
 export const FONT = { family: "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1f2933" };
@@ -210,7 +211,7 @@ export function buildFigure({
     if (dim === 1) return [p[0], run.losses[k], null];
     return [p[0], p[1], is3d ? scale.forward(run.losses[k]) + lift : null];
   };
-  const tracks = runs.map((run) => track(run, stride, coords));
+  const tracks = runs.map((run, i) => ({ ...track(run, stride, coords), axes: axisNames(side ? i : 0) }));
 
   const data = [];
   const background = [];
@@ -341,6 +342,12 @@ function statusText(t, k) {
   return "";
 }
 
+/** Where a run is at animation step `step`: its step k, the n thinned trail points before it. */
+function reach(t, step) {
+  const k = Math.min(step, t.len - 1);
+  return { k, n: Math.floor(k / t.stride) + 1, at: t.coords(t.run, k) };
+}
+
 /**
  * What moves every trail and head to animation step `step`: one {x, y, z?, customdata, text}
  * per trace in `traces`, for the trace numbers in `indices`.
@@ -349,11 +356,10 @@ export function frameUpdate(model, step) {
   const traces = [];
   const heads = [];
   for (const t of model.tracks) {
-    const k = Math.min(step, t.len - 1);
-    const n = Math.floor(k / t.stride) + 1;
+    const { k, n, at } = reach(t, step);
     const trail = { x: t.xs.slice(0, n), y: t.ys.slice(0, n), customdata: t.cd.slice(0, n), text: [] };
     if (model.is3d) trail.z = t.zs.slice(0, n);
-    const [px, py, pz] = t.coords(t.run, k);
+    const [px, py, pz] = at;
     if (t.pick[n - 1] !== k) {
       trail.x.push(px);
       trail.y.push(py);
@@ -366,4 +372,50 @@ export function frameUpdate(model, step) {
     heads.push(head);
   }
   return { traces: [...traces, ...heads], indices: [...model.trailIndex, ...model.headIndex] };
+}
+
+/**
+ * The same frame as frameUpdate, painted on the motion canvas (see motion.js) for a 2-D or 1-D
+ * figure drawn by plotly with layout `full`: trails clipped to their panel, heads on top.
+ */
+export function paintFrame(ctx, full, model, step) {
+  const reached = model.tracks.map((t) => reach(t, step));
+  ctx.lineJoin = "round";
+  model.tracks.forEach((t, i) => {
+    const axes = axesOf(full, t.axes.xaxis, t.axes.yaxis);
+    if (!axes) return;
+    const { k, n, at } = reached[i];
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(...axes.box);
+    ctx.clip();
+    ctx.beginPath();
+    // The thinned trail, then the head's own point when the thinning skipped it.
+    polyline(ctx, axes, t.xs, t.ys, n);
+    if (t.pick[n - 1] !== k) ctx.lineTo(axes.x(at[0]), axes.y(at[1]));
+    ctx.strokeStyle = t.run.colour;
+    ctx.lineWidth = 2.4;
+    if (model.dim === 1) ctx.setLineDash([2.4, 3.6]);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    if (model.dim === 1) {
+      for (let j = 0; j < n; j += 1) dot(ctx, axes.x(t.xs[j]), axes.y(t.ys[j]), 7, t.run.colour, "", 0);
+    }
+    ctx.restore();
+  });
+  ctx.font = `12px ${FONT.family}`;
+  ctx.textBaseline = "bottom";
+  model.tracks.forEach((t, i) => {
+    const axes = axesOf(full, t.axes.xaxis, t.axes.yaxis);
+    if (!axes) return;
+    const { k, at } = reached[i];
+    const [x, y] = [axes.x(at[0]), axes.y(at[1])];
+    const size = model.dim === 1 ? 18 : 13;
+    dot(ctx, x, y, size, t.run.colour, "#ffffff", 2);
+    const text = statusText(t, k);
+    if (text) {
+      ctx.fillStyle = t.run.colour;
+      ctx.fillText(text, x + size / 2, y - size / 2);
+    }
+  });
 }

@@ -1,0 +1,114 @@
+// While the animation plays, what moves (each run's trail and head) is painted on a canvas laid
+// over a plotly figure, and plotly's own copies of those traces are hidden; when it stops they
+// are brought up to date once and shown again, so hover and exports see the real traces.
+//
+// Why: any plotly update, Plotly.restyle or even Plotly.animate without redraw, re-runs the
+// defaults of the whole figure. With 6 runs x 5,000 steps that cost 35-150 ms a frame (measured
+// with Chromium's trace: the time is plotly's script, not painting); the canvas costs about 1 ms.
+
+const HIDDEN_CLASS = "motion-hidden";
+const MAX_PX = 1e6;
+
+/** A pixel mapper for the axis pair named like plotly's layout keys ("xaxis2", "yaxis2"). */
+export function axesOf(full, xaxis, yaxis) {
+  const xa = full[xaxis];
+  const ya = full[yaxis];
+  if (!xa || !ya || !xa.c2p || !ya.c2p) return null;
+  const clamp = (v) => Math.max(-MAX_PX, Math.min(MAX_PX, v));
+  return {
+    x: (v) => clamp(xa._offset + xa.c2p(v)),
+    y: (v) => clamp(ya._offset + ya.c2p(v)),
+    box: [xa._offset, ya._offset, xa._length, ya._length],
+  };
+}
+
+/** A polyline through the first `n` points (xs, ys) mapped by `axes`; a missing point breaks it. */
+export function polyline(ctx, axes, xs, ys, n = xs.length) {
+  let pen = false;
+  for (let i = 0; i < n; i += 1) {
+    const x = axes.x(xs[i]);
+    const y = axes.y(ys[i]);
+    if (xs[i] === null || ys[i] === null || !Number.isFinite(x) || !Number.isFinite(y)) {
+      pen = false;
+      continue;
+    }
+    if (pen) ctx.lineTo(x, y);
+    else ctx.moveTo(x, y);
+    pen = true;
+  }
+}
+
+/** A round marker of plotly's `size` (its diameter) with an outline. */
+export function dot(ctx, x, y, size, fill, outline, outlineWidth) {
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+  ctx.beginPath();
+  ctx.arc(x, y, size / 2, 0, 2 * Math.PI);
+  ctx.fillStyle = fill;
+  ctx.fill();
+  if (outlineWidth > 0) {
+    ctx.lineWidth = outlineWidth;
+    ctx.strokeStyle = outline;
+    ctx.stroke();
+  }
+}
+
+/**
+ * The canvas over the plotly figure in `graph`, whose traces with a uid starting with one of
+ * `prefixes` are the ones the canvas stands in for while it draws.
+ */
+export function createMotionLayer(graph, prefixes) {
+  let canvas = null;
+  let hidden = false;
+
+  function place() {
+    const full = graph._fullLayout;
+    const host = graph.querySelector(".svg-container");
+    const base = host && host.querySelector(".main-svg");
+    if (!full || !base) return null;
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.className = "motion-layer";
+      canvas.setAttribute("aria-hidden", "true");
+    }
+    // Above the plot's own layer, below the legend and hover labels (the next svg).
+    if (canvas.parentNode !== host || canvas.previousElementSibling !== base) host.insertBefore(canvas, base.nextSibling);
+    const ratio = window.devicePixelRatio || 1;
+    const [w, h] = [full.width, full.height];
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    return ctx;
+  }
+
+  function hideTraces(hide) {
+    for (const el of graph.querySelectorAll(".scatterlayer .trace")) {
+      const uid = el.__data__?.[0]?.trace?.uid;
+      if (typeof uid === "string" && prefixes.some((p) => uid.startsWith(p))) el.classList.toggle(HIDDEN_CLASS, hide);
+    }
+    hidden = hide;
+  }
+
+  return {
+    /** Clears the canvas and calls paint(ctx, fullLayout); false when there is no figure yet. */
+    draw(paint) {
+      const ctx = place();
+      if (!ctx) return false;
+      paint(ctx, graph._fullLayout);
+      // Every frame: a redraw of the figure (a resize, a zoom) makes new trace elements.
+      hideTraces(true);
+      return true;
+    },
+    /** Back to plotly's own traces. */
+    clear() {
+      if (!hidden) return;
+      if (canvas && canvas.width) canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+      hideTraces(false);
+    },
+  };
+}

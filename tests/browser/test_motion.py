@@ -1,0 +1,85 @@
+"""While playing, trails and heads are painted on a canvas over the figure; Pause hands back."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+# Every pixel of the motion canvas over the main figure and the loss chart, and how many
+# plotly traces it stands in for are hidden.
+STATE = """() => {
+  const painted = (id) => {
+    const canvas = document.querySelector(`#${id} canvas.motion-layer`);
+    if (!canvas) return 0;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
+    return count;
+  };
+  return {
+    plotPixels: painted('plot'), lossPixels: painted('loss-plot'),
+    plotHidden: document.querySelectorAll('#plot .motion-hidden').length,
+    lossHidden: document.querySelectorAll('#loss-plot .motion-hidden').length,
+  };
+}"""
+
+# Pauses in the same task as the snapshot of the canvas, then reads, for each run, the canvas
+# pixel where plotly now draws that run's head: the canvas showed the same place a frame ago.
+PAUSE_AND_COMPARE = """() => {
+  const gd = document.getElementById('plot');
+  const canvas = gd.querySelector('canvas.motion-layer');
+  const ctx = canvas.getContext('2d');
+  const snapshot = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const ratio = canvas.width / gd._fullLayout.width;
+  document.getElementById('pause').click();
+  const xa = gd._fullLayout.xaxis;
+  const ya = gd._fullLayout.yaxis;
+  return gd.data.filter((t) => (t.uid || '').startsWith('head-')).map((head) => {
+    const px = Math.round((xa._offset + xa.c2p(head.x[0])) * ratio);
+    const py = Math.round((ya._offset + ya.c2p(head.y[0])) * ratio);
+    const o = 4 * (py * snapshot.width + px);
+    return { colour: head.marker.color, rgba: Array.from(snapshot.data.slice(o, o + 4)) };
+  });
+}"""
+
+
+def rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+
+
+def test_playing_paints_on_the_canvas_and_pause_hands_back_to_plotly(page, lab):
+    lab.open("?surface=rosenbrock&steps=2000")
+    expect(page.locator("#plot canvas.motion-layer")).to_have_count(0)
+    page.get_by_label("Speed").select_option("0.25")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 60")
+
+    playing = page.evaluate(STATE)
+    assert playing["plotHidden"] == 6, "plotly's 3 trails and 3 heads are hidden while playing"
+    assert playing["lossHidden"] == 3, "and the loss chart's 3 heads"
+    assert playing["plotPixels"] > 500, "the trails and heads are painted instead"
+    assert playing["lossPixels"] > 50, "and the loss chart's heads"
+
+    heads = page.evaluate(PAUSE_AND_COMPARE)
+    assert len(heads) == 3
+    for head in heads:
+        painted = head["rgba"]
+        assert painted[3] == 255, "the canvas had a head where plotly now draws it"
+        off = max(abs(a - b) for a, b in zip(painted[:3], rgb(head["colour"]), strict=True))
+        assert off < 40, f"the run's colour there: {head}"
+
+    stopped = page.evaluate(STATE)
+    assert stopped == {"plotPixels": 0, "lossPixels": 0, "plotHidden": 0, "lossHidden": 0}
+    paused_at = lab.step()
+    trails = lab.traces("trail-")
+    assert all(len(t["x"]) == paused_at + 1 for t in trails), "plotly's trails reach the step"
+
+
+def test_the_1d_ball_rolls_on_the_canvas_too(page, lab):
+    lab.open()
+    lab.open_lesson("The simplest descent")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 2")
+    playing = page.evaluate(STATE)
+    assert playing["plotHidden"] == 2 and playing["plotPixels"] > 100
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert page.evaluate(STATE)["plotHidden"] == 0
