@@ -1,7 +1,8 @@
 """The web page: GET / renders templates/index.html; plotly.js comes from the plotly package.
 
 plotly.js is served from the installed Python package (no CDN, so the page works offline) at
-a URL that carries its version, which lets browsers cache it for a year.
+a URL that carries its version, which lets browsers cache it for a year. The page preloads it
+and runs it only after its first paint (static/js/vendor.js), from the URL in its config.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ MODULES = sorted(p.name for p in (STATIC_DIR / "js").glob("*.js") if p.name != "
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The loss-landscape lab."""
-    page_config = {"api": "/api/v1", "version": __version__}
+    page_config = {"api": "/api/v1", "version": __version__, "plotly": PLOTLY_URL}
     return templates.TemplateResponse(
         request,
         "index.html",

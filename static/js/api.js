@@ -1,6 +1,7 @@
 // Talks to the JSON API. Failures become ApiError with the fields FastAPI named.
 
-const CONFIG = JSON.parse(document.getElementById("gradscape-config").textContent);
+/** The page's settings from the server: the API base, the version, the plotly.js URL. */
+export const CONFIG = JSON.parse(document.getElementById("gradscape-config").textContent);
 const BASE = CONFIG.api;
 
 export class ApiError extends Error {

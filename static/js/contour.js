@@ -1,4 +1,5 @@
-// Filled contours drawn once into an image that the figure shows under the paths.
+// Filled contours drawn once into a canvas: the figure shows it under the paths (plotly as a PNG
+// layout image, the first paint in preview.js as the canvas itself).
 //
 // Why not a plotly contour trace: every Plotly.restyle of a moving path recomputes and redraws
 // every trace in the figure, and a 200x200 contour made each animation frame cost ~90 ms; with
@@ -105,8 +106,8 @@ function drawLines(ctx, z, width, height, levels) {
 }
 
 /**
- * A PNG data URL of filled contour bands with contour lines. `z` is rows (bottom row first,
- * as plotly orders them) of values already on the drawing scale, NaN where undefined.
+ * A canvas of filled contour bands with contour lines, and the range of z. `z` is rows (bottom
+ * row first, as plotly orders them) of values already on the drawing scale, NaN where undefined.
  */
 export function contourImage(z, colorscale, { width = 640, height = 640, count = 24 } = {}) {
   const finite = z.flat().filter(Number.isFinite);
@@ -126,5 +127,5 @@ export function contourImage(z, colorscale, { width = 640, height = 640, count =
   const ctx = canvas.getContext("2d");
   fillBands(ctx, z, width, height, band);
   drawLines(ctx, z, width, height, levels);
-  return { url: canvas.toDataURL("image/png"), lo, hi };
+  return { canvas, lo, hi };
 }

@@ -32,6 +32,11 @@ export function plotlyText(text) {
   return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** The text plotlyText escaped, back: for drawing a plotly name on a canvas (as text, never HTML). */
+export function fromPlotlyText(html) {
+  return String(html).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
 /** Parses a typed number; returns the raw text when it is not one, so the API can say why. */
 export function parseNumber(text) {
   const trimmed = String(text).trim();

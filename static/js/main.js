@@ -15,6 +15,7 @@ import { createPlayer } from "./player.js";
 import { watchPointer } from "./pointer.js";
 import { createMotionLayer } from "./motion.js";
 import { buildFigure, frameUpdate, paintFrame, viewWindow } from "./plots.js";
+import { canPaint, clearPreview, paintFigure, previewable } from "./preview.js";
 import { gridRows, zScale } from "./scale.js";
 import {
   fromQuery, knownPointsHold, makeCatalog, makeExperiment, surfaceSpec, toQuery,
@@ -23,9 +24,11 @@ import { renderSummary, renderSummaryMessage } from "./summary.js";
 import { createBasinMap } from "./basins.js";
 import { drawLrChart } from "./schedule.js";
 import { createSweep } from "./sweep.js";
+import { afterPaint, loadPlotly } from "./vendor.js";
 
 const $ = (id) => document.getElementById(id);
-let Plotly = window.Plotly;
+/** plotly.js once it has run; until then the figures on screen are previews (preview.js). */
+let Plotly = null;
 const NARROW_PX = 640;
 const GRID_CACHE_SIZE = 8;
 // Figures get explicit sizes from their containers; a ResizeObserver redraws them (see wire).
@@ -34,14 +37,6 @@ const PLOT_CONFIG = {
   modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
 };
 const LOSS_CONFIG = { ...PLOT_CONFIG, displayModeBar: false };
-
-/** main.js loads async so its requests overlap plotly.js's start-up (plotly is a defer script). */
-const plotlyReady = new Promise((resolve) => {
-  if (window.Plotly) resolve();
-  else document.addEventListener("DOMContentLoaded", () => resolve(), { once: true });
-}).then(() => {
-  Plotly = window.Plotly;
-});
 
 const plotDiv = $("plot");
 const lossDiv = $("loss-plot");
@@ -59,6 +54,9 @@ const app = {
   ui: { layout: "overlay", view: "2d", lesson: null },
   pending: null,
   renders: 0,
+  /** plotly.js on its way (see requestPlotly), and what the player was asked before it drew. */
+  plotly: null,
+  waiting: [],
   gridCache: new Map(),
   framePending: false,
   urlTimer: 0,
@@ -106,6 +104,7 @@ async function run(experiment, history) {
   app.player.pause();
   setBusy(true);
   app.controls.clearErrors();
+  if (!previewable(experiment)) requestPlotly();
   // A custom formula is resolved first, so a bad one is named at its input and draws nothing.
   let surface = null;
   try {
@@ -117,7 +116,6 @@ async function run(experiment, history) {
     const shownSurface = await surfaceFor(app.catalog, experiment, controller.signal);
     const view = viewWindow(shownSurface, result.runs);
     const grid = await loadGrid(experiment, shownSurface, view, controller.signal);
-    await plotlyReady;
     if (app.pending !== controller) return;
     show({ experiment, result, surface: shownSurface, view, surfaceData: grid });
     app.controls.setStale(false);
@@ -140,7 +138,6 @@ async function run(experiment, history) {
 async function showSurfaceOnly(experiment, surface, signal) {
   try {
     const grid = await loadGrid({ ...experiment, surfaceParams: {} }, surface, surface.window, signal);
-    await plotlyReady;
     show({ experiment, result: { runs: [] }, surface, view: { ...surface.window }, surfaceData: grid });
     renderSummaryMessage($("summary").tBodies[0], "No results: fix the highlighted setting and press Run.");
   } catch (error) {
@@ -155,6 +152,8 @@ function show(next) {
   const { experiment, result, surface } = next;
   setToggles(experiment, surface);
   renderLesson(lessonById(experiment.lesson), result.runs.length ? result : null);
+  // Before the figures: the first paint (data-painted) shows the table with them.
+  if (result.runs.length) renderSummary($("summary").tBodies[0], decorate(next), app.catalog.optimizers);
   draw();
   app.basins.sync(next);
   app.sweep.sync(next);
@@ -162,7 +161,6 @@ function show(next) {
   $("step-slider").max = String(last);
   app.player.load(last, experiment.step || 0);
   inspect();
-  if (result.runs.length) renderSummary($("summary").tBodies[0], decorate(next), app.catalog.optimizers);
   const notes = [];
   if (!knownPointsHold(experiment) && (surface.minima.length || surface.saddle_points.length)) {
     notes.push("Known minima and saddle points are marked for the default parameters only, so they are hidden.");
@@ -208,6 +206,12 @@ function draw() {
   s.loss = buildLossFigure({ runs, fStar, narrow: app.narrow, width: lossDiv.clientWidth, height: lossDiv.clientHeight });
   // Appended, so the trail and head indices hold; a heatmap draws under scatter traces anyway.
   s.model.data.push(...app.basins.traces(s, s.model), ...app.sweep.traces(s, s.model));
+  if (!Plotly) {
+    paintPreview(s);
+    return;
+  }
+  clearPreview(plotDiv);
+  clearPreview(lossDiv);
   const drawn = s;
   Promise.all([
     Plotly.react(plotDiv, s.model.data, s.model.layout, PLOT_CONFIG),
@@ -223,7 +227,53 @@ function draw() {
     renderFrame();
     app.renders += 1;
     plotDiv.dataset.renders = String(app.renders);
+    plotDiv.dataset.painted = "1";
+    const waiting = app.waiting.splice(0);
+    if (waiting.length && !app.pending) setBusy(false);
+    for (const action of waiting) action();
   });
+}
+
+/**
+ * Before plotly.js has run: the figure and the loss chart as pictures (preview.js), at the step
+ * the player shows, then plotly, once the browser has painted them. A figure the preview does
+ * not draw (side by side, 3-D, a basin map) waits for plotly.
+ */
+function paintPreview(s) {
+  if (!canPaint(s.model)) {
+    requestPlotly();
+    return;
+  }
+  const step = s.experiment.step || 0;
+  paintFigure(plotDiv, s.model, { frame: frameUpdate(s.model, step), image: s.surfaceData.cells?.canvas });
+  paintFigure(lossDiv, s.loss, { frame: s.loss.frame(step) });
+  plotDiv.dataset.painted = "1";
+  afterPaint().then(requestPlotly);
+}
+
+/** Runs plotly.js (once), then draws the interactive figures in place of the previews. */
+function requestPlotly() {
+  app.plotly ??= loadPlotly().then((loaded) => {
+    Plotly = loaded;
+    draw();
+  }, (error) => {
+    $("form-error").textContent = `The interactive plot could not load: ${error.message}`;
+    $("form-error").hidden = false;
+  });
+}
+
+/** Wraps a player action: before plotly has drawn the figure it moves, it waits for it. */
+function whenDrawn(action) {
+  return (...args) => {
+    if (plotDiv.data) {
+      action(...args);
+      return;
+    }
+    app.waiting.push(() => action(...args));
+    // Say it is coming: the action happens once plotly has drawn (see draw).
+    setBusy(true);
+    requestPlotly();
+  };
 }
 
 function scheduleFrame() {
@@ -389,11 +439,14 @@ function onKey(event) {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   if (event.target.closest("input, select, textarea, button, summary, a, [role=menu], [contenteditable]")) return;
   const jump = event.shiftKey ? 10 : 1;
-  if (event.key === " ") app.player.toggle();
-  else if (event.key === "ArrowRight") app.player.forward(jump);
-  else if (event.key === "ArrowLeft") app.player.back(jump);
-  else return;
+  const action = {
+    " ": () => app.player.toggle(),
+    ArrowRight: () => app.player.forward(jump),
+    ArrowLeft: () => app.player.back(jump),
+  }[event.key];
+  if (!action) return;
   event.preventDefault();
+  whenDrawn(action)();
 }
 
 function setStartAndRun(point) {
@@ -431,20 +484,20 @@ function watchSize() {
 
 function wire() {
   const { player } = app;
-  $("play").addEventListener("click", () => player.play());
-  $("pause").addEventListener("click", () => player.pause());
-  $("step-forward").addEventListener("click", () => player.forward());
-  $("step-back").addEventListener("click", () => player.back());
-  $("reset").addEventListener("click", () => player.reset());
-  $("step-slider").addEventListener("input", (event) => {
+  $("play").addEventListener("click", whenDrawn(() => player.play()));
+  $("pause").addEventListener("click", whenDrawn(() => player.pause()));
+  $("step-forward").addEventListener("click", whenDrawn(() => player.forward()));
+  $("step-back").addEventListener("click", whenDrawn(() => player.back()));
+  $("reset").addEventListener("click", whenDrawn(() => player.reset()));
+  $("step-slider").addEventListener("input", whenDrawn((event) => {
     player.pause();
     player.seek(Number(event.target.value));
-  });
+  }));
   $("speed").addEventListener("change", (event) => player.setSpeed(Number(event.target.value)));
   $("side-by-side").addEventListener("change", onToggle);
   $("view-3d").addEventListener("change", onToggle);
   $("basin-map").addEventListener("change", onToggle);
-  $("export-png").addEventListener("click", () => app.shown && exportPng(exportName(), plotDiv));
+  $("export-png").addEventListener("click", whenDrawn(() => app.shown && exportPng(exportName(), plotDiv)));
   $("export-json").addEventListener("click", () => {
     if (app.shown) exportJson(exportName(), requestsFor(app.shown.experiment), app.shown.result);
   });

@@ -52,6 +52,21 @@ export function dot(ctx, x, y, size, fill, outline, outlineWidth) {
   }
 }
 
+/** `canvas` sized to width x height CSS px (sharp on any screen), cleared: its 2-D context. */
+export function clearedContext(canvas, width, height) {
+  const ratio = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return ctx;
+}
+
 /**
  * The canvas over the plotly figure in `graph`, whose traces with a uid starting with one of
  * `prefixes` are the ones the canvas stands in for while it draws.
@@ -72,18 +87,7 @@ export function createMotionLayer(graph, prefixes) {
     }
     // Above the plot's own layer, below the legend and hover labels (the next svg).
     if (canvas.parentNode !== host || canvas.previousElementSibling !== base) host.insertBefore(canvas, base.nextSibling);
-    const ratio = window.devicePixelRatio || 1;
-    const [w, h] = [full.width, full.height];
-    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-      canvas.width = Math.round(w * ratio);
-      canvas.height = Math.round(h * ratio);
-      canvas.style.width = `${w}px`;
-      canvas.style.height = `${h}px`;
-    }
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    return ctx;
+    return clearedContext(canvas, full.width, full.height);
   }
 
   function hideTraces(hide) {

@@ -126,7 +126,13 @@ function surfaceCells(surfaceData) {
     const image = contourImage(z, COLORSCALE);
     surfaceData.cells = {
       z: z.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
-      image: image.url, lo: image.lo, hi: image.hi,
+      canvas: image.canvas, lo: image.lo, hi: image.hi,
+      // The PNG that plotly shows, encoded the first time plotly draws (the preview draws the
+      // canvas itself, see preview.js).
+      get image() {
+        Object.defineProperty(this, "image", { value: image.canvas.toDataURL("image/png") });
+        return this.image;
+      },
       // Hover text for the 3-D surface only; built the first time it is shown.
       get text() {
         Object.defineProperty(this, "text", { value: rows.map((row) => row.map((v) => fmt(v))) });
@@ -143,7 +149,9 @@ function surfaceImage(surfaceData, panel) {
   const [x0, x1] = [grid.x[0], grid.x[grid.x.length - 1]];
   const [y0, y1] = [grid.y[0], grid.y[grid.y.length - 1]];
   return {
-    source: cells.image, xref: names.x, yref: names.y, x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
+    // Read by plotly only: the preview draws before the PNG exists.
+    get source() { return cells.image; },
+    xref: names.x, yref: names.y, x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
     xanchor: "left", yanchor: "top", sizing: "stretch", layer: "below",
   };
 }

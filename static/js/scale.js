@@ -9,7 +9,10 @@ export function gridRows(grid) {
     if (!Array.isArray(z[0])) return [z.map((v) => (v === null ? NaN : v))];
     return z.map((row) => row.map((v) => (v === null ? NaN : v)));
   }
-  const bytes = Uint8Array.from(atob(z.bdata), (c) => c.charCodeAt(0));
+  // A plain loop: Uint8Array.from with a map function is ~10x slower (on the first paint's path).
+  const text = atob(z.bdata);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
   const Typed = z.dtype === "f8" ? Float64Array : Float32Array;
   const flat = new Typed(bytes.buffer);
   const [ny, nx] = z.shape.length === 2 ? z.shape : [1, z.shape[0]];
@@ -26,7 +29,8 @@ function quantile(sorted, q) {
  * (Rosenbrock, Goldstein-Price, Beale); otherwise z itself. Ticks are always in real units.
  */
 export function zScale(rows) {
-  const finite = rows.flat().filter(Number.isFinite).sort((a, b) => a - b);
+  // A typed array sorts numerically, without a comparator call per comparison.
+  const finite = Float64Array.from(rows.flat().filter(Number.isFinite)).sort();
   const zMin = finite.length ? finite[0] : 0;
   const zMax = finite.length ? finite[finite.length - 1] : 1;
   const span = zMax - zMin;

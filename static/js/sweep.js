@@ -7,6 +7,7 @@ import { fmt, numberText, parseNumber, plotlyText } from "./format.js";
 import { FONT } from "./plots.js";
 import { lossAxis } from "./scale.js";
 import { isDefaultParams, surfaceSpec } from "./state.js";
+import { loadPlotly } from "./vendor.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_COUNT = 64;
@@ -255,7 +256,8 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
       result: state.result, chosen: state.chosen, fan: state.fan ? state.fan.picks : [], fStar,
       width: chart.clientWidth, height: chart.clientHeight, narrow: window.innerWidth < 640,
     });
-    window.Plotly.react(chart, figure.data, figure.layout, CONFIG).then(() => {
+    // A sweep in the link can arrive before plotly.js has run (see vendor.js).
+    loadPlotly().then((Plotly) => Plotly.react(chart, figure.data, figure.layout, CONFIG)).then(() => {
       if (!clickWired) {
         chart.on("plotly_click", (event) => {
           const point = event.points && event.points[0];

@@ -310,7 +310,8 @@ def test_hover_on_a_path_shows_step_point_loss_gradient_and_update(page, lab):
 
 def test_plotly_is_served_locally_with_a_long_cache(page):
     html = page.request.get("/").text()
-    src = re.search(r'<script src="(/vendor/plotly-[\d.]+\.min\.js)"', html).group(1)
+    preload = r'<link rel="preload" as="script" href="(/vendor/plotly-[\d.]+\.min\.js)"'
+    src = re.search(preload, html).group(1)
     response = page.request.get(src)
     assert response.ok
     assert "max-age=31536000" in response.headers["cache-control"]

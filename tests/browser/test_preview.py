@@ -1,0 +1,147 @@
+"""The first paint comes before plotly.js: a canvas preview of the figures, then plotly's in its
+place, the same figure to the pixel nearly; what the player is asked meanwhile is not lost.
+
+plotly.js is held back with a route, so "before" is deterministic."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_security import RECORD_CSP_VIOLATIONS, csp_violations
+
+PLOTLY = "**/vendor/plotly-*.js"
+ONE_D = "?surface=parabola&start=0&steps=40&r1=sgd&r1.lr=0.1"
+PAINTED = "() => document.getElementById('plot').dataset.painted === '1'"
+# The fraction of pixels that differ by more than 16 of 255 in some channel between two PNGs.
+CHANGED = """async ([a, b]) => {
+  const load = (src) => new Promise((done) => {
+    const image = new Image();
+    image.onload = () => done(image);
+    image.src = src;
+  });
+  const pixels = (image) => {
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(image, 0, 0);
+    return ctx.getImageData(0, 0, image.width, image.height).data;
+  };
+  const [ia, ib] = [await load(a), await load(b)];
+  if (ia.width !== ib.width || ia.height !== ib.height) return 1;
+  const [pa, pb] = [pixels(ia), pixels(ib)];
+  let changed = 0;
+  for (let i = 0; i < pa.length; i += 4) {
+    const d = [0, 1, 2].map((k) => Math.abs(pa[i + k] - pb[i + k]));
+    if (Math.max(...d) > 16) changed += 1;
+  }
+  return changed / (pa.length / 4);
+}"""
+
+
+class HeldPlotly:
+    """Holds every request for plotly.js until release()."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.routes = []
+        page.route(PLOTLY, self.hold)
+
+    def hold(self, route) -> None:
+        self.routes.append(route)
+
+    def release(self) -> None:
+        while not self.routes:
+            self.page.wait_for_timeout(20)
+        for route in self.routes:
+            route.continue_()
+        self.page.unroute(PLOTLY, self.hold)
+
+
+def png(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+def settled(page) -> None:
+    """plotly's figure with its legend drawn (after the contour image), then a frame and 50 ms."""
+    page.wait_for_function("() => document.querySelector('#plot .legend')")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("", id="default"),
+        pytest.param("", id="default-phone", marks=pytest.mark.phone),
+        pytest.param(ONE_D, id="one-dimensional"),
+    ],
+)
+def test_the_preview_paints_first_and_plotly_takes_its_place_without_a_jump(page, lab, query):
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    plotly = HeldPlotly(page)
+    page.goto(f"/{query}")
+    page.wait_for_function(PAINTED)
+
+    assert page.evaluate("typeof window.Plotly") == "undefined"
+    assert lab.renders() == 0
+    for figure in ("plot", "loss-plot"):
+        size = page.evaluate(
+            """id => {
+                const div = document.getElementById(id);
+                const canvas = div.querySelector('canvas.preview');
+                return [canvas.clientWidth, canvas.clientHeight, div.clientWidth, div.clientHeight];
+            }""",
+            figure,
+        )
+        assert size[:2] == size[2:], f"the {figure} preview has the figure's size"
+    expect(page.locator("#summary tbody tr")).to_have_count(1 if query == ONE_D else 3)
+    page.wait_for_timeout(300)
+    before = page.locator("#plot").screenshot()
+
+    plotly.release()
+    lab.wait_render(0)
+    settled(page)
+    assert page.locator("#plot canvas.preview, #loss-plot canvas.preview").count() == 0
+    assert page.locator("#plot .plot-container").count() == 1, "exactly one figure"
+    assert page.locator("#loss-plot .plot-container").count() == 1
+    after = page.locator("#plot").screenshot()
+    changed = page.evaluate(CHANGED, [png(before), png(after)])
+    # Anti-aliasing and the dots of the dotted paths differ (about 0.5 %); a 1 px shift of the
+    # plot area changes 2.5-4 % of the pixels.
+    assert changed < 0.015, f"{changed:.1%} of the plot's pixels changed when plotly took over"
+    assert csp_violations(page) == []
+
+
+def test_play_and_steps_pressed_during_the_preview_happen_once_plotly_is_there(page, lab):
+    plotly = HeldPlotly(page)
+    page.goto("/")
+    page.wait_for_function(PAINTED)
+    page.get_by_role("button", name="Step forward", exact=True).click()
+    page.get_by_role("button", name="Step forward", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).click()
+    assert lab.step() == 0, "nothing moves before plotly has drawn the figure"
+
+    plotly.release()
+    lab.wait_render(0)
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 20")
+    expect(page.get_by_role("button", name="Pause", exact=True)).to_be_enabled()
+    page.get_by_role("button", name="Pause", exact=True).click()
+    heads = [h["x"] + h["y"] for h in lab.traces("head-")]
+    assert all(head != [-1.5, 2.0] for head in heads), "every head moved from the start"
+
+
+@pytest.mark.parametrize(("view", "at_once"), [("2d", False), ("3d", True)])
+def test_plotly_runs_at_once_only_for_what_the_preview_cannot_draw(page, lab, view, at_once):
+    held = []
+    page.route("**/api/v1/trajectories", lambda route: held.append(route))
+    page.goto(f"/?surface=himmelblau&steps=200&r1=adam&r1.lr=0.05&view={view}")
+    while not held:
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(200)
+    script = "() => Boolean(document.querySelector('script[src*=\"/vendor/plotly-\"]'))"
+    assert page.evaluate(script) is at_once
+    for route in held:
+        route.continue_()
+    lab.wait_render(0)
+    assert page.evaluate("document.getElementById('plot').dataset.painted") == "1"
