@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,12 +26,26 @@ from app.api import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
+GIL_SWITCH_INTERVAL_S = 0.001
+"""When the event loop wakes up while a request computes in a worker thread, it waits for the
+GIL until the computing thread is made to let go: after 5 ms by default, 1 ms here. A request
+takes several such turns of the loop, /healthz too: its p99 under load went from about 100 ms
+to about 15 ms, at no measurable cost in CPU per request."""
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Gradscape",
         version=__version__,
         description="Gradient-descent trajectories of many optimizers over loss surfaces.",
         responses=middleware.ERROR_RESPONSES,
+        lifespan=lifespan,
     )
     errors.install(app)
     middleware.install(app)

@@ -10,17 +10,22 @@ From the outside in, every request passes through:
   gets a 304. Static files asked for with ``?v=`` are cached for a year.
 - ``RequestGuard``: refuses bodies above ``max_body_bytes`` (413) and bodies that are not JSON
   (415) before FastAPI reads or parses them.
+- Starlette's ``GZipMiddleware`` at level 1.
+- ``ComputeGate``: computations take turns of at most 0.1 s, one at a time per process (two
+  would share one GIL anyway), so the event loop and /healthz never queue behind a crowd.
 
 Errors raised here have the shape of a 422: ``{"detail": [{loc, msg, type, ctx?}]}``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import sys
 import time
 from email.message import Message as MimeHeader
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -100,6 +105,7 @@ def error_detail(loc: list[str], msg: str, kind: str, **ctx: object) -> list[dic
     return [error]
 
 
+@lru_cache(maxsize=64)
 def is_json_media_type(content_type: str) -> bool:
     header = MimeHeader()
     header["content-type"] = content_type
@@ -239,6 +245,57 @@ class CacheHeaders:
         await send({"type": "http.response.body", "body": body})
 
 
+class ComputeGate:
+    """API computations (POSTs under /api/) take turns per process, first come first served;
+    the waiting ones wait on the event loop, where waiting costs nothing.
+
+    A computation runs in a worker thread, and the threads of one process share one GIL:
+    thirty at once go no faster than one, they hand the GIL round every few ms (trashing
+    caches) and the event loop queues for it behind them, so /healthz took 100-500 ms under
+    load. Taking turns costs about 20% less CPU per request and /healthz answers in a few ms.
+
+    A turn ends when the response starts: compressing, hashing (both let go of the GIL) and
+    sending it overlap the next computation. It lasts at most ``TURN_S``: a computation still
+    running then (or a body still arriving) goes on beside the next one, so a heavy request
+    never holds up a cheap one for longer. GETs (the catalogue, the page) and /healthz never
+    wait.
+    """
+
+    TURN_S = 0.1
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.turns = anyio.Semaphore(1, fast_acquire=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not scope["path"].startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        await self.turns.acquire()
+        turn_over = False
+
+        def end_turn() -> None:
+            nonlocal turn_over
+            if not turn_over:
+                turn_over = True
+                self.turns.release()
+
+        async def send_after_turn(message: Message) -> None:
+            end_turn()
+            await send(message)
+
+        timer = asyncio.get_running_loop().call_later(self.TURN_S, end_turn)
+        try:
+            await self.app(scope, receive, send_after_turn)
+        finally:
+            timer.cancel()
+            end_turn()
+
+
 class SecurityHeaders:
     """The page's CSP (a looser one for the API docs pages) and the usual hardening headers."""
 
@@ -298,10 +355,14 @@ def _log_to_stderr() -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Add the middleware, outermost last: the access log sees every response, even a 413."""
-    # Responses above 1 KB go gzipped to clients that accept it (a trajectory body shrinks
-    # about 3x); level 5 costs a few ms per 300 KB. plotly.js arrives pre-compressed.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    """Add the middleware, outermost last: the access log sees every response, even a 413; a
+    refused body never queues for a turn; the ETag hashes the bytes as sent (gzipped or not)."""
+    # Responses above 1 KB go gzipped to clients that accept it. Level 1: the page's default
+    # trajectories (309 KB of JSON) shrink to 143 KB in about 5 ms, where level 5 gives 136 KB
+    # for about 27 ms (a 200^2 binary grid: 165 KB in 7 ms against 161 KB in 13 ms).
+    # plotly.js arrives pre-compressed.
+    app.add_middleware(ComputeGate)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)
     app.add_middleware(CacheHeaders)
     app.add_middleware(SecurityHeaders)
