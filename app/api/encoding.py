@@ -23,45 +23,57 @@ def binary_array(values: np.ndarray) -> dict[str, Any]:
 
 NUMBERS_PER_SLICE = 65536
 """An encoder holds the GIL for its whole call, which would stall the event loop and
-/healthz on a huge body; long lists are encoded in slices of about this many numbers
-(about 3 ms each with orjson) so that other threads run in between."""
+/healthz on a huge body; a body of more numbers than this is encoded in slices of about this
+many (about 3 ms each with orjson) so that other threads run in between. A smaller body (the
+page's default experiment has about 15,000) is one orjson call."""
+
+
+def _contiguous(obj: Any) -> Any:
+    """orjson writes C-contiguous numpy arrays itself and hands any other array here."""
+    if isinstance(obj, np.ndarray):
+        return np.ascontiguousarray(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
 
 def _encode(obj: Any) -> bytes:
     # orjson writes NaN and +-Infinity as null (numpy scalars and arrays too): the output
     # is always standard JSON.
-    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+    return orjson.dumps(obj, default=_contiguous, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _size(obj: Any) -> int:
+    """About how many numbers the JSON of ``obj`` holds (without encoding it)."""
+    if isinstance(obj, np.ndarray):
+        return obj.size
+    if isinstance(obj, dict):
+        return sum(map(_size, obj.values()))
+    if isinstance(obj, list | tuple) and obj and isinstance(obj[0], dict):
+        return sum(map(_size, obj))
+    if isinstance(obj, list | tuple) and obj:
+        return len(obj) * _size(obj[0])
+    return 1
 
 
 def _pieces(obj: Any) -> Iterator[bytes]:
     """The JSON text of ``obj`` (string keys) in pieces of bounded encoding work."""
-    if isinstance(obj, dict):
+    if _size(obj) <= NUMBERS_PER_SLICE:
+        yield _encode(obj)
+    elif isinstance(obj, dict):
         yield b"{"
         for index, (key, value) in enumerate(obj.items()):
             yield (b"," if index else b"") + orjson.dumps(str(key)) + b":"
             yield from _pieces(value)
         yield b"}"
-    elif isinstance(obj, list | tuple) and obj and isinstance(obj[0], dict):
+    elif isinstance(obj, list | tuple) and isinstance(obj[0], dict):
         yield b"["
         for index, item in enumerate(obj):
             yield b"," if index else b""
             yield from _pieces(item)
         yield b"]"
-    elif isinstance(obj, np.ndarray):
-        # Straight from the array (no per-number Python objects for the collector to chase).
-        rows_per_slice = max(1, NUMBERS_PER_SLICE // max(1, obj[:1].size))
-        if len(obj) <= rows_per_slice:
-            yield _encode(np.ascontiguousarray(obj))
-        else:
-            parts = (obj[i : i + rows_per_slice] for i in range(0, len(obj), rows_per_slice))
-            yield b"[" + b",".join(_encode(np.ascontiguousarray(p))[1:-1] for p in parts) + b"]"
-    elif isinstance(obj, list | tuple) and len(obj) > NUMBERS_PER_SLICE // 4:
-        row = len(obj[0]) if isinstance(obj[0], list | tuple) else 1
-        rows_per_slice = max(1, NUMBERS_PER_SLICE // max(row, 1))
-        slices = [obj[i : i + rows_per_slice] for i in range(0, len(obj), rows_per_slice)]
+    else:  # a long array or list: whole rows per slice
+        rows_per_slice = max(1, NUMBERS_PER_SLICE // max(1, _size(obj[0])))
+        slices = (obj[i : i + rows_per_slice] for i in range(0, len(obj), rows_per_slice))
         yield b"[" + b",".join(_encode(part)[1:-1] for part in slices) + b"]"
-    else:
-        yield _encode(obj)
 
 
 def dumps(content: Any) -> bytes:
