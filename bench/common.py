@@ -24,10 +24,20 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     return min(timings)
 
 
-def row(name: str, value: float, unit: str, target: float | None, extra: str = "") -> str:
-    """One line of the table: figure, target and pass/fail."""
-    verdict = "" if target is None else ("PASS" if value <= target else "FAIL")
-    goal = "" if target is None else f"<= {target:g} {unit}"
+def row(
+    name: str,
+    value: float,
+    unit: str,
+    target: float | None,
+    extra: str = "",
+    *,
+    at_least: bool = False,
+) -> str:
+    """One line of the table: figure, target (a ceiling, or a floor ``at_least``), pass/fail."""
+    verdict = ""
+    if target is not None:
+        verdict = "PASS" if (value >= target if at_least else value <= target) else "FAIL"
+    goal = "" if target is None else f"{'>=' if at_least else '<='} {target:g} {unit}"
     return f"{name:<58} {value:>10.1f} {unit:<3} {goal:<14} {verdict:<4} {extra}".rstrip()
 
 

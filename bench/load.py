@@ -1,11 +1,22 @@
-"""Load and faults: 64 clients against uvicorn with 2 workers on loopback, then a worker killed.
+"""Throughput, load and faults against uvicorn with 2 workers on loopback.
 
-Phase 1 runs mixed valid requests (the page's own: catalogue, grid, trajectories, gradient
-check) for a fixed time or a fixed number of requests, whichever comes first, while a
-separate prober opens a fresh connection to ``/healthz`` every 50 ms, the way a load
-balancer does. Phase 2 repeats the load for a third of the time and SIGKILLs one worker
-part-way: uvicorn must start a new one, the server must keep answering, and no response
-may be malformed (connections cut by the kill are counted apart: a client retries those).
+Three phases share one server:
+
+1. Throughput: 32 clients send mixed valid requests (the page's own: catalogue, grid,
+   trajectories, gradient check) for half the time; requests per second.
+2. Load: 64 clients for the full time, while a separate process opens a fresh connection to
+   ``/healthz`` every 50 ms, the way a load balancer does; p50, p99, errors, worst probe.
+3. Faults: the load again for a third of the time, one worker SIGKILLed part-way: uvicorn must
+   start a new one, the server must keep answering, and no response may be malformed
+   (connections cut by the kill are counted apart: a client retries those).
+
+The clients share the server's two cores, so they are lean: one asyncio loop, one keep-alive
+connection each, requests encoded once, every body checked as strict JSON (see ``Checker``).
+The table reports the cores the clients, the server and anything else on the machine used,
+and how many connections each worker holds: uvicorn's workers share one listening socket and
+whichever accepts first keeps the connection, so the split is often uneven (32/0 happens),
+and the fuller worker sets the p99. Each phase stops at its time or at ``--max-requests``,
+whichever comes first.
 
     python -m bench.load                    # 60 s, as `make bench` runs it
     python -m bench.load --duration 10      # a quick check
@@ -14,15 +25,17 @@ may be malformed (connections cut by the kill are counted apart: a client retrie
 from __future__ import annotations
 
 import argparse
-import http.client
-import itertools
+import asyncio
+import contextlib
 import json
+import multiprocessing
 import os
 import random
+import resource
 import signal
+import socket
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +46,10 @@ from bench.api import default_experiment
 from bench.common import percentile, row, serve
 
 CLIENTS = 64
+THROUGHPUT_CLIENTS = 32
 WORKERS = 2
 PROBE_INTERVAL_S = 0.05
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def request_mix() -> list[tuple[str, str, bytes | None]]:
@@ -59,64 +74,154 @@ def request_mix() -> list[tuple[str, str, bytes | None]]:
     return [*mix, ("GET", "/api/v1/surfaces", None), ("GET", "/api/v1/optimizers", None)]
 
 
+def http_request(method: str, path: str, body: bytes | None, host: str) -> bytes:
+    """One HTTP/1.1 keep-alive request, encoded once and sent as is."""
+    head = f"{method} {path} HTTP/1.1\r\nhost: {host}\r\n"
+    if body is not None:
+        head += f"content-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + (body or b"")
+
+
+class Malformed(Exception):
+    """A response that is not HTTP/1.1 with a Content-Length, or whose body is not strict JSON."""
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes):
+    """Send one request; its response's status and body."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    try:
+        headers = dict(line.lower().split(": ", 1) for line in lines if line)
+        status, length = int(status_line.split()[1]), int(headers["content-length"])
+    except (ValueError, IndexError, KeyError) as error:
+        raise Malformed(status_line) from error
+    if not status_line.startswith("HTTP/1.1 "):
+        raise Malformed(status_line)
+    return status, await reader.readexactly(length)
+
+
+class Checker:
+    """Every body must be strict JSON (no NaN, no Infinity): orjson parses it. Responses are
+    deterministic, so a body byte-equal to one already parsed for the same request is taken
+    as checked; only new bodies are parsed again. That keeps the clients' CPU small."""
+
+    def __init__(self) -> None:
+        self.known: dict[bytes, bytes] = {}
+
+    def check(self, request: bytes, content: bytes) -> None:
+        if self.known.get(request) == content:
+            return
+        try:
+            orjson.loads(content)
+        except orjson.JSONDecodeError as error:
+            raise Malformed("not strict JSON") from error
+        self.known[request] = content
+
+
 @dataclass
 class Tally:
-    """What the clients saw; one lock, appended by every client thread."""
+    """What the clients saw (one event loop appends, so no lock)."""
 
     latencies_ms: list[float] = field(default_factory=list)
     bad_status: int = 0
     malformed: int = 0
     cut: int = 0
     answered_after: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def errors(self) -> int:
+        return self.bad_status + self.malformed + self.cut
 
 
-def client(host: str, port: int, mix, tally: Tally, stop: threading.Event, budget) -> None:
-    """One keep-alive connection; reconnects after a cut connection."""
-    rng = random.Random(threading.get_ident())
-    connection = http.client.HTTPConnection(host, port, timeout=30)
-    while not stop.is_set() and next(budget, None) is not None:
-        method, path, body = rng.choice(mix)
-        headers = {"content-type": "application/json"} if body else {}
+async def client(host: str, port: int, requests: list[bytes], tally: Tally, checker, budget):
+    """One keep-alive connection; reconnects after a cut connection; stops when cancelled."""
+    rng = random.Random()
+    connection = None
+    while next(budget, None) is not None:
+        if connection is None:
+            try:
+                connection = await asyncio.open_connection(host, port, limit=1 << 20)
+            except OSError:
+                tally.cut += 1
+                await asyncio.sleep(0.05)
+                continue
+        request = rng.choice(requests)
         started = time.perf_counter()
         try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            content = response.read()
-        except (OSError, http.client.HTTPException):
-            connection.close()
-            connection = http.client.HTTPConnection(host, port, timeout=30)
-            with tally.lock:
-                tally.cut += 1
+            status, content = await exchange(*connection, request)
+            checker.check(request, content)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            connection[1].close()
+            connection = None
+            tally.cut += 1
             continue
-        elapsed = (time.perf_counter() - started) * 1e3
-        # orjson parses strict JSON (no NaN, no Infinity) and fast: the CPU stays the server's.
-        try:
-            orjson.loads(content)
-            malformed = False
-        except orjson.JSONDecodeError:
-            malformed = True
-        with tally.lock:
-            tally.latencies_ms.append(elapsed)
-            tally.bad_status += response.status != 200
-            tally.malformed += malformed
-            tally.answered_after.append(time.monotonic())
-    connection.close()
+        except Malformed:  # the stream's framing is lost: start afresh
+            connection[1].close()
+            connection, status = None, None
+            tally.malformed += 1
+        tally.latencies_ms.append((time.perf_counter() - started) * 1e3)
+        tally.bad_status += status is not None and status != 200
+        tally.answered_after.append(time.monotonic())
+    if connection is not None:
+        connection[1].close()
 
 
-def probe_health(host: str, port: int, latencies_ms: list[float], stop: threading.Event) -> None:
-    """A fresh connection per probe, as a load balancer's health check makes."""
+def probe_health(host: str, port: int, stop, results) -> None:
+    """A fresh connection per probe, as a load balancer's health check makes (own process).
+
+    Sends back each probe's latency in ms (inf for a failure) and this process's CPU seconds."""
+    request = f"GET /healthz HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n".encode()
+    latencies = []
     while not stop.wait(PROBE_INTERVAL_S):
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(host, port, timeout=10)
         try:
-            connection.request("GET", "/healthz")
-            ok = connection.getresponse().status == 200
-        except (OSError, http.client.HTTPException):
+            with socket.create_connection((host, port), timeout=10) as sock:
+                sock.sendall(request)
+                response = b""
+                while chunk := sock.recv(4096):
+                    response += chunk
+            ok = response.startswith(b"HTTP/1.1 200 ") and response.endswith(b'{"status":"ok"}')
+        except OSError:
             ok = False
-        finally:
-            connection.close()
-        latencies_ms.append((time.perf_counter() - started) * 1e3 if ok else float("inf"))
+        latencies.append((time.perf_counter() - started) * 1e3 if ok else float("inf"))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results.send((latencies, usage.ru_utime + usage.ru_stime))
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU of these processes so far (those still alive)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def socket_count(pid: int) -> int:
+    """Open sockets of a process (its connections, its listening socket, its pipes)."""
+    count = 0
+    with contextlib.suppress(OSError):  # a process killed meanwhile has none
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                count += os.readlink(fd).startswith("socket:")
+    return count
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far (with time stolen by the hypervisor)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def worker_pids(master: int) -> set[int]:
@@ -145,60 +250,149 @@ def wait_for_replacement(master: int, victim: int, killed_at: float) -> float | 
     return None
 
 
-def run_load(url: str, seconds: float, max_requests: int, fault=None) -> tuple[Tally, list[float]]:
-    """``CLIENTS`` clients and a /healthz prober for ``seconds``; ``fault()`` runs part-way."""
-    host, port = url.removeprefix("http://").split(":")
-    tally, health_ms, stop = Tally(), [], threading.Event()
-    budget = itertools.islice(itertools.count(), max_requests)  # next() is atomic under the GIL
-    mix = request_mix()
-    threads = [
-        threading.Thread(target=client, args=(host, int(port), mix, tally, stop, budget))
-        for _ in range(CLIENTS)
+@dataclass
+class Phase:
+    """One phase's tally, its probes, and the CPU the clients and the server used."""
+
+    tally: Tally
+    seconds: float
+    health_ms: list[float]
+    client_cores: float
+    server_cores: float
+    other_cores: float
+    """What else ran on the machine meanwhile (other processes, the hypervisor's steal)."""
+    connections: list[int]
+    """Connections each worker held a second in: uvicorn's workers share one listening
+    socket, and whichever accepts first takes a connection for good."""
+
+    @property
+    def rate(self) -> float:
+        return len(self.tally.latencies_ms) / self.seconds
+
+
+async def drive(host: str, port: int, clients: int, seconds: float, budget, fault, observe):
+    """``clients`` connections for ``seconds``; ``observe()`` runs a second in, ``fault()`` in a
+    thread a third of the way."""
+    asyncio.get_running_loop().call_later(1.0, observe)
+    mix = [http_request(method, path, body, host) for method, path, body in request_mix()]
+    tally, checker = Tally(), Checker()
+    tasks = [
+        asyncio.create_task(client(host, port, mix, tally, checker, budget)) for _ in range(clients)
     ]
-    threads.append(threading.Thread(target=probe_health, args=(host, int(port), health_ms, stop)))
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + seconds
+    done = asyncio.gather(*tasks)
     if fault is not None:
-        stop.wait(seconds / 3)
-        fault()
-    stop.wait(max(0.0, deadline - time.monotonic()))
+        await asyncio.wait([done], timeout=seconds / 3)
+        fault_done = asyncio.create_task(asyncio.to_thread(fault))
+    await asyncio.wait([done], timeout=seconds - (seconds / 3 if fault is not None else 0))
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(done, return_exceptions=True)
+    if fault is not None:
+        await fault_done
+    return tally
+
+
+def run_phase(url: str, server: int, clients: int, seconds: float, max_requests: int, fault=None):
+    """``clients`` clients and a /healthz prober for ``seconds``; ``fault()`` runs part-way."""
+    host, port = url.removeprefix("http://").split(":")
+    fork = multiprocessing.get_context("fork")  # no threads run between phases
+    stop, (receive, send) = fork.Event(), fork.Pipe(duplex=False)
+    prober = fork.Process(target=probe_health, args=(host, int(port), stop, send))
+    prober.start()
+    workers = sorted(worker_pids(server))
+    idle_sockets = [socket_count(pid) for pid in workers]
+    connections = []
+
+    def count_connections() -> None:
+        for pid, idle in zip(workers, idle_sockets, strict=True):
+            connections.append(socket_count(pid) - idle)
+
+    server_pids = {server, *workers}
+    budget = iter(range(max_requests))
+    cpu_before, server_before = own_cpu_seconds(), cpu_seconds(server_pids)
+    busy_before, started = machine_busy_seconds(), time.monotonic()
+    tally = asyncio.run(
+        drive(host, int(port), clients, seconds, budget, fault, observe=count_connections)
+    )
+    elapsed = time.monotonic() - started
+    client_cpu = own_cpu_seconds() - cpu_before
+    server_cpu = cpu_seconds(server_pids) - server_before
+    busy = machine_busy_seconds() - busy_before
     stop.set()
-    for thread in threads:
-        thread.join()
-    return tally, health_ms
+    health_ms, prober_cpu = receive.recv()
+    prober.join()
+    client_cores, server_cores = (client_cpu + prober_cpu) / elapsed, server_cpu / elapsed
+    other_cores = busy / elapsed - client_cores - server_cores
+    return Phase(tally, elapsed, health_ms, client_cores, server_cores, other_cores, connections)
+
+
+def load_rows(name: str, phase: Phase) -> list[str]:
+    latencies, health_ms = phase.tally.latencies_ms, phase.health_ms
+    count = len(latencies)
+    return [
+        row(f"{name}: requests per second (mixed valid requests)", phase.rate, "/s", None),
+        row(f"{name}: latency p50", percentile(latencies, 50), "ms", None),
+        row(
+            f"{name}: latency p99",
+            percentile(latencies, 99),
+            "ms",
+            250,
+            "connections per worker " + "/".join(map(str, phase.connections)),
+        ),
+        row(f"{name}: errors (non-200, malformed, cut)", phase.tally.errors, "", 0, f"of {count}"),
+        row(
+            f"{name}: /healthz max latency throughout",
+            max(health_ms),
+            "ms",
+            100,
+            f"p50 {percentile(health_ms, 50):.0f} ms, p99 {percentile(health_ms, 99):.0f} ms"
+            f" over {len(health_ms)} probes",
+        ),
+        cpu_row(name, phase),
+    ]
+
+
+def cpu_row(name: str, phase: Phase) -> str:
+    per_request = phase.server_cores * 1e3 / phase.rate
+    return row(
+        f"{name}: CPU of the clients and the prober (cores)",
+        phase.client_cores,
+        "",
+        None,
+        f"server {phase.server_cores:.2f} cores, {per_request:.1f} ms CPU per request;"
+        f" anything else {phase.other_cores:.2f} cores",
+    )
 
 
 def main(argv: list[str] | None = None) -> list[str]:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of phase 1")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of the load phase")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap per phase")
     args = parser.parse_args(argv or [])
-    lines = [f"# load: {CLIENTS} clients, uvicorn --workers {WORKERS}, {args.duration:g} s"]
+    lines = [
+        f"# load: uvicorn --workers {WORKERS}; {THROUGHPUT_CLIENTS} clients for"
+        f" {args.duration / 2:g} s, {CLIENTS} clients for {args.duration:g} s, then a fault"
+    ]
 
     with (
         tempfile.TemporaryFile() as server_log,
         serve(workers=WORKERS, log=server_log) as (url, server),
     ):
-        started = time.monotonic()
-        tally, health_ms = run_load(url, args.duration, args.max_requests)
-        elapsed = time.monotonic() - started
-        count = len(tally.latencies_ms)
-        errors = tally.bad_status + tally.malformed + tally.cut
+        phase = run_phase(url, server.pid, THROUGHPUT_CLIENTS, args.duration / 2, args.max_requests)
         lines += [
-            row("load: requests per second (mixed valid requests)", count / elapsed, "/s", None),
-            row("load: latency p50", percentile(tally.latencies_ms, 50), "ms", None),
-            row("load: latency p99", percentile(tally.latencies_ms, 99), "ms", 250),
-            row("load: errors (non-200, malformed, cut)", errors, "", 0, f"of {count}"),
             row(
-                "load: /healthz max latency throughout",
-                max(health_ms),
-                "ms",
-                100,
-                f"p50 {percentile(health_ms, 50):.0f} ms, p99 {percentile(health_ms, 99):.0f} ms"
-                f" over {len(health_ms)} probes",
+                f"throughput: {THROUGHPUT_CLIENTS} clients, requests per second",
+                phase.rate,
+                "/s",
+                300,
+                f"{phase.tally.errors} errors of {len(phase.tally.latencies_ms)};"
+                " connections per worker " + "/".join(map(str, phase.connections)),
+                at_least=True,
             ),
+            cpu_row("throughput", phase),
         ]
+        phase = run_phase(url, server.pid, CLIENTS, args.duration, args.max_requests)
+        lines += load_rows(f"load: {CLIENTS} clients", phase)
 
         killed: dict[str, float | None] = {}
 
@@ -209,8 +403,10 @@ def main(argv: list[str] | None = None) -> list[str]:
             killed["at"] = time.monotonic()
             killed["replaced_in"] = wait_for_replacement(server.pid, victim, killed["at"])
 
-        tally, health_ms = run_load(url, args.duration / 3, args.max_requests, kill_one_worker)
-        replaced_in = killed["replaced_in"]
+        phase = run_phase(
+            url, server.pid, CLIENTS, args.duration / 3, args.max_requests, kill_one_worker
+        )
+        tally, replaced_in = phase.tally, killed["replaced_in"]
         answered_later = sum(t > killed["at"] + 1.0 for t in tally.answered_after)
         server_log.seek(0)
         tracebacks = server_log.read().count(b"Traceback")
@@ -232,7 +428,7 @@ def main(argv: list[str] | None = None) -> list[str]:
         ),
         row(
             "fault: /healthz probes failed (one in flight at the kill may)",
-            sum(ms == float("inf") for ms in health_ms),
+            sum(ms == float("inf") for ms in phase.health_ms),
             "",
             None,
         ),
