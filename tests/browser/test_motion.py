@@ -22,8 +22,9 @@ STATE = """() => {
   };
 }"""
 
-# Pauses in the same task as the snapshot of the canvas, then reads, for each run, the canvas
-# pixel where plotly now draws that run's head: the canvas showed the same place a frame ago.
+# Pauses in the same task as the snapshot of the canvas, then looks, for each run, for that
+# run's colour on the canvas near where plotly now draws its head: the canvas showed the same
+# run a frame earlier (a step or two; a fast step can move a few pixels).
 PAUSE_AND_COMPARE = """() => {
   const gd = document.getElementById('plot');
   const canvas = gd.querySelector('canvas.motion-layer');
@@ -33,17 +34,23 @@ PAUSE_AND_COMPARE = """() => {
   document.getElementById('pause').click();
   const xa = gd._fullLayout.xaxis;
   const ya = gd._fullLayout.yaxis;
+  const reach = Math.round(12 * ratio);
   return gd.data.filter((t) => (t.uid || '').startsWith('head-')).map((head) => {
     const px = Math.round((xa._offset + xa.c2p(head.x[0])) * ratio);
     const py = Math.round((ya._offset + ya.c2p(head.y[0])) * ratio);
-    const o = 4 * (py * snapshot.width + px);
-    return { colour: head.marker.color, rgba: Array.from(snapshot.data.slice(o, o + 4)) };
+    const want = [1, 3, 5].map((i) => parseInt(head.marker.color.slice(i, i + 2), 16));
+    let nearest = Infinity;
+    for (let y = py - reach; y <= py + reach; y += 1) {
+      for (let x = px - reach; x <= px + reach; x += 1) {
+        const o = 4 * (y * snapshot.width + x);
+        const rgba = snapshot.data.slice(o, o + 4);
+        const off = Math.max(...want.map((v, k) => Math.abs(v - rgba[k])));
+        if (rgba[3] === 255 && off < 40) nearest = Math.min(nearest, Math.hypot(x - px, y - py));
+      }
+    }
+    return { colour: head.marker.color, nearest: nearest / ratio };
   });
 }"""
-
-
-def rgb(hex_colour: str) -> list[int]:
-    return [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
 
 
 def test_playing_paints_on_the_canvas_and_pause_hands_back_to_plotly(page, lab):
@@ -62,10 +69,7 @@ def test_playing_paints_on_the_canvas_and_pause_hands_back_to_plotly(page, lab):
     heads = page.evaluate(PAUSE_AND_COMPARE)
     assert len(heads) == 3
     for head in heads:
-        painted = head["rgba"]
-        assert painted[3] == 255, "the canvas had a head where plotly now draws it"
-        off = max(abs(a - b) for a, b in zip(painted[:3], rgb(head["colour"]), strict=True))
-        assert off < 40, f"the run's colour there: {head}"
+        assert head["nearest"] <= 12, f"the canvas had the run's head where plotly draws it: {head}"
 
     stopped = page.evaluate(STATE)
     assert stopped == {"plotPixels": 0, "lossPixels": 0, "plotHidden": 0, "lossHidden": 0}
