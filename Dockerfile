@@ -1,7 +1,7 @@
 # Gradscape: the same install and serve commands as the README (`make run`).
 FROM python:3.11-slim
 
-# WEB_CONCURRENCY is the number of uvicorn workers (`docker run -e WEB_CONCURRENCY=4 ...`).
+# WEB_CONCURRENCY is the number of worker processes (app/serve.py) (`docker run -e WEB_CONCURRENCY=4 ...`).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=2
@@ -20,5 +20,5 @@ EXPOSE 8000
 # No curl in a slim image: the check is plain Python; urlopen raises (exit 1) unless 2xx.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=2)"
-# make forwards SIGTERM to uvicorn, which drains its workers on `docker stop`.
+# app/serve.py stops its workers on SIGTERM; each finishes the requests in flight.
 CMD ["make", "run"]

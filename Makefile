@@ -36,8 +36,7 @@ browser: $(BIN)/.dev-installed
 	fi
 
 run: $(BIN)/.installed
-	$(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT) \
-		--workers $(WEB_CONCURRENCY) --no-server-header --no-access-log
+	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) --workers $(WEB_CONCURRENCY)
 
 test: $(BIN)/.dev-installed browser
 	$(BIN)/python -m pytest -q

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO
 
 import httpx
@@ -43,16 +44,16 @@ def row(
 
 @contextlib.contextmanager
 def serve(workers: int = 1, env: dict[str, str] | None = None, log: IO[bytes] | None = None):
-    """Start the app with uvicorn (as `make run` does) on a free loopback port; yield its URL.
+    """Start the app as `make run` does (``python -m app.serve``) on a free loopback port, and
+    yield its URL once every worker listens.
 
     ``log`` receives the server's output (default: this process's)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [
-        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
+        sys.executable, "-m", "app.serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -60,10 +61,13 @@ def serve(workers: int = 1, env: dict[str, str] | None = None, log: IO[bytes] | 
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
+                healthy = httpx.get(f"{url}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
+                healthy = False
+            # The first worker answers while the others still start: a load begun then would
+            # put every connection on the first one.
+            if healthy and listeners(port) >= workers:
+                break
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the server did not start")
             time.sleep(0.1)
@@ -74,6 +78,16 @@ def serve(workers: int = 1, env: dict[str, str] | None = None, log: IO[bytes] | 
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def listeners(port: int) -> int:
+    """Listening TCP sockets on ``port`` (one per worker with app.serve); 1 where /proc lacks."""
+    try:
+        table = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return 1
+    wanted = f":{port:04X}"
+    return sum(1 for line in table if line.split()[1].endswith(wanted) and line.split()[3] == "0A")
 
 
 def percentile(values: list[float], q: float) -> float:

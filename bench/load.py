@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> list[str]:
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap per phase")
     args = parser.parse_args(argv or [])
     lines = [
-        f"# load: uvicorn --workers {WORKERS}; {THROUGHPUT_CLIENTS} clients for"
+        f"# load: python -m app.serve --workers {WORKERS}; {THROUGHPUT_CLIENTS} clients for"
         f" {args.duration / 2:g} s, {CLIENTS} clients for {args.duration:g} s, then a fault"
     ]
 

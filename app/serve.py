@@ -1,0 +1,124 @@
+"""``python -m app.serve``: uvicorn workers that each listen on their own socket (SO_REUSEPORT).
+
+With uvicorn's ``--workers``, every worker accepts from one shared listening socket, and the
+worker that wakes first takes a whole burst of connections: 32 keep-alive clients arriving at
+once often all land on one worker (``bench/load.py`` saw 0/32 and 3/29 splits), which then
+serves them on one core while the other idles. Here each worker binds its own socket to the
+same address with SO_REUSEPORT, and the kernel spreads new connections over them by a hash
+of each connection. A supervisor starts the workers and starts a new one when one dies.
+
+Where SO_REUSEPORT is missing (not Linux or BSD), this falls back to uvicorn's own workers.
+One worker runs in this process, as ``uvicorn`` does.
+
+    python -m app.serve --host 127.0.0.1 --port 8000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+from typing import Any
+
+import uvicorn
+
+log = logging.getLogger("uvicorn.error")
+APP = "app.main:create_app"
+RESTART_PAUSE_S = 0.5
+"""How long a dead worker's slot waits before its replacement starts (no tight crash loop)."""
+
+
+def reuseport_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port) that other sockets of this user may bind as well."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def config_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "app": APP,
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,  # the app writes its own access line (no query strings)
+        "server_header": False,
+    }
+
+
+def worker(kwargs: dict[str, Any]) -> None:
+    """One worker process: its own listening socket, one uvicorn server on it."""
+    sock = reuseport_socket(kwargs["host"], kwargs["port"])
+    uvicorn.Server(uvicorn.Config(**kwargs)).run(sockets=[sock])
+
+
+def supervise(kwargs: dict[str, Any], workers: int) -> None:
+    """Runs ``workers`` worker processes until SIGINT or SIGTERM; replaces any that die."""
+    # Held (bound, never listening) for as long as the server runs: a port that is taken
+    # fails here, at once, and no other program can take it between worker restarts.
+    holder = reuseport_socket(kwargs["host"], kwargs["port"])
+    spawn = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+
+    def start() -> multiprocessing.Process:
+        process = spawn.Process(target=worker, args=(kwargs,), daemon=False)
+        process.start()
+        log.info("Started worker process [%s]", process.pid)
+        return process
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("Gradscape on http://%s:%d with %d workers", kwargs["host"], kwargs["port"], workers)
+    processes = [start() for _ in range(workers)]
+    try:
+        while not stop.wait(0.1):
+            for index, process in enumerate(processes):
+                if not process.is_alive():
+                    code = process.exitcode
+                    log.warning("Worker [%s] exited (%s); starting another", process.pid, code)
+                    if stop.wait(RESTART_PAUSE_S):
+                        break
+                    processes[index] = start()
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+        holder.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app.serve", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")), help="processes"
+    )
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    kwargs = config_kwargs(args)
+    if args.workers == 1:
+        uvicorn.run(**kwargs)
+    elif hasattr(socket, "SO_REUSEPORT") and sys.platform != "win32":
+        logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
+        supervise(kwargs, args.workers)
+    else:
+        uvicorn.run(**kwargs, workers=args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""``python -m app.serve`` (what `make run` starts): one listening socket per worker, a dead
+worker replaced, SIGTERM stops them all. Real processes on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import listeners
+from bench.load import socket_count, worker_pids
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_two_workers_listen_apart_and_a_dead_one_is_replaced():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "app.serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: healthy(url) and listeners(port) == 2)
+        workers = worker_pids(server.pid)
+        assert len(workers) == 2
+
+        # 16 keep-alive connections opened together: the kernel spreads them over both
+        # workers (all 16 on one would happen 1 time in 2**15 by chance).
+        idle = {pid: socket_count(pid) for pid in workers}
+        clients = [httpx.Client(base_url=url) for _ in range(16)]
+        try:
+            for client in clients:
+                assert client.get("/healthz").status_code == 200
+            held = {pid: socket_count(pid) - idle[pid] for pid in workers}
+            assert sum(held.values()) == 16 and min(held.values()) > 0, held
+        finally:
+            for client in clients:
+                client.close()
+
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: (now := worker_pids(server.pid)) and victim not in now and len(now) == 2)
+        wait_for(lambda: listeners(port) == 2)
+        assert healthy(url), "the server answers after a worker died"
+
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        assert listeners(port) == 0, "every worker stopped with the supervisor"
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_a_taken_port_fails_at_once():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "app.serve", "--port", str(port), "--workers", "2"]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=30)
+    assert done.returncode != 0
+    assert b"Address already in use" in done.stderr
