@@ -59,10 +59,16 @@ export function buildLossFigure({ runs, fStar, narrow, width, height }) {
   const paint = (ctx, full, step) => {
     const axes = axesOf(full, "xaxis", "yaxis");
     if (!axes) return;
+    // Clipped to the plot area, as plotly clips them (a fixed range can leave a head outside).
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(...axes.box);
+    ctx.clip();
     for (const run of runs) {
       const [x, y] = headAt(run, step);
       if (y !== null) dot(ctx, axes.x(x), axes.y(y), 9, run.colour, "#ffffff", 1.5);
     }
+    ctx.restore();
   };
   // A one-example loss can be far below the full-data loss: the axis follows the full-data one.
   if (mini) layout.yaxis.range = focusRange(runs, shown, axis);

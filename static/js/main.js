@@ -56,6 +56,7 @@ const app = {
   renders: 0,
   /** plotly.js on its way (see requestPlotly), and what the player was asked before it drew. */
   plotly: null,
+  plotlyFailed: false,
   waiting: [],
   gridCache: new Map(),
   framePending: false,
@@ -241,6 +242,9 @@ function draw() {
  */
 function paintPreview(s) {
   if (!canPaint(s.model)) {
+    // No stale picture of the previous figure while plotly comes.
+    clearPreview(plotDiv);
+    clearPreview(lossDiv);
     requestPlotly();
     return;
   }
@@ -259,6 +263,10 @@ function requestPlotly() {
   }, (error) => {
     $("form-error").textContent = `The interactive plot could not load: ${error.message}`;
     $("form-error").hidden = false;
+    // What waited for plotly will not happen: say so once, and stop waiting.
+    app.waiting.length = 0;
+    if (!app.pending) setBusy(false);
+    app.plotlyFailed = true;
   });
 }
 
@@ -269,6 +277,7 @@ function whenDrawn(action) {
       action(...args);
       return;
     }
+    if (app.plotlyFailed) return;
     app.waiting.push(() => action(...args));
     // Say it is coming: the action happens once plotly has drawn (see draw).
     setBusy(true);
@@ -497,7 +506,11 @@ function wire() {
   $("side-by-side").addEventListener("change", onToggle);
   $("view-3d").addEventListener("change", onToggle);
   $("basin-map").addEventListener("change", onToggle);
-  $("export-png").addEventListener("click", whenDrawn(() => app.shown && exportPng(exportName(), plotDiv)));
+  // Paused first: while playing, plotly's own trails wait at the step Play was pressed at.
+  $("export-png").addEventListener("click", whenDrawn(() => {
+    player.pause();
+    if (app.shown) exportPng(exportName(), plotDiv);
+  }));
   $("export-json").addEventListener("click", () => {
     if (app.shown) exportJson(exportName(), requestsFor(app.shown.experiment), app.shown.result);
   });

@@ -268,6 +268,8 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
         });
         clickWired = true;
       }
+    }, () => {
+      // plotly.js did not load: main.js says so above the form (see requestPlotly).
     });
   }
 
