@@ -7,7 +7,8 @@ serves them on one core while the other idles. Here each worker binds its own so
 same address with SO_REUSEPORT, and the kernel spreads new connections over them by a hash
 of each connection. A supervisor starts the workers and starts a new one when one dies.
 
-Where SO_REUSEPORT is missing (not Linux or BSD), this falls back to uvicorn's own workers.
+Off Linux (whose kernel is what spreads connections over such sockets) this falls back to
+uvicorn's own workers.
 One worker runs in this process, as ``uvicorn`` does.
 
     python -m app.serve --host 127.0.0.1 --port 8000 --workers 2
@@ -22,7 +23,7 @@ import os
 import signal
 import socket
 import sys
-import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -31,6 +32,10 @@ log = logging.getLogger("uvicorn.error")
 APP = "app.main:create_app"
 RESTART_PAUSE_S = 0.5
 """How long a dead worker's slot waits before its replacement starts (no tight crash loop)."""
+QUICK_DEATH_S = 10.0
+MAX_QUICK_DEATHS = 5
+"""A worker that dies within QUICK_DEATH_S of starting, MAX_QUICK_DEATHS times in a row, cannot
+start (a bad setting, a broken install): the server exits with an error instead of retrying."""
 
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
@@ -61,42 +66,53 @@ def worker(kwargs: dict[str, Any]) -> None:
     uvicorn.Server(uvicorn.Config(**kwargs)).run(sockets=[sock])
 
 
-def supervise(kwargs: dict[str, Any], workers: int) -> None:
-    """Runs ``workers`` worker processes until SIGINT or SIGTERM; replaces any that die."""
+def supervise(kwargs: dict[str, Any], workers: int) -> int:
+    """Runs ``workers`` worker processes until SIGINT or SIGTERM; replaces any that die.
+    Returns the exit status: 0, or 1 when workers keep dying as they start."""
     # Held (bound, never listening) for as long as the server runs: a port that is taken
     # fails here, at once, and no other program can take it between worker restarts.
     holder = reuseport_socket(kwargs["host"], kwargs["port"])
     spawn = multiprocessing.get_context("spawn")
-    stop = threading.Event()
+    stopping = []  # a signal handler only appends: nothing it could block on
 
-    def start() -> multiprocessing.Process:
+    def start() -> tuple[multiprocessing.Process, float]:
         process = spawn.Process(target=worker, args=(kwargs,), daemon=False)
         process.start()
         log.info("Started worker process [%s]", process.pid)
-        return process
+        return process, time.monotonic()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: stopping.append(True))
     log.info("Gradscape on http://%s:%d with %d workers", kwargs["host"], kwargs["port"], workers)
     processes = [start() for _ in range(workers)]
+    quick_deaths = 0
+    status = 0
     try:
-        while not stop.wait(0.1):
-            for index, process in enumerate(processes):
-                if not process.is_alive():
-                    code = process.exitcode
-                    log.warning("Worker [%s] exited (%s); starting another", process.pid, code)
-                    if stop.wait(RESTART_PAUSE_S):
-                        break
-                    processes[index] = start()
+        while not stopping:
+            time.sleep(0.1)
+            for index, (process, started) in enumerate(processes):
+                if stopping or process.is_alive():
+                    continue
+                code = process.exitcode
+                log.warning("Worker [%s] exited (%s); starting another", process.pid, code)
+                quick_deaths = quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH_S else 0
+                if quick_deaths >= MAX_QUICK_DEATHS:
+                    log.error("Workers keep dying as they start: stopping (see the errors above)")
+                    stopping.append(True)
+                    status = 1
+                    break
+                time.sleep(RESTART_PAUSE_S)
+                processes[index] = start()
     finally:
-        for process in processes:
+        for process, _ in processes:
             if process.is_alive():
                 process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
-        for process in processes:
+        for process, _ in processes:
             process.join(timeout=30)
             if process.is_alive():
                 process.kill()
         holder.close()
+    return status
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,9 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     kwargs = config_kwargs(args)
     if args.workers == 1:
         uvicorn.run(**kwargs)
-    elif hasattr(socket, "SO_REUSEPORT") and sys.platform != "win32":
+    elif sys.platform.startswith("linux"):
+        # Linux spreads connections over SO_REUSEPORT sockets; macOS and the BSDs do not.
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
-        supervise(kwargs, args.workers)
+        sys.exit(supervise(kwargs, args.workers))
     else:
         uvicorn.run(**kwargs, workers=args.workers)
 

@@ -85,3 +85,13 @@ def test_a_taken_port_fails_at_once():
         done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=30)
     assert done.returncode != 0
     assert b"Address already in use" in done.stderr
+
+
+def test_workers_that_cannot_start_stop_the_server_with_an_error():
+    port = free_port()
+    command = [sys.executable, "-m", "app.serve", "--port", str(port), "--workers", "2"]
+    env = {**os.environ, "GRADSCAPE_MAX_STEPS": "many"}  # every worker fails at import
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 1
+    assert b"keep dying" in done.stderr
+    assert listeners(port) == 0
