@@ -1,4 +1,4 @@
-"""Throughput, load and faults against uvicorn with 2 workers on loopback.
+"""Throughput, load and faults against `python -m app.serve` with 2 workers on loopback.
 
 Three phases share one server:
 
@@ -6,17 +6,18 @@ Three phases share one server:
    trajectories, gradient check) for half the time; requests per second.
 2. Load: 64 clients for the full time, while a separate process opens a fresh connection to
    ``/healthz`` every 50 ms, the way a load balancer does; p50, p99, errors, worst probe.
-3. Faults: the load again for a third of the time, one worker SIGKILLed part-way: uvicorn must
-   start a new one, the server must keep answering, and no response may be malformed
-   (connections cut by the kill are counted apart: a client retries those).
+3. Faults: the load again for a third of the time, one worker SIGKILLed part-way: the
+   supervisor (app/serve.py) must start a new one, the server must keep answering, and no
+   response may be malformed (connections cut by the kill are counted apart: a client
+   retries those).
 
 The clients share the server's two cores, so they are lean: one asyncio loop, one keep-alive
 connection each, requests encoded once, every body checked as strict JSON (see ``Checker``).
 The table reports the cores the clients, the server and anything else on the machine used,
-and how many connections each worker holds: uvicorn's workers share one listening socket and
-whichever accepts first keeps the connection, so the split is often uneven (32/0 happens),
-and the fuller worker sets the p99. Each phase stops at its time or at ``--max-requests``,
-whichever comes first.
+and how many connections each worker holds: each worker listens on its own SO_REUSEPORT
+socket and the kernel spreads connections by hash, so splits are near even but not exact,
+and the fuller worker sets the p99 (with uvicorn's one shared socket, 32/0 happened). Each
+phase stops at its time or at ``--max-requests``, whichever comes first.
 
     python -m bench.load                    # 60 s, as `make bench` runs it
     python -m bench.load --duration 10      # a quick check
@@ -225,7 +226,7 @@ def own_cpu_seconds() -> float:
 
 
 def worker_pids(master: int) -> set[int]:
-    """uvicorn's worker processes: children of the master started by multiprocessing spawn."""
+    """The worker processes: children of the supervisor started by multiprocessing spawn."""
     pids = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -241,7 +242,7 @@ def worker_pids(master: int) -> set[int]:
 
 
 def wait_for_replacement(master: int, victim: int, killed_at: float) -> float | None:
-    """Seconds from the kill until uvicorn runs ``WORKERS`` workers again, or None."""
+    """Seconds from the kill until ``WORKERS`` workers run again, or None."""
     while time.monotonic() < killed_at + 30:
         pids = worker_pids(master)
         if len(pids) == WORKERS and victim not in pids:
@@ -262,8 +263,7 @@ class Phase:
     other_cores: float
     """What else ran on the machine meanwhile (other processes, the hypervisor's steal)."""
     connections: list[int]
-    """Connections each worker held a second in: uvicorn's workers share one listening
-    socket, and whichever accepts first takes a connection for good."""
+    """Connections each worker held a second in (the kernel picks a worker per connection)."""
 
     @property
     def rate(self) -> float:

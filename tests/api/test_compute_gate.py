@@ -27,6 +27,7 @@ class Stand:
 
     async def __call__(self, scope, receive, send) -> None:
         name = scope["path"].rsplit("/", 1)[-1]
+        await receive()  # as FastAPI does: the body first, then the computation
         self.events.append(f"start {name}")
         gate = self.release.setdefault(name, asyncio.Event())
         await gate.wait()
@@ -116,5 +117,30 @@ def test_an_error_in_a_computation_still_ends_its_turn():
             await gate(scope("POST", "/api/v1/x"), receive, sent)
         # The turn was given back: the next acquires at once.
         await asyncio.wait_for(gate.turns.acquire(), timeout=0.5)
+
+    run(main())
+
+
+def test_a_slow_upload_holds_no_turn():
+    async def main() -> None:
+        stand = Stand()
+        gate = ComputeGate(stand)
+        arrived = asyncio.Event()
+
+        async def slow_receive() -> dict:
+            await arrived.wait()
+            return await receive()
+
+        slow = asyncio.create_task(gate(scope("POST", "/api/v1/slow"), slow_receive, sent))
+        await settle()
+        stand.release["quick"] = asyncio.Event()
+        stand.release["quick"].set()
+        await asyncio.wait_for(gate(scope("POST", "/api/v1/quick"), receive, sent), timeout=1)
+        assert stand.events == ["start quick", "answered quick"], "quick went while slow uploaded"
+        arrived.set()
+        stand.release["slow"] = asyncio.Event()
+        stand.release["slow"].set()
+        await slow
+        assert stand.events[-1] == "answered slow"
 
     run(main())
