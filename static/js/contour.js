@@ -1,16 +1,14 @@
 // Filled contours drawn once into a canvas: the figure shows it under the paths (plotly as a PNG
 // layout image, the first paint in preview.js as the canvas itself).
 //
-// Why not a plotly contour trace: every Plotly.restyle of a moving path recomputes and redraws
-// every trace in the figure, and a 200x200 contour made each animation frame cost ~90 ms; with
-// the contour as a layout image a frame costs ~20 ms. (Plotly.animate with redraw: false is
-// cheap but deletes non-animatable traces such as contours from the plot.)
+// Why not a plotly contour trace: every Plotly.restyle recomputes and redraws every trace in the
+// figure, and a 200x200 contour made each such update cost ~90 ms (a step while paused; while
+// playing, motion.js paints the moving paths itself). Plotly.animate with redraw: false deletes
+// non-animatable traces such as contours from the plot.
+
+import { hexRgb } from "./format.js";
 
 const LINE_COLOUR = "rgba(36, 59, 83, 0.30)";
-
-function parseHex(hex) {
-  return [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-}
 
 /** Colour of the colorscale ([[t, "#rrggbb"], ...]) at t in [0, 1], as [r, g, b]. */
 function colourAt(colorscale, t) {
@@ -20,12 +18,12 @@ function colourAt(colorscale, t) {
     if (clamped <= t1) {
       const [t0, c0] = colorscale[i - 1];
       const f = t1 > t0 ? (clamped - t0) / (t1 - t0) : 0;
-      const a = parseHex(c0);
-      const b = parseHex(c1);
+      const a = hexRgb(c0);
+      const b = hexRgb(c1);
       return a.map((v, k) => Math.round(v + (b[k] - v) * f));
     }
   }
-  return parseHex(colorscale[colorscale.length - 1][1]);
+  return hexRgb(colorscale[colorscale.length - 1][1]);
 }
 
 /** About `count` round-numbered levels spanning [lo, hi]. */

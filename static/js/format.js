@@ -37,6 +37,11 @@ export function fromPlotlyText(html) {
   return String(html).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
+/** "#rrggbb" as [r, g, b], each 0-255. */
+export function hexRgb(hex) {
+  return [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+}
+
 /** Parses a typed number; returns the raw text when it is not one, so the API can say why. */
 export function parseNumber(text) {
   const trimmed = String(text).trim();

@@ -1,6 +1,6 @@
 // Loss vs step for every run, with a head marker per run that follows the animation.
 
-import { fmt } from "./format.js";
+import { fmt, hexRgb } from "./format.js";
 import { axesOf, dot } from "./motion.js";
 import { FONT } from "./plots.js";
 import { lossAxis } from "./scale.js";
@@ -131,7 +131,7 @@ function bandTraces(run, shown) {
 }
 
 function translucent(hex, alpha) {
-  const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  const [r, g, b] = hexRgb(hex);
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
 

@@ -6,7 +6,7 @@
 // panel of scatter traces (lines, markers, text, a fill between two traces) over a layout image,
 // with a legend and a colour bar; a figure with anything else waits for plotly.
 
-import { fromPlotlyText } from "./format.js";
+import { fromPlotlyText, hexRgb } from "./format.js";
 import { clearedContext, dot, polyline } from "./motion.js";
 
 const AXIS_COLOUR = "#444444"; // plotly's default for ticks, zero lines and grid mixing
@@ -402,8 +402,7 @@ function drawGrid(ctx, { xa, ya, gs }, layout) {
 }
 
 function mix(a, b, fraction) {
-  const rgb = (hex) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-  const [p, q] = [rgb(a), rgb(b)];
+  const [p, q] = [hexRgb(a), hexRgb(b)];
   return `rgb(${p.map((v, i) => Math.round(v + (q[i] - v) * fraction)).join(",")})`;
 }
 
