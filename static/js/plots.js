@@ -388,9 +388,10 @@ export function frameUpdate(model, step) {
  */
 export function paintFrame(ctx, full, model, step) {
   const reached = model.tracks.map((t) => reach(t, step));
+  const panels = model.tracks.map((t) => axesOf(full, t.axes.xaxis, t.axes.yaxis));
   ctx.lineJoin = "round";
   model.tracks.forEach((t, i) => {
-    const axes = axesOf(full, t.axes.xaxis, t.axes.yaxis);
+    const axes = panels[i];
     if (!axes) return;
     const { k, n, at } = reached[i];
     ctx.save();
@@ -414,7 +415,7 @@ export function paintFrame(ctx, full, model, step) {
   ctx.font = `12px ${FONT.family}`;
   ctx.textBaseline = "bottom";
   model.tracks.forEach((t, i) => {
-    const axes = axesOf(full, t.axes.xaxis, t.axes.yaxis);
+    const axes = panels[i];
     if (!axes) return;
     const { k, at } = reached[i];
     const [x, y] = [axes.x(at[0]), axes.y(at[1])];
