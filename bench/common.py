@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +14,28 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+"""Headless Chromium as root on a machine with no network (the browser tests and bench.page)."""
+
+
+def chromium_options(*extra_args: str) -> dict:
+    """Launch options: Debian's chromium where installed (CI, this project's machines), else
+    Playwright's own browser, as on a developer laptop."""
+    options: dict = {"args": [*CHROMIUM_ARGS, *extra_args]}
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if found:
+        options["executable_path"] = found
+    return options
 
 
 def best_of(fn: Callable[[], object], repeat: int = 5) -> float:

@@ -13,22 +13,11 @@ resource timing reports.
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.common import percentile, row, serve
+from bench.common import chromium_options, percentile, row, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--enable-precise-memory-info",
-]
 SIX_RUNS = "surface=rosenbrock&steps=5000&" + "&".join(
     f"r{i + 1}={o}"
     for i, o in enumerate(["sgd", "momentum", "nesterov", "rmsprop", "adam", "lion"])
@@ -76,12 +65,9 @@ FRAME_INTERVALS = """() => new Promise((resolve) => {
 
 
 def main() -> list[str]:
-    launch = {"args": ARGS}
-    if CHROMIUM.exists():
-        launch["executable_path"] = str(CHROMIUM)
     lines = []
     with serve(workers=1) as (url, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch)
+        browser = playwright.chromium.launch(**chromium_options("--enable-precise-memory-info"))
         painted, drawn, transfer = [], [], 0
         for _ in range(LOADS):
             page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)

@@ -7,7 +7,6 @@ HTTP errors and any request to a host other than the test server fail the test.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -20,24 +19,8 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from app.main import create_app
+from bench.common import chromium_options
 
-
-def _system_chromium() -> str | None:
-    """Debian's chromium where installed (CI, this project's machines), else None."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path(os.environ.get("GRADSCAPE_SHOTS", "/tmp/shots"))
@@ -76,11 +59,7 @@ def server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        options: dict = {"args": CHROMIUM_ARGS}
-        chromium = _system_chromium()
-        if chromium:  # otherwise Playwright's own browser, as on a developer laptop
-            options["executable_path"] = chromium
-        browser = playwright.chromium.launch(**options)
+        browser = playwright.chromium.launch(**chromium_options())
         yield browser
         browser.close()
 
