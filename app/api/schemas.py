@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.config import Settings
 from app.numerics.datasets import surface_from_dataset
 from app.numerics.expression import MAX_LENGTH, parse, surface_from_expression
-from app.numerics.optimizers import Optimizer, get_optimizer
+from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
 from app.numerics.schedules import Schedule
 from app.numerics.surfaces import Surface, get_surface
 
@@ -138,8 +147,27 @@ class OptimizerChoice(Strict):
     @model_validator(mode="after")
     def _resolve(self) -> OptimizerChoice:
         self._optimizer = get_optimizer(self.optimizer)
-        self._hyperparameters = self._optimizer.resolve(self.hyperparameters)
+        try:
+            self._hyperparameters = self._optimizer.resolve(self.hyperparameters)
+        except HyperparameterError as error:
+            raise self._located(error) from None
         return self
+
+    def _located(self, error: HyperparameterError) -> ValidationError:
+        """One error per bad hyperparameter, at ``hyperparameters.<name>``.
+
+        pydantic-core prefixes these locations with this model's own (``runs.0``), as it does
+        for a ValidationError re-raised by a wrap validator.
+        """
+        details = [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", message),
+                loc=("hyperparameters", name),
+                input=self.hyperparameters[name],
+            )
+            for name, message in error.problems.items()
+        ]
+        return ValidationError.from_exception_data(type(self).__name__, details)
 
     @property
     def resolved_optimizer(self) -> Optimizer:

@@ -68,6 +68,15 @@ class Transform(NamedTuple):
     update: Update
 
 
+class HyperparameterError(ValueError):
+    """Overrides that name no hyperparameter or break its range: ``problems`` maps each such
+    name to a message naming it and its limit, so a caller can place one error per field."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = dict(problems)
+
+
 @dataclass(frozen=True)
 class Optimizer:
     """One entry of the catalogue: what the page shows and how to build the transform."""
@@ -83,18 +92,25 @@ class Optimizer:
     """Rejects (ValueError) combinations of values that torch rejects."""
 
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict[str, float | bool]:
-        """Every hyperparameter, defaults filled in; ValueError for unknown or invalid values."""
-        overrides = dict(overrides or {})
+        """Every hyperparameter, defaults filled in.
+
+        HyperparameterError names every unknown or invalid override at once; ValueError for a
+        combination of valid values that torch rejects (``check``).
+        """
         known = {h.name: h for h in self.hyperparameters}
-        unknown = [name for name in overrides if name not in known]
-        if unknown:
-            raise ValueError(
-                f"unknown hyperparameter {', '.join(map(repr, unknown))} for {self.id}; "
-                f"valid: {', '.join(known)}"
-            )
-        resolved = {
-            name: _validated(h, overrides.get(name, h.default)) for name, h in known.items()
-        }
+        resolved: dict[str, float | bool] = {h.name: h.default for h in self.hyperparameters}
+        problems: dict[str, str] = {}
+        for name, value in (overrides or {}).items():
+            if name not in known:
+                valid = ", ".join(known)
+                problems[name] = f"unknown hyperparameter {name!r} for {self.id}; valid: {valid}"
+                continue
+            try:
+                resolved[name] = _validated(known[name], value)
+            except ValueError as error:
+                problems[name] = str(error)
+        if problems:
+            raise HyperparameterError(problems)
         if self.check is not None:
             self.check(resolved)
         return resolved

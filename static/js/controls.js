@@ -322,8 +322,9 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
 }
 
 /**
- * The ids of the controls a FastAPI error may belong to, most specific first. A run-level
- * error that names a hyperparameter ("lr must be between ...") belongs to that field.
+ * The ids of the controls a FastAPI error may belong to, most specific first. A hyperparameter's
+ * error is at ["body", "runs", i, "hyperparameters", name]: that run's field for the name, or
+ * the run itself for a name it has no field for (an unknown one).
  */
 export function fieldIdFor(loc, msg = "") {
   const path = loc[0] === "body" ? loc.slice(1) : loc;
@@ -350,8 +351,7 @@ export function fieldIdFor(loc, msg = "") {
     if (b === "schedule") return [...(c === undefined ? [] : [`run-${a}-schedule-${c}`]), `run-${a}-schedule`, `run-${a}`];
     // Set by batching.js for a run's own batch size or noise (one request per setting).
     if (b === "batch_size" || b === "noise_std") return [`run-${a}-${b.replace("_", "-")}`, `run-${a}`];
-    const named = /^(?:Value error, )?(?:unknown hyperparameter )?'?([A-Za-z_]\w*)'? must\b/.exec(msg);
-    return named ? [`run-${a}-hp-${named[1]}`, `run-${a}`] : [`run-${a}`];
+    return [`run-${a}`];
   }
   return ["form"];
 }

@@ -37,6 +37,26 @@ def test_lr_sweep_limits(client):
     assert work.status_code == 422 and "steps x count" in str(strict_json(work)["detail"])
 
 
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("sweeps/lr", {"surface": {"id": "rosenbrock"}, "lr_range": [1e-3, 1.0]}),
+        ("basins", {"surface": {"id": "himmelblau"}}),
+    ],
+)
+def test_sweep_and_basin_errors_are_located_at_each_bad_hyperparameter(client, path, fields):
+    body = {**fields, "optimizer": "adam", "hyperparameters": {"beta1": 2, "betas": 0.9}}
+    response = client.post(f"/api/v1/{path}", json=body)
+    assert response.status_code == 422
+    detail = strict_json(response)["detail"]
+    assert [e["loc"] for e in detail] == [
+        ["body", "hyperparameters", "beta1"],
+        ["body", "hyperparameters", "betas"],
+    ]
+    assert detail[0]["msg"] == "beta1 must be between 0 and 0.9999, not 2"
+    assert detail[1]["msg"].startswith("unknown hyperparameter 'betas' for adam; valid: lr, ")
+
+
 def test_basin_map_on_himmelblau(client):
     body = {
         "surface": {"id": "himmelblau"},

@@ -253,6 +253,23 @@ def test_an_api_error_shows_next_to_its_control_and_keeps_the_plot(page, lab):
     expect(message).to_be_hidden()
 
 
+@pytest.mark.allow_http_error(422)
+def test_each_bad_hyperparameter_shows_beside_its_own_field(page, lab):
+    lab.open("?surface=quadratic&steps=30&r1=adam&r1.lr=0.01")
+    run = lab.run_group(1)
+    lr = run.get_by_label("Learning rate")
+    lr.fill("-1")
+    run.get_by_text("More settings").click()
+    beta1 = run.get_by_label("beta1", exact=True)
+    beta1.fill("2")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(run.locator("#run-0-hp-lr-error")).to_contain_text("lr must be between 1e-06")
+    expect(run.locator("#run-0-hp-beta1-error")).to_contain_text("beta1 must be between 0 and")
+    expect(lr).to_have_attribute("aria-invalid", "true")
+    expect(beta1).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#form-error")).to_contain_text("2 settings need fixing")
+
+
 def test_keyboard_space_plays_and_arrows_step(page, lab):
     lab.open()
     page.locator("#main").focus()

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from app.numerics.optimizers import OPTIMIZERS, get_optimizer
+from app.numerics.optimizers import OPTIMIZERS, HyperparameterError, get_optimizer
 from app.numerics.xp import NUMPY, SCALAR
 
 # f(p) = (a0 p0^2 + a1 p1^2) / 2: each coordinate descends its own parabola, gradient a * p.
@@ -518,6 +518,17 @@ def test_resolve_rejects_unknown_names_listing_the_valid_ones():
 def test_resolve_rejects_invalid_values(optimizer_id, overrides, message):
     with pytest.raises(ValueError, match=message):
         get_optimizer(optimizer_id).resolve(overrides)
+
+
+def test_resolve_names_every_bad_override_at_once():
+    with pytest.raises(HyperparameterError) as caught:
+        get_optimizer("adam").resolve({"lr": 0.0, "beta1": 0.5, "betas": 0.9, "amsgrad": 1})
+    assert caught.value.problems == {
+        "lr": "lr must be between 1e-06 and 1e+06, not 0",
+        "betas": "unknown hyperparameter 'betas' for adam;"
+        " valid: lr, beta1, beta2, eps, weight_decay, amsgrad",
+        "amsgrad": "amsgrad must be true or false, not 1",
+    }
 
 
 def test_resolve_accepts_range_ends_and_booleans():
