@@ -15,7 +15,7 @@ import { createPlayer } from "./player.js";
 import { watchPointer } from "./pointer.js";
 import { createMotionLayer } from "./motion.js";
 import { buildFigure, frameUpdate, paintFrame, viewWindow } from "./plots.js";
-import { canPaint, clearPreview, paintFigure, previewable } from "./preview.js";
+import { canPaint, clearPreview, paintFigure, previewLayout, previewable } from "./preview.js";
 import { gridRows, zScale } from "./scale.js";
 import {
   fromQuery, knownPointsHold, makeCatalog, makeExperiment, surfaceSpec, toQuery,
@@ -30,6 +30,8 @@ const $ = (id) => document.getElementById(id);
 /** plotly.js once it has run; until then the figures on screen are previews (preview.js). */
 let Plotly = null;
 const NARROW_PX = 640;
+/** How long the page waits for the person to leave the pointer and keys alone before plotly.js runs. */
+const QUIET_MS = 600;
 const GRID_CACHE_SIZE = 8;
 // Figures get explicit sizes from their containers; a ResizeObserver redraws them (see wire).
 const PLOT_CONFIG = {
@@ -54,10 +56,12 @@ const app = {
   ui: { layout: "overlay", view: "2d", lesson: null },
   pending: null,
   renders: 0,
-  /** plotly.js on its way (see requestPlotly), and what the player was asked before it drew. */
+  /** plotly.js on its way (see requestPlotly), and what waited for it to draw. */
   plotly: null,
   plotlyFailed: false,
   waiting: [],
+  /** While plotly.js waits for a quiet moment: {arm, stop} (see requestPlotlyWhenQuiet). */
+  quiet: null,
   gridCache: new Map(),
   framePending: false,
   urlTimer: 0,
@@ -236,9 +240,11 @@ function draw() {
 }
 
 /**
- * Before plotly.js has run: the figure and the loss chart as pictures (preview.js), at the step
- * the player shows, then plotly, once the browser has painted them. A figure the preview does
- * not draw (side by side, 3-D, a basin map) waits for plotly.
+ * Before plotly.js has run: the figure and the loss chart as pictures (preview.js), which the
+ * player moves as it moves plotly's figures. plotly.js (about a second of the main thread) runs
+ * once the person leaves the page alone, or at once when something needs it: a figure the
+ * preview does not draw (side by side, 3-D, a basin map), the data set panel, the
+ * learning-rate chart, a PNG export.
  */
 function paintPreview(s) {
   if (!canPaint(s.model)) {
@@ -248,15 +254,62 @@ function paintPreview(s) {
     requestPlotly();
     return;
   }
-  const step = s.experiment.step || 0;
-  paintFigure(plotDiv, s.model, { frame: frameUpdate(s.model, step), image: s.surfaceData.cells?.canvas });
-  paintFigure(lossDiv, s.loss, { frame: s.loss.frame(step) });
+  s.previewKey = null;
+  paintPreviewAt(s, s.experiment.step || 0);
   plotDiv.dataset.painted = "1";
-  afterPaint().then(requestPlotly);
+  const others = s.surface.kind === "dataset" || s.result.runs.some((run) => run.lrs?.length);
+  if (others) afterPaint().then(requestPlotly);
+  else requestPlotlyWhenQuiet();
+}
+
+/**
+ * The previews at `step`. Stopped, each is painted whole; playing, what moves is left out of
+ * them and painted on the motion canvases, as over plotly's figures (so ranges stay put).
+ */
+function paintPreviewAt(s, step) {
+  const playing = app.player.playing;
+  const key = playing ? "playing" : step;
+  if (s.previewKey !== key) {
+    const image = s.surfaceData.cells?.canvas;
+    paintFigure(plotDiv, s.model, { frame: frameUpdate(s.model, step), image, moving: !playing });
+    paintFigure(lossDiv, s.loss, { frame: s.loss.frame(step), moving: !playing });
+    s.previewKey = key;
+  }
+  if (playing) {
+    motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step));
+    lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
+  } else {
+    motion.clear();
+    lossMotion.clear();
+  }
+}
+
+/**
+ * Runs plotly.js once the pointer, the keys and the player have been still for QUIET_MS, so
+ * its evaluation does not land on someone pressing Play or watching the paths move.
+ */
+function requestPlotlyWhenQuiet() {
+  if (app.plotly || app.quiet) return;
+  const events = ["pointermove", "pointerdown", "keydown", "wheel", "touchstart"];
+  let timer = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    for (const type of events) window.removeEventListener(type, arm, true);
+    app.quiet = null;
+  };
+  function arm() {
+    clearTimeout(timer);
+    // While the player runs, its stop arms the timer again (see setPlaying).
+    timer = setTimeout(() => app.player.playing || requestPlotly(), QUIET_MS);
+  }
+  for (const type of events) window.addEventListener(type, arm, { capture: true, passive: true });
+  app.quiet = { arm, stop };
+  arm();
 }
 
 /** Runs plotly.js (once), then draws the interactive figures in place of the previews. */
 function requestPlotly() {
+  app.quiet?.stop();
   app.plotly ??= loadPlotly().then((loaded) => {
     Plotly = loaded;
     draw();
@@ -270,10 +323,14 @@ function requestPlotly() {
   });
 }
 
-/** Wraps a player action: before plotly has drawn the figure it moves, it waits for it. */
-function whenDrawn(action) {
+/**
+ * Wraps a player action: it happens at once on plotly's figure or the preview; while a figure
+ * the preview does not draw waits for plotly, the action waits with it. With `plotly`, the
+ * action needs plotly's own figure (an export).
+ */
+function whenDrawn(action, { plotly = false } = {}) {
   return (...args) => {
-    if (plotDiv.data) {
+    if (plotDiv.data || (!plotly && previewLayout(plotDiv))) {
       action(...args);
       return;
     }
@@ -303,17 +360,23 @@ function scheduleFrame() {
  */
 function renderFrame() {
   const s = app.shown;
-  if (!s || !s.model || !s.model.tracks.length || !plotDiv.data) return;
+  if (!s || !s.model || !s.model.tracks.length) return;
   const step = app.player.step;
-  const painted = app.player.playing && !s.model.is3d
-    && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step))
-    && lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
-  if (!painted && s.model.synced !== step) {
-    motion.clear();
-    lossMotion.clear();
-    moveTraces(plotDiv, frameUpdate(s.model, step));
-    moveTraces(lossDiv, s.loss.frame(step));
-    s.model.synced = step;
+  if (plotDiv.data) {
+    const painted = app.player.playing && !s.model.is3d
+      && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step))
+      && lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
+    if (!painted && s.model.synced !== step) {
+      motion.clear();
+      lossMotion.clear();
+      moveTraces(plotDiv, frameUpdate(s.model, step));
+      moveTraces(lossDiv, s.loss.frame(step));
+      s.model.synced = step;
+    }
+  } else if (previewLayout(plotDiv)) {
+    paintPreviewAt(s, step);
+  } else {
+    return;
   }
   app.data.frame(step);
   s.experiment.step = step;
@@ -510,7 +573,7 @@ function wire() {
   $("export-png").addEventListener("click", whenDrawn(() => {
     player.pause();
     if (app.shown) exportPng(exportName(), plotDiv);
-  }));
+  }, { plotly: true }));
   $("export-json").addEventListener("click", () => {
     if (app.shown) exportJson(exportName(), requestsFor(app.shown.experiment), app.shown.result);
   });
@@ -543,7 +606,10 @@ function setPlaying(playing) {
   $("play").disabled = playing;
   $("pause").disabled = !playing;
   // Stopped: plotly's own trails and heads take over from the motion canvas at once.
-  if (!playing) renderFrame();
+  if (!playing) {
+    renderFrame();
+    app.quiet?.arm();
+  }
 }
 
 async function start() {

@@ -1,6 +1,8 @@
 // While the animation plays, what moves (each run's trail and head) is painted on a canvas laid
 // over a plotly figure, and plotly's own copies of those traces are hidden; when it stops they
-// are brought up to date once and shown again, so hover and exports see the real traces.
+// are brought up to date once and shown again, so hover and exports see the real traces. Before
+// plotly.js has run, the same canvas lies over the figure's preview (preview.js), which then
+// leaves those traces out.
 //
 // Why: any plotly update, Plotly.restyle or even Plotly.animate without redraw, re-runs the
 // defaults of the whole figure. With 6 runs x 5,000 steps that cost 35-150 ms a frame (measured
@@ -75,19 +77,24 @@ export function createMotionLayer(graph, prefixes) {
   let canvas = null;
   let hidden = false;
 
+  /** Where the canvas goes: after plotly's plot layer (below its legend and hover labels), or the preview. */
+  function anchor() {
+    const preview = graph.querySelector(":scope > canvas.preview");
+    if (preview) return { base: preview, full: preview.layout };
+    const base = graph.querySelector(".svg-container > .main-svg");
+    return { base, full: base && graph._fullLayout };
+  }
+
   function place() {
-    const full = graph._fullLayout;
-    const host = graph.querySelector(".svg-container");
-    const base = host && host.querySelector(".main-svg");
-    if (!full || !base) return null;
+    const { base, full } = anchor();
+    if (!base || !full) return null;
     if (!canvas) {
       canvas = document.createElement("canvas");
       canvas.className = "motion-layer";
       canvas.setAttribute("aria-hidden", "true");
     }
-    // Above the plot's own layer, below the legend and hover labels (the next svg).
-    if (canvas.parentNode !== host || canvas.previousElementSibling !== base) host.insertBefore(canvas, base.nextSibling);
-    return clearedContext(canvas, full.width, full.height);
+    if (canvas.previousElementSibling !== base) base.after(canvas);
+    return [clearedContext(canvas, full.width, full.height), full];
   }
 
   function hideTraces(hide) {
@@ -101,18 +108,17 @@ export function createMotionLayer(graph, prefixes) {
   return {
     /** Clears the canvas and calls paint(ctx, fullLayout); false when there is no figure yet. */
     draw(paint) {
-      const ctx = place();
-      if (!ctx) return false;
-      paint(ctx, graph._fullLayout);
+      const placed = place();
+      if (!placed) return false;
+      paint(...placed);
       // Every frame: a redraw of the figure (a resize, a zoom) makes new trace elements.
       hideTraces(true);
       return true;
     },
-    /** Back to plotly's own traces. */
+    /** Back to plotly's own traces (or the preview's). */
     clear() {
-      if (!hidden) return;
       if (canvas && canvas.width) canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
-      hideTraces(false);
+      if (hidden) hideTraces(false);
     },
   };
 }

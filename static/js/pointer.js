@@ -1,20 +1,36 @@
 // The pointer over a 2-D contour: a readout of the loss under it, and a click to start there.
 
 import { fmt } from "./format.js";
+import { previewLayout } from "./preview.js";
 
-/** Data coordinates under the pointer on a 2-D panel, or null off the plotting area. */
-function pointerData(graph, event) {
-  const drag = event.target.closest && event.target.closest(".nsewdrag");
+/** The panel under the pointer: its axes and its plotting area on screen, or null. */
+function panelAt(graph, event) {
+  const target = event.target.closest ? event.target : null;
+  const preview = previewLayout(graph);
+  if (preview) {
+    // The preview (preview.js) draws one panel; its canvas is the figure's size.
+    if (!target || !target.matches("canvas.preview")) return null;
+    const { xaxis: xa, yaxis: ya } = preview;
+    const canvas = target.getBoundingClientRect();
+    const rect = { left: canvas.left + xa._offset, top: canvas.top + ya._offset, width: xa._length, height: ya._length };
+    return { xa, ya, rect };
+  }
+  const drag = target && target.closest(".nsewdrag");
   const layout = graph._fullLayout;
   const match = drag && layout && /^x(\d*)y(\d*)$/.exec(drag.dataset.subplot || "");
   if (!match) return null;
-  const xa = layout[`xaxis${match[1]}`];
-  const ya = layout[`yaxis${match[2]}`];
-  const rect = drag.getBoundingClientRect();
-  return [
-    xa.range[0] + ((event.clientX - rect.left) / rect.width) * (xa.range[1] - xa.range[0]),
-    ya.range[1] - ((event.clientY - rect.top) / rect.height) * (ya.range[1] - ya.range[0]),
-  ];
+  return { xa: layout[`xaxis${match[1]}`], ya: layout[`yaxis${match[2]}`], rect: drag.getBoundingClientRect() };
+}
+
+/** Data coordinates under the pointer on a 2-D panel, or null off the plotting area. */
+function pointerData(graph, event) {
+  const panel = panelAt(graph, event);
+  if (!panel) return null;
+  const { xa, ya, rect } = panel;
+  const u = (event.clientX - rect.left) / rect.width;
+  const v = (event.clientY - rect.top) / rect.height;
+  if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) return null;
+  return [xa.range[0] + u * (xa.range[1] - xa.range[0]), ya.range[1] - v * (ya.range[1] - ya.range[0])];
 }
 
 /** The loss at (x, y), interpolated in the grid the contour was drawn from. */

@@ -29,21 +29,30 @@ export function canPaint({ data, layout }) {
     && (t.xaxis || "x") === "x" && (t.yaxis || "y") === "y");
 }
 
-/** Removes the preview from `container` (before plotly draws there). */
+/** Removes the preview, and the motion canvas over it, from `container` (before plotly draws there). */
 export function clearPreview(container) {
-  container.querySelector(":scope > canvas.preview")?.remove();
+  for (const canvas of container.querySelectorAll(":scope > canvas.preview, :scope > canvas.motion-layer")) canvas.remove();
+}
+
+/** The layout of the preview in `container` as motion.js reads plotly's (see paintFigure), or null. */
+export function previewLayout(container) {
+  return container.querySelector(":scope > canvas.preview")?.layout ?? null;
 }
 
 /**
  * Paints `figure` ({data, layout}, as built for plotly) on a canvas in `container`, the size of
- * the figure. `frame` ({traces, indices}, as for Plotly.restyle) moves traces first; `image` is
- * drawn for the layout images (the contour's canvas).
+ * the figure. `frame` ({traces, indices}, as for Plotly.restyle) moves traces first; with
+ * `moving: false` those traces are left for the motion canvas to draw (they still set the
+ * ranges and the legend). `image` is drawn for the layout images (the contour's canvas).
+ * Returns the figure's axes in the shape of plotly's full layout that motion.js's axesOf and
+ * pointer.js read: `_offset`, `_length`, `range` and `c2p`, in CSS px of the canvas.
  */
-export function paintFigure(container, { data, layout }, { frame = null, image = null } = {}) {
+export function paintFigure(container, { data, layout }, { frame = null, image = null, moving = true } = {}) {
   const traces = data.slice();
   frame?.indices.forEach((index, i) => {
     traces[index] = { ...traces[index], ...frame.traces[i] };
   });
+  const skip = new Set(moving ? [] : frame?.indices);
   const ctx = canvasIn(container, layout.width, layout.height);
   const fig = place(ctx, traces, layout);
   const { gs, xa, ya } = fig;
@@ -62,11 +71,27 @@ export function paintFigure(container, { data, layout }, { frame = null, image =
   }
   drawGrid(ctx, fig, layout);
   ctx.restore();
-  traces.forEach((t, i) => drawTrace(ctx, t, traces[i - 1], axes, gs));
+  traces.forEach((t, i) => skip.has(i) || drawTrace(ctx, t, traces[i - 1], axes, gs));
   drawAxes(ctx, fig, layout);
   drawLegend(ctx, fig, layout);
   if (fig.bar) drawColourBar(ctx, fig.bar, layout);
   drawAnnotations(ctx, gs, layout);
+  const full = {
+    width: layout.width, height: layout.height,
+    xaxis: plotlyAxis(xa), yaxis: plotlyAxis(ya),
+  };
+  ctx.canvas.layout = full;
+  return full;
+}
+
+/** An axis as plotly's full layout has it, for the few fields motion.js and pointer.js read. */
+function plotlyAxis(axis) {
+  const { offset, length, log } = axis;
+  // A log axis's range is in log10 units, in plotly's full layout as here.
+  return {
+    _offset: offset, _length: length, range: axis.range.slice(), type: log ? "log" : "linear",
+    c2p: (v) => axis.d2p(v) - offset,
+  };
 }
 
 function canvasIn(container, width, height) {

@@ -1,5 +1,6 @@
-"""The first paint comes before plotly.js: a canvas preview of the figures, then plotly's in its
-place, the same figure to the pixel nearly; what the player is asked meanwhile is not lost.
+"""The first paint comes before plotly.js: a canvas preview of the figures, which the player,
+the cursor readout and a click on the plot work on, then plotly's in its place once the page is
+left alone, the same figure to the pixel nearly.
 
 plotly.js is held back with a route, so "before" is deterministic."""
 
@@ -15,6 +16,18 @@ from tests.browser.test_security import RECORD_CSP_VIOLATIONS, csp_violations
 PLOTLY = "**/vendor/plotly-*.js"
 ONE_D = "?surface=parabola&start=0&steps=40&r1=sgd&r1.lr=0.1"
 PAINTED = "() => document.getElementById('plot').dataset.painted === '1'"
+# How many pixels the motion canvases (motion.js) over the figure and the loss chart cover.
+MOTION_PIXELS = """() => {
+  const painted = (id) => {
+    const canvas = document.querySelector(`#${id} canvas.motion-layer`);
+    if (!canvas || !canvas.width) return 0;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
+    return count;
+  };
+  return { plot: painted('plot'), loss: painted('loss-plot') };
+}"""
 # The fraction of pixels that differ by more than 16 of 255 in some channel between two PNGs.
 CHANGED = """async ([a, b]) => {
   const load = (src) => new Promise((done) => {
@@ -113,22 +126,80 @@ def test_the_preview_paints_first_and_plotly_takes_its_place_without_a_jump(page
     assert csp_violations(page) == []
 
 
-def test_play_and_steps_pressed_during_the_preview_happen_once_plotly_is_there(page, lab):
+def test_the_player_moves_the_preview_before_plotly_has_run(page, lab):
     plotly = HeldPlotly(page)
     page.goto("/")
     page.wait_for_function(PAINTED)
+    still = page.locator("#plot").screenshot()
     page.get_by_role("button", name="Step forward", exact=True).click()
     page.get_by_role("button", name="Step forward", exact=True).click()
+    assert lab.step() == 2, "steps happen at once, on the preview"
+    page.get_by_label("Speed").select_option("0.25")
     page.get_by_role("button", name="Play", exact=True).click()
-    assert lab.step() == 0, "nothing moves before plotly has drawn the figure"
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 20")
+
+    playing = page.evaluate(MOTION_PIXELS)
+    assert playing["plot"] > 500, "the trails and heads are painted on the motion canvas"
+    assert playing["loss"] > 50, "and the loss chart's heads"
+    assert page.evaluate("typeof window.Plotly") == "undefined"
+    page.get_by_role("button", name="Pause", exact=True).click()
+    paused_at = lab.step()
+    assert page.evaluate(MOTION_PIXELS) == {"plot": 0, "loss": 0}, "stopped: all on the preview"
+    moved = page.evaluate(CHANGED, [png(still), png(page.locator("#plot").screenshot())])
+    assert moved > 0.001, "the preview shows the paths at the paused step"
 
     plotly.release()
     lab.wait_render(0)
-    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 20")
-    expect(page.get_by_role("button", name="Pause", exact=True)).to_be_enabled()
+    assert lab.step() == paused_at
+    trails = lab.traces("trail-")
+    assert all(len(t["x"]) == paused_at + 1 for t in trails), "plotly's trails reach that step"
+
+
+def test_plotly_runs_once_the_player_and_the_pointer_are_still(page, lab):
+    # The page's head preloads the file; the <script> that runs it is added later.
+    script = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
+    page.goto("/")
+    page.wait_for_function(PAINTED)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_timeout(1500)
+    assert page.evaluate(script) == 0, "not while the paths move"
     page.get_by_role("button", name="Pause", exact=True).click()
-    heads = [h["x"] + h["y"] for h in lab.traces("head-")]
-    assert all(head != [-1.5, 2.0] for head in heads), "every head moved from the start"
+    box = page.locator("#plot").bounding_box()
+    for i in range(10):
+        page.mouse.move(box["x"] + 100 + 20 * i, box["y"] + 200)
+        page.wait_for_timeout(150)
+    assert page.evaluate(script) == 0, "not while the pointer moves"
+    lab.wait_render(0)
+    assert page.evaluate(script) == 1
+
+
+def test_the_pointer_reads_and_picks_on_the_preview(page, lab):
+    HeldPlotly(page)
+    page.goto("/")
+    page.wait_for_function(PAINTED)
+    layout = page.evaluate(
+        """() => {
+            const canvas = document.querySelector('#plot canvas.preview');
+            const { xaxis, yaxis } = canvas.layout;
+            const rect = canvas.getBoundingClientRect();
+            return { left: rect.left + xaxis._offset, top: rect.top + yaxis._offset,
+                     width: xaxis._length, height: yaxis._length };
+        }"""
+    )
+    # Rosenbrock's window: x in [-2, 2], y in [-1, 3]; (1, 2) is 3/4 across and 1/4 down.
+    x = layout["left"] + 0.75 * layout["width"]
+    y = layout["top"] + 0.25 * layout["height"]
+    page.mouse.move(x, y)
+    readout = page.locator("#cursor-readout")
+    expect(readout).to_be_visible()
+    # f(1, 2) = (1 - 1)^2 + 100 (2 - 1^2)^2 = 100, read from the grid the contour came from.
+    loss = float(readout.inner_text().split("loss")[1])
+    assert loss == pytest.approx(100, rel=0.05)
+    page.mouse.click(x, y)
+    expect(page.get_by_label("Start x")).not_to_have_value("-1.5")
+    start = [float(page.get_by_label(f"Start {axis}").input_value()) for axis in "xy"]
+    assert start == pytest.approx([1.0, 2.0], abs=0.01)
+    assert page.evaluate("typeof window.Plotly") == "undefined"
 
 
 @pytest.mark.parametrize(("view", "at_once"), [("2d", False), ("3d", True)])
