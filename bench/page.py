@@ -90,8 +90,8 @@ def main() -> list[str]:
             page.close()
         for name, times, target in (
             ("page: default experiment painted after navigation (median)", painted, 1500),
-            ("page: ready to play, Play pressed at once has moved the paths (median)", moved, 2000),
-            ("page: plotly's interactive figure drawn, page left alone (median)", drawn, None),
+            ("page: ready to play, Play pressed at once moves (median)", moved, 2000),
+            ("page: plotly's figure drawn, page left alone (median)", drawn, None),
         ):
             each = ", ".join(f"{t:.0f}" for t in times)
             lines.append(row(name, statistics.median(times), "ms", target, f"runs {each}"))

@@ -67,7 +67,8 @@ function fillBands(ctx, z, width, height, band) {
 }
 
 // Marching squares: for each cell and level, the segment where the bilinear surface crosses it.
-function drawLines(ctx, z, width, height, levels) {
+// The levels are `step` apart from `start`, so a cell looks only at those within its own span.
+function drawLines(ctx, z, width, height, { start, step, levels }) {
   const ny = z.length;
   const nx = z[0].length;
   const sx = (width - 1) / (nx - 1);
@@ -86,8 +87,11 @@ function drawLines(ctx, z, width, height, levels) {
       if (!(Number.isFinite(a) && Number.isFinite(b) && Number.isFinite(c) && Number.isFinite(d))) continue;
       const lo = Math.min(a, b, c, d);
       const hi = Math.max(a, b, c, d);
-      for (const level of levels) {
-        if (level <= lo || level > hi) continue;
+      // One level early: the levels were summed step by step and may have drifted an ulp.
+      const first = Math.max(0, Math.floor((lo - start) / step) - 1);
+      for (let n = first; n < levels.length && levels[n] <= hi; n += 1) {
+        const level = levels[n];
+        if (level <= lo) continue;
         const points = [];
         if ((a < level) !== (b < level)) points.push([X(i + (level - a) / (b - a)), Y(j)]);
         if ((b < level) !== (c < level)) points.push([X(i + 1), Y(j + (level - b) / (c - b))]);
@@ -124,6 +128,6 @@ export function contourImage(z, colorscale, { width = 640, height = 640, count =
   canvas.height = height;
   const ctx = canvas.getContext("2d");
   fillBands(ctx, z, width, height, band);
-  drawLines(ctx, z, width, height, levels);
+  drawLines(ctx, z, width, height, { start, step, levels });
   return { canvas, lo, hi };
 }
