@@ -2,7 +2,8 @@
 
 plotly.js is served from the installed Python package (no CDN, so the page works offline) at
 a URL that carries its version, which lets browsers cache it for a year. The page preloads it
-and runs it only after its first paint (static/js/vendor.js), from the URL in its config.
+and runs it after its first paint, once the person leaves the page alone or something needs it
+(static/js/main.js, requestPlotly), from the URL in its config.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 // plotly.js: 4.8 MB whose evaluation holds the main thread for about a second, so the page
-// paints its first figures without it (preview.js) and asks for it after that. A
-// <link rel="preload"> in the page's head has fetched the bytes by then.
+// paints and plays its first figures without it (preview.js) and asks for it once the person
+// leaves the page alone (main.js). A <link rel="preload"> in the page's head has fetched the
+// bytes by then.
 
 import { CONFIG } from "./api.js";
 
