@@ -363,9 +363,19 @@ function renderFrame() {
   if (!s || !s.model || !s.model.tracks.length) return;
   const step = app.player.step;
   if (plotDiv.data) {
-    const painted = app.player.playing && !s.model.is3d
+    const painted = app.player.playing
       && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step))
       && lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
+    // The 3-D scene draws with WebGL, not elements the canvas can hide: once, when playing
+    // starts, its trails go back to their first point (which keeps their legend items) and its
+    // heads are emptied.
+    if (painted && s.model.is3d && s.model.synced !== "playing") {
+      const { traces, indices } = frameUpdate(s.model, 0);
+      const heads = new Set(s.model.headIndex);
+      const bare = traces.map((t, i) => (heads.has(indices[i]) ? Object.fromEntries(Object.keys(t).map((key) => [key, []])) : t));
+      moveTraces(plotDiv, { traces: bare, indices });
+      s.model.synced = "playing";
+    }
     if (!painted && s.model.synced !== step) {
       motion.clear();
       lossMotion.clear();

@@ -24,6 +24,43 @@ export function axesOf(full, xaxis, yaxis) {
   };
 }
 
+/**
+ * A pixel mapper for plotly's 3-D scene in the figure whose full layout is `full`, onto
+ * `canvas` (laid over the figure): point(x, y, z) in data units -> [px, py]. It projects as
+ * plotly places its 3-D hover labels: the camera's projection x view x model matrices (column
+ * major, as gl-matrix keeps them) applied to the point scaled by the scene's data scale.
+ */
+export function sceneOf(full, canvas) {
+  const scene = full.scene?._scene;
+  const camera = scene?.glplot?.cameraParams;
+  if (!camera || !scene.container) return null;
+  const matrix = multiply(camera.projection, multiply(camera.view, camera.model));
+  const [sx, sy, sz] = scene.dataScale;
+  const area = scene.container.getBoundingClientRect();
+  const origin = canvas.getBoundingClientRect();
+  const [left, top, width, height] = [area.left - origin.left, area.top - origin.top, area.width, area.height];
+  return {
+    point(x, y, z) {
+      const v = [x * sx, y * sy, z * sz, 1];
+      const p = [0, 0, 0, 0];
+      for (let i = 0; i < 4; i += 1) for (let j = 0; j < 4; j += 1) p[j] += matrix[4 * i + j] * v[i];
+      return [left + (0.5 + (0.5 * p[0]) / p[3]) * width, top + (0.5 - (0.5 * p[1]) / p[3]) * height];
+    },
+    box: [left, top, width, height],
+  };
+}
+
+/** a x b for 4 x 4 matrices in column-major order. */
+function multiply(a, b) {
+  const out = new Array(16).fill(0);
+  for (let col = 0; col < 4; col += 1) {
+    for (let row = 0; row < 4; row += 1) {
+      for (let k = 0; k < 4; k += 1) out[4 * col + row] += a[4 * k + row] * b[4 * col + k];
+    }
+  }
+  return out;
+}
+
 /** A polyline through the first `n` points (xs, ys) mapped by `axes`; a missing point breaks it. */
 export function polyline(ctx, axes, xs, ys, n = xs.length) {
   let pen = false;
@@ -81,7 +118,10 @@ export function createMotionLayer(graph, prefixes) {
   function anchor() {
     const preview = graph.querySelector(":scope > canvas.preview");
     if (preview) return { base: preview, full: preview.layout };
-    const base = graph.querySelector(".svg-container > .main-svg");
+    const svg = graph.querySelector(".svg-container > .main-svg");
+    // A 3-D scene draws in the WebGL layer that follows: the canvas goes above it.
+    const gl = graph.querySelector(".svg-container > .gl-container");
+    const base = gl && gl.childElementCount ? gl : svg;
     return { base, full: base && graph._fullLayout };
   }
 

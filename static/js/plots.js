@@ -3,7 +3,7 @@
 
 import { contourImage } from "./contour.js";
 import { fmt, fmtPoint } from "./format.js";
-import { axesOf, dot, polyline } from "./motion.js";
+import { axesOf, dot, polyline, sceneOf } from "./motion.js";
 
 const MAX_TRAIL = 2500;
 export const FONT = { family: "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1f2933" };
@@ -384,9 +384,14 @@ export function frameUpdate(model, step) {
 
 /**
  * The same frame as frameUpdate, painted on the motion canvas (see motion.js) for a 2-D or 1-D
- * figure drawn by plotly with layout `full`: trails clipped to their panel, heads on top.
+ * figure drawn by plotly with layout `full`: trails clipped to their panel, heads on top; or
+ * projected onto the 3-D scene.
  */
 export function paintFrame(ctx, full, model, step) {
+  if (model.is3d) {
+    paintFrame3d(ctx, sceneOf(full, ctx.canvas), model, step);
+    return;
+  }
   const reached = model.tracks.map((t) => reach(t, step));
   const panels = model.tracks.map((t) => axesOf(full, t.axes.xaxis, t.axes.yaxis));
   ctx.lineJoin = "round";
@@ -427,4 +432,36 @@ export function paintFrame(ctx, full, model, step) {
       ctx.fillText(text, x + size / 2, y - size / 2);
     }
   });
+}
+
+/** paintFrame in the 3-D view: each trail and head projected by the scene's camera (sceneOf). */
+function paintFrame3d(ctx, scene, model, step) {
+  if (!scene) return;
+  const pixels = { x: (p) => p, y: (p) => p };
+  const project = (x, y, z) => (Number.isFinite(z) ? scene.point(x, y, z) : [null, null]);
+  ctx.lineJoin = "round";
+  ctx.lineCap = "round";
+  const heads = model.tracks.map((t) => {
+    const { k, n, at } = reach(t, step);
+    const points = Array.from({ length: n }, (_, j) => project(t.xs[j], t.ys[j], t.zs[j]));
+    // The thinned trail, then the head's own point when the thinning skipped it.
+    if (t.pick[n - 1] !== k) points.push(project(...at));
+    ctx.beginPath();
+    polyline(ctx, pixels, points.map((p) => p[0]), points.map((p) => p[1]));
+    ctx.strokeStyle = t.run.colour;
+    ctx.lineWidth = 4;
+    ctx.stroke();
+    return { t, k, point: project(...at) };
+  });
+  ctx.font = `12px ${FONT.family}`;
+  ctx.textBaseline = "bottom";
+  for (const { t, k, point: [x, y] } of heads) {
+    if (x === null) continue;
+    dot(ctx, x, y, 11, t.run.colour, "#ffffff", 2);
+    const text = statusText(t, k);
+    if (text) {
+      ctx.fillStyle = t.run.colour;
+      ctx.fillText(text, x + 6, y - 6);
+    }
+  }
 }

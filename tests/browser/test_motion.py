@@ -87,3 +87,67 @@ def test_the_1d_ball_rolls_on_the_canvas_too(page, lab):
     assert playing["plotHidden"] == 2 and playing["plotPixels"] > 100
     page.get_by_role("button", name="Pause", exact=True).click()
     assert page.evaluate(STATE)["plotHidden"] == 0
+
+
+# Pauses in the same task as the snapshot of the canvas, then projects each head plotly now
+# draws as plotly places its 3-D hover labels (src/plots/gl3d/scene.js: projection x view x
+# model, applied to the point times the scene's data scale, over the scene's own box), and
+# looks for that run's colour on the canvas near there (a frame earlier: a step or two).
+PAUSE_AND_PROJECT = """() => {
+  const gd = document.getElementById('plot');
+  const canvas = gd.querySelector('canvas.motion-layer');
+  const snapshot = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  document.getElementById('pause').click();
+  const scene = gd._fullLayout.scene._scene;
+  const camera = scene.glplot.cameraParams;
+  const xform = (m, v) => {
+    const out = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i += 1) for (let j = 0; j < 4; j += 1) out[j] += m[4 * i + j] * v[i];
+    return out;
+  };
+  const box = scene.container.getBoundingClientRect();
+  const origin = canvas.getBoundingClientRect();
+  const ratio = canvas.width / origin.width;
+  const reach = Math.round(6 * ratio);
+  return gd.data.filter((t) => (t.uid || '').startsWith('head-')).map((head) => {
+    const s = scene.dataScale;
+    const v = [head.x[0] * s[0], head.y[0] * s[1], head.z[0] * s[2], 1];
+    const p = xform(camera.projection, xform(camera.view, xform(camera.model, v)));
+    const px = Math.round((box.left - origin.left + (0.5 + 0.5 * p[0] / p[3]) * box.width) * ratio);
+    const py = Math.round((box.top - origin.top + (0.5 - 0.5 * p[1] / p[3]) * box.height) * ratio);
+    const want = [1, 3, 5].map((i) => parseInt(head.marker.color.slice(i, i + 2), 16));
+    let nearest = Infinity;
+    for (let y = py - reach; y <= py + reach; y += 1) {
+      for (let x = px - reach; x <= px + reach; x += 1) {
+        const o = 4 * (y * snapshot.width + x);
+        const rgba = snapshot.data.slice(o, o + 4);
+        const off = Math.max(...want.map((c, k) => Math.abs(c - rgba[k])));
+        if (rgba[3] === 255 && off < 40) nearest = Math.min(nearest, Math.hypot(x - px, y - py));
+      }
+    }
+    return { colour: head.marker.color, nearest: nearest / ratio };
+  });
+}"""
+
+
+def test_the_3d_view_plays_on_the_canvas_with_the_scene_camera(page, lab):
+    lab.open("?surface=himmelblau&start=-0.5,-1.5&steps=400&r1=adam&r1.lr=0.05&r2=sgd&r2.lr=0.001")
+    lab.act(lambda: page.get_by_label("3-D view").check())
+    page.get_by_label("Speed").select_option("0.25")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 30")
+    assert page.evaluate(STATE)["plotPixels"] > 300, "trails and heads painted on the canvas"
+    # plotly's own copies, which WebGL draws: the trails back at their first point (so the
+    # legend keeps them), the heads empty.
+    assert [len(t["x"]) for t in lab.traces("trail-")] == [1, 1]
+    assert [len(t["x"]) for t in lab.traces("head-")] == [0, 0]
+    legend = page.locator("#plot .legend .traces").all_text_contents()
+    assert any("Adam" in text for text in legend) and any("SGD" in text for text in legend)
+
+    heads = page.evaluate(PAUSE_AND_PROJECT)
+    assert len(heads) == 2
+    for head in heads:
+        assert head["nearest"] <= 6, f"the head is where plotly's camera puts it: {head}"
+    paused_at = lab.step()
+    assert all(len(t["x"]) == paused_at + 1 for t in lab.traces("trail-"))
+    assert page.evaluate(STATE)["plotPixels"] == 0
