@@ -17,6 +17,7 @@ One worker runs in this process, as ``uvicorn`` does.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -30,6 +31,8 @@ import uvicorn
 
 log = logging.getLogger("uvicorn.error")
 APP = "app.main:create_app"
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when its parent dies."""
 RESTART_PAUSE_S = 0.5
 """How long a dead worker's slot waits before its replacement starts (no tight crash loop)."""
 QUICK_DEATH_S = 10.0
@@ -60,8 +63,19 @@ def config_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def worker(kwargs: dict[str, Any]) -> None:
+def follow_parent(parent: int) -> None:
+    """Ask Linux for SIGTERM when the supervisor dies, however it dies (even SIGKILL, which it
+    cannot pass on), so no worker lingers on the port; exits at once if it is already gone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    if os.getppid() != parent:
+        sys.exit(0)
+
+
+def worker(kwargs: dict[str, Any], parent: int) -> None:
     """One worker process: its own listening socket, one uvicorn server on it."""
+    follow_parent(parent)
     sock = reuseport_socket(kwargs["host"], kwargs["port"])
     uvicorn.Server(uvicorn.Config(**kwargs)).run(sockets=[sock])
 
@@ -76,7 +90,7 @@ def supervise(kwargs: dict[str, Any], workers: int) -> int:
     stopping = []  # a signal handler only appends: nothing it could block on
 
     def start() -> tuple[multiprocessing.Process, float]:
-        process = spawn.Process(target=worker, args=(kwargs,), daemon=False)
+        process = spawn.Process(target=worker, args=(kwargs, os.getpid()), daemon=False)
         process.start()
         log.info("Started worker process [%s]", process.pid)
         return process, time.monotonic()

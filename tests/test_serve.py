@@ -95,3 +95,30 @@ def test_workers_that_cannot_start_stop_the_server_with_an_error():
     assert done.returncode == 1
     assert b"keep dying" in done.stderr
     assert listeners(port) == 0
+
+
+def test_workers_stop_when_the_supervisor_is_killed_outright():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "app.serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: healthy(url) and listeners(port) == 2)
+        workers = worker_pids(server.pid)
+        assert len(workers) == 2
+        server.kill()  # SIGKILL: the supervisor cannot stop its workers itself
+        server.wait(timeout=10)
+
+        def gone(pid: int) -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            # Not yet reaped (its parent is gone, so init reaps it): a zombie has exited.
+            return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+
+        wait_for(lambda: all(gone(pid) for pid in workers), timeout=30)
+        assert listeners(port) == 0, "no orphaned worker keeps the port"
+    finally:
+        if server.poll() is None:
+            server.kill()
