@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.api.schemas import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"
@@ -50,12 +51,30 @@ def static_version(directory: Path = STATIC_DIR) -> str:
 PLOTLY_URL = f"/vendor/plotly-{plotly_js_version()}.min.js"
 STATIC_VERSION = static_version()
 MODULES = sorted(p.name for p in (STATIC_DIR / "js").glob("*.js") if p.name != "main.js")
+PAGE_LIMITS = {
+    name: getattr(SETTINGS, name)
+    for name in (
+        "max_runs",
+        "max_points",
+        "max_resolution",
+        "max_label_chars",
+        "max_sweep_count",
+        "max_basin_resolution",
+        "max_basin_work",
+    )
+}
+"""The request limits the page keeps its own requests within (CONFIG.limits in static/js)."""
 
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The loss-landscape lab."""
-    page_config = {"api": "/api/v1", "version": __version__, "plotly": PLOTLY_URL}
+    page_config = {
+        "api": "/api/v1",
+        "version": __version__,
+        "plotly": PLOTLY_URL,
+        "limits": PAGE_LIMITS,
+    }
     return templates.TemplateResponse(
         request,
         "index.html",

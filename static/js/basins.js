@@ -1,14 +1,12 @@
 // The basin map: from every start of a grid over the contour, which known minimum does the
 // first run's optimizer reach (one batched POST /basins)? Drawn as a heatmap under the paths.
 
-import { ApiError, postJson } from "./api.js";
+import { ApiError, CONFIG, postJson } from "./api.js";
 import { fmt, fmtPoint, plotlyText } from "./format.js";
 import { surfaceSpec } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const MAX_RESOLUTION = 96;
-// The server's limit on resolution^2 x steps (max_basin_work).
-const MAX_WORK = 33_554_432;
 const OPACITY = 0.55;
 // ColorBrewer Set2: none of the (Okabe-Ito) run colours, light enough at half opacity for the
 // paths to stay readable over them.
@@ -17,9 +15,11 @@ const NONE_COLOUR = "#9aa5b1";
 const DIVERGED_COLOUR = "#111111";
 const INK = "#243b53";
 
-/** The finest grid within the server's work limit for `steps`, at most 96 x 96. */
+/** The finest grid for `steps` within the server's limits (resolution^2 x steps), at most 96 x 96. */
 export function basinResolution(steps) {
-  return Math.max(2, Math.min(MAX_RESOLUTION, Math.floor(Math.sqrt(MAX_WORK / Math.max(1, steps)))));
+  const { max_basin_resolution, max_basin_work } = CONFIG.limits;
+  const affordable = Math.floor(Math.sqrt(max_basin_work / Math.max(1, steps)));
+  return Math.max(2, Math.min(MAX_RESOLUTION, max_basin_resolution, affordable));
 }
 
 /** POST /basins for the first run of `experiment`, over the window the contour shows. */

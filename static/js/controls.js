@@ -1,11 +1,12 @@
 // The settings form: draws an experiment into labelled controls and reads it back.
 
+import { CONFIG } from "./api.js";
 import { numberText, parseNumber } from "./format.js";
 import { readBatching, readRunOverride, renderBatching, runOverrideField, wireBatching } from "./batching.js";
 import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
 import { renderLatex } from "./latex.js";
 import { readSchedule, scheduleEditor } from "./schedule.js";
-import { MAX_RUNS, makeRun, withSurface } from "./state.js";
+import { makeRun, withSurface } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -104,7 +105,10 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
         colour,
         el("div", { class: "field grow" }, [
           el("label", { for: `${prefix}-label`, text: "Label" }),
-          el("input", { id: `${prefix}-label`, type: "text", maxlength: "64", value: run.label, autocomplete: "off" }),
+          el("input", {
+            id: `${prefix}-label`, type: "text", maxlength: String(CONFIG.limits.max_label_chars),
+            value: run.label, autocomplete: "off",
+          }),
           el("p", { class: "field-error", id: `${prefix}-label-error`, hidden: true }),
         ]),
         el("button", {
@@ -134,7 +138,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
 
   function renderRuns(experiment) {
     runsBox.replaceChildren(...experiment.runs.map((run, i) => runCard(run, i, experiment.runs.length)));
-    $("add-run").disabled = experiment.runs.length >= MAX_RUNS;
+    $("add-run").disabled = experiment.runs.length >= CONFIG.limits.max_runs;
   }
 
   function renderSurface(experiment) {

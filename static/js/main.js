@@ -1,6 +1,6 @@
 // Wires the page: catalog -> form -> API -> figures -> player, with the experiment in the URL.
 
-import { ApiError, getJson, postJson } from "./api.js";
+import { ApiError, CONFIG, getJson, postJson } from "./api.js";
 import { fetchTrajectories, requestsFor } from "./batching.js";
 import { createBackpropPanel } from "./backprop.js";
 import { createControls } from "./controls.js";
@@ -81,7 +81,7 @@ function setBusy(busy) {
 async function loadGrid(experiment, surface, view, signal) {
   const body = {
     surface: surfaceSpec(experiment),
-    resolution: surface.dim === 1 ? 400 : 200,
+    resolution: Math.min(surface.dim === 1 ? 400 : 200, CONFIG.limits.max_resolution),
     encoding: surface.dim === 1 ? "json" : "binary",
   };
   const sameAsDefault = Object.keys(view).every(

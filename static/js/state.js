@@ -1,5 +1,6 @@
 // The experiment: one plain object, built from the catalog, sent to the API, kept in the URL.
 
+import { CONFIG } from "./api.js";
 import { CUSTOM, DEFAULT_EXPRESSION, customFromQuery, customSpec, customToQuery } from "./custom.js";
 import { numberText, parseNumber } from "./format.js";
 import { normaliseSchedule, scheduleFromQuery, scheduleRequest, scheduleToQuery } from "./schedule.js";
@@ -10,7 +11,6 @@ export const DEFAULT_SURFACE = "rosenbrock";
 export const DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"];
 export const DEFAULT_STEPS = 1000;
 export const DEFAULT_GRAD_TOL = 1e-6;
-export const MAX_RUNS = 32;
 
 /** Ids of the data set surfaces (sent as {"dataset": ...}); makeCatalog fills it. */
 const datasetIds = new Set();
@@ -203,7 +203,7 @@ export function fromQuery(search, catalog) {
     if (key.startsWith("sp.")) surfaceParams[key.slice(3)] = parseNumber(value);
   }
   const runs = [];
-  for (let i = 1; q.has(`r${i}`) && i <= MAX_RUNS; i += 1) {
+  for (let i = 1; q.has(`r${i}`) && i <= CONFIG.limits.max_runs; i += 1) {
     const key = `r${i}`;
     const optimizer = catalog.optimizers.get(q.get(key));
     if (!optimizer) {

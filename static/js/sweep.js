@@ -2,7 +2,7 @@
 // POST /sweeps/lr), the diverged region shaded, the best lr marked, a fan of paths for a few
 // lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
 
-import { ApiError, postJson } from "./api.js";
+import { ApiError, CONFIG, postJson } from "./api.js";
 import { fmt, numberText, parseNumber, plotlyText } from "./format.js";
 import { FONT } from "./plots.js";
 import { lossAxis } from "./scale.js";
@@ -10,10 +10,8 @@ import { isDefaultParams, surfaceSpec } from "./state.js";
 import { loadPlotly } from "./vendor.js";
 
 const $ = (id) => document.getElementById(id);
-const DEFAULT_COUNT = 64;
+const DEFAULT_COUNT = Math.min(64, CONFIG.limits.max_sweep_count);
 const FAN_SIZE = 5;
-// POST /trajectories allows steps x runs up to 400,000 points (the server's max_points).
-const MAX_FAN_POINTS = 400_000;
 const MAX_FAN_DRAWN = 800;
 // Dark to warm as the lr grows; every colour stays readable on the light contour.
 const FAN_COLOURS = ["#3b0f70", "#721f81", "#b5367a", "#e55064", "#d97b08"];
@@ -22,7 +20,7 @@ const STATUS = {
   max_steps: { name: "still going", colour: "#52606d", symbol: "circle" },
   diverged: { name: "diverged", colour: "#a23b00", symbol: "x" },
 };
-const CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
+const PLOT_CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
 
 /** A round number near `value` for a default range end (2 significant digits). */
 const round2 = (value) => Number(value.toPrecision(2));
@@ -257,7 +255,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
       width: chart.clientWidth, height: chart.clientHeight, narrow: window.innerWidth < 640,
     });
     // A sweep in the link can arrive before plotly.js has run (see vendor.js).
-    loadPlotly().then((Plotly) => Plotly.react(chart, figure.data, figure.layout, CONFIG)).then(() => {
+    loadPlotly().then((Plotly) => Plotly.react(chart, figure.data, figure.layout, PLOT_CONFIG)).then(() => {
       if (!clickWired) {
         chart.on("plotly_click", (event) => {
           const point = event.points && event.points[0];
@@ -329,7 +327,9 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     const all = result.lrs.map((_, i) => i);
     const converged = all.filter((i) => result.status[i] === "converged");
     const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged");
-    const size = Math.max(1, Math.min(FAN_SIZE, Math.floor(MAX_FAN_POINTS / experiment.steps)));
+    // POST /trajectories allows at most max_runs runs and steps x runs up to max_points.
+    const { max_runs, max_points } = CONFIG.limits;
+    const size = Math.max(1, Math.min(FAN_SIZE, max_runs, Math.floor(max_points / experiment.steps)));
     const picks = spread(steady, size).map((index, k, all) => ({
       index, lr: result.lrs[index], colour: FAN_COLOURS[Math.round((k * (FAN_COLOURS.length - 1)) / Math.max(1, all.length - 1))],
     }));

@@ -181,6 +181,53 @@ def test_add_and_remove_runs(page, lab):
     page.wait_for_function("() => location.search.includes('r2.colour=%23cc79a7')")
 
 
+CONFIG_SCRIPT = re.compile(r'(<script [^>]*id="gradscape-config">)(.*?)(</script>)')
+
+
+def serve_limits(page, **limits) -> None:
+    """Serves GET / with these limits in its config, as a server started with them would."""
+
+    def rewrite(match: re.Match) -> str:
+        config = json.loads(match.group(2))
+        config["limits"].update(limits)
+        return match.group(1) + json.dumps(config) + match.group(3)
+
+    def fulfil(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=CONFIG_SCRIPT.sub(rewrite, response.text()))
+
+    page.route(lambda url: urlsplit(url).path == "/", fulfil)
+
+
+def test_add_run_stops_at_the_servers_max_runs(page, lab):
+    serve_limits(page, max_runs=4)
+    lab.open()
+    add = page.get_by_role("button", name="Add run", exact=True)
+    for _ in range(10):
+        if add.is_disabled():
+            break
+        add.click()
+    expect(add).to_be_disabled()
+    expect(page.get_by_role("group", name=re.compile(r"^Run \d+$"))).to_have_count(4)
+    expect(lab.run_group(4)).to_be_visible()
+
+    # A link with more runs than the server allows opens with the first four.
+    lab.open("?" + "&".join(f"r{i}=sgd" for i in range(1, 7)))
+    expect(page.get_by_role("group", name=re.compile(r"^Run \d+$"))).to_have_count(4)
+    expect(add).to_be_disabled()
+
+
+def test_basin_map_stays_within_the_servers_max_basin_resolution(page, lab):
+    serve_limits(page, max_basin_resolution=8)
+    lab.open("?surface=himmelblau&steps=100&r1=sgd&r1.lr=0.01&basins=1")
+    page.wait_for_function(
+        """() => document.body.dataset.basins === 'ready'
+            && document.getElementById('plot').data.some(t => t.uid === 'basin-map')"""
+    )
+    cells = plot_eval(page, "gd => gd.data.find(t => t.uid === 'basin-map').z")
+    assert [len(row) for row in cells] == [8] * 8
+
+
 def test_diverging_lesson_shows_its_badge(page, lab):
     lab.open()
     lab.open_lesson("When the loss explodes")
