@@ -150,11 +150,14 @@ class OptimizerChoice(Strict):
         try:
             self._hyperparameters = self._optimizer.resolve(self.hyperparameters)
         except HyperparameterError as error:
-            raise self._located(error) from None
+            raise self._located(error, {}) from None
         return self
 
-    def _located(self, error: HyperparameterError) -> ValidationError:
-        """One error per bad hyperparameter, at ``hyperparameters.<name>``.
+    def _located(
+        self, error: HyperparameterError, overrides: dict[str, tuple[tuple[str | int, ...], Any]]
+    ) -> ValidationError:
+        """One error per bad hyperparameter, at ``hyperparameters.<name>``, or at the field
+        ``overrides`` names for it: ``{name: (loc, input)}``.
 
         pydantic-core prefixes these locations with this model's own (``runs.0``), as it does
         for a ValidationError re-raised by a wrap validator.
@@ -162,8 +165,8 @@ class OptimizerChoice(Strict):
         details = [
             InitErrorDetails(
                 type=PydanticCustomError("value_error", message),
-                loc=("hyperparameters", name),
-                input=self.hyperparameters[name],
+                loc=overrides.get(name, (("hyperparameters", name), None))[0],
+                input=overrides.get(name, (None, self.hyperparameters.get(name)))[1],
             )
             for name, message in error.problems.items()
         ]
@@ -286,8 +289,11 @@ class LrSweepRequest(OptimizerChoice):
         low, high = self.lr_range
         if not low < high:
             raise ValueError("lr_range must be [low, high] with low < high")
-        for lr in (low, high):
-            self.resolved_optimizer.resolve({**self.hyperparameters, "lr": lr})
+        for index, lr in enumerate((low, high)):
+            try:
+                self.resolved_optimizer.resolve({**self.hyperparameters, "lr": lr})
+            except HyperparameterError as error:
+                raise self._located(error, {"lr": (("lr_range", index), lr)}) from None
         if self.steps * self.count > SETTINGS.max_sweep_work:
             raise ValueError(
                 f"steps x count must be at most {SETTINGS.max_sweep_work:,}"

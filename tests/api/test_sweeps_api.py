@@ -35,6 +35,12 @@ def test_lr_sweep_limits(client):
     assert reversed_range.status_code == 422
     work = client.post("/api/v1/sweeps/lr", json={**body, "count": 1024, "steps": 100_000})
     assert work.status_code == 422 and "steps x count" in str(strict_json(work)["detail"])
+    # An end below the optimizer's lowest lr is that end's error, not the whole body's.
+    low = client.post("/api/v1/sweeps/lr", json={**body, "lr_range": [1e-7, 1.0]})
+    assert low.status_code == 422
+    (error,) = strict_json(low)["detail"]
+    assert error["loc"] == ["body", "lr_range", 0]
+    assert error["msg"] == "lr must be between 1e-06 and 1e+06, not 1e-07"
 
 
 @pytest.mark.parametrize(
