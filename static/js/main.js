@@ -56,10 +56,11 @@ const app = {
   ui: { layout: "overlay", view: "2d", lesson: null },
   pending: null,
   renders: 0,
-  /** plotly.js on its way (see requestPlotly), and what waited for it to draw. */
+  /** plotly.js on its way (see requestPlotly); what waited for a figure ({action, plotly}). */
   plotly: null,
-  plotlyFailed: false,
   waiting: [],
+  /** Whether the figure being computed is one the preview draws. */
+  previewing: true,
   /** While plotly.js waits for a quiet moment: {arm, stop} (see requestPlotlyWhenQuiet). */
   quiet: null,
   gridCache: new Map(),
@@ -109,6 +110,7 @@ async function run(experiment, history) {
   app.player.pause();
   setBusy(true);
   app.controls.clearErrors();
+  app.previewing = !Plotly && previewable(experiment);
   if (!previewable(experiment)) requestPlotly();
   // A custom formula is resolved first, so a bad one is named at its input and draws nothing.
   let surface = null;
@@ -127,6 +129,8 @@ async function run(experiment, history) {
     writeUrl(history);
   } catch (error) {
     if (error.name === "AbortError") return;
+    // Player actions pressed while it ran were for a figure that will not come.
+    app.waiting = app.waiting.filter((entry) => entry.plotly);
     if (!(error instanceof ApiError)) throw error;
     app.controls.showErrors(error);
     document.body.dataset.state = "error";
@@ -226,6 +230,10 @@ function draw() {
   ]).then(() => {
     if (!app.clickWired) {
       plotDiv.on("plotly_click", onPlotlyClick);
+      plotDiv.on("plotly_hover", onPlotlyHover);
+      plotDiv.on("plotly_unhover", () => {
+        hovered3d = null;
+      });
       app.clickWired = true;
     }
     if (app.shown !== drawn) return;
@@ -233,10 +241,14 @@ function draw() {
     app.renders += 1;
     plotDiv.dataset.renders = String(app.renders);
     plotDiv.dataset.painted = "1";
-    const waiting = app.waiting.splice(0);
-    if (waiting.length && !app.pending) setBusy(false);
-    for (const action of waiting) action();
+    runWaiting(app.waiting.splice(0));
   });
+}
+
+/** Does what waited for a figure, now that one is on screen. */
+function runWaiting(entries) {
+  if (entries.length && !app.pending) setBusy(false);
+  for (const { action } of entries) action();
 }
 
 /**
@@ -257,6 +269,11 @@ function paintPreview(s) {
   s.previewKey = null;
   paintPreviewAt(s, s.experiment.step || 0);
   plotDiv.dataset.painted = "1";
+  // Play or a step pressed before this first picture happens on the preview, once show() has
+  // given the player its runs.
+  const [forPlotly, forPreview] = partition(app.waiting, (entry) => entry.plotly);
+  app.waiting = forPlotly;
+  queueMicrotask(() => runWaiting(forPreview));
   const others = s.surface.kind === "dataset" || s.result.runs.some((run) => run.lrs?.length);
   if (others) afterPaint().then(requestPlotly);
   else requestPlotlyWhenQuiet();
@@ -314,19 +331,26 @@ function requestPlotly() {
     Plotly = loaded;
     draw();
   }, (error) => {
-    $("form-error").textContent = `The interactive plot could not load: ${error.message}`;
+    $("form-error").textContent = `The interactive plot could not load (${error.message}): the next thing that needs it tries again.`;
     $("form-error").hidden = false;
-    // What waited for plotly will not happen: say so once, and stop waiting.
+    // What waited for plotly will not happen now; whatever needs it next asks again.
     app.waiting.length = 0;
+    app.plotly = null;
     if (!app.pending) setBusy(false);
-    app.plotlyFailed = true;
   });
 }
 
+function partition(items, test) {
+  const yes = [];
+  const no = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+}
+
 /**
- * Wraps a player action: it happens at once on plotly's figure or the preview; while a figure
- * the preview does not draw waits for plotly, the action waits with it. With `plotly`, the
- * action needs plotly's own figure (an export).
+ * Wraps a player action: it happens at once on plotly's figure or the preview; before the
+ * first figure is on screen it waits for it (for plotly's, when the preview does not draw this
+ * one). With `plotly`, the action needs plotly's own figure (an export).
  */
 function whenDrawn(action, { plotly = false } = {}) {
   return (...args) => {
@@ -334,11 +358,10 @@ function whenDrawn(action, { plotly = false } = {}) {
       action(...args);
       return;
     }
-    if (app.plotlyFailed) return;
-    app.waiting.push(() => action(...args));
-    // Say it is coming: the action happens once plotly has drawn (see draw).
+    app.waiting.push({ action: () => action(...args), plotly });
+    // Say it is coming: the action happens once the preview or plotly has drawn.
     setBusy(true);
-    requestPlotly();
+    if (plotly || !app.previewing) requestPlotly();
   };
 }
 
@@ -363,8 +386,10 @@ function renderFrame() {
   if (!s || !s.model || !s.model.tracks.length) return;
   const step = app.player.step;
   if (plotDiv.data) {
+    // A run hidden from the legend stays hidden on the canvas.
+    const hidden = (i) => plotDiv.data[s.model.trailIndex[i]]?.visible === "legendonly";
     const painted = app.player.playing
-      && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step))
+      && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step, hidden))
       && lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
     // The 3-D scene draws with WebGL, not elements the canvas can hide: once, when playing
     // starts, its trails go back to their first point (which keeps their legend items) and its
@@ -432,7 +457,7 @@ function scheduleUrlStep() {
 
 function experimentFromUrl() {
   const parsed = fromQuery(location.search, app.catalog);
-  if (parsed && parsed.problems.length) toast(`This link has ${parsed.problems.join(" and ")}; using defaults instead.`);
+  if (parsed && parsed.problems.length) toast(`This link has ${parsed.problems.join(" and ")}: left out, or defaults used.`);
   return parsed ? parsed.experiment : makeExperiment(app.catalog);
 }
 
@@ -540,12 +565,41 @@ function setStartAndRun(point) {
   run(experiment, "push");
 }
 
-/** On the 1-D curve and the 3-D surface plotly reports the clicked point itself. */
+/** The surface point under the pointer in the 3-D view (from plotly's hover), or null. */
+let hovered3d = null;
+
+/** On the 1-D curve plotly reports the clicked point itself (the 3-D view: see watchPress). */
 function onPlotlyClick(event) {
   const point = event.points && event.points[0];
   const s = app.shown;
-  if (!point || !s || !s.model.background.includes(point.curveNumber)) return;
-  setStartAndRun(s.surface.dim === 1 ? [point.x] : [point.x, point.y]);
+  if (!point || !s || s.model.is3d || !s.model.background.includes(point.curveNumber)) return;
+  setStartAndRun([point.x]);
+}
+
+function onPlotlyHover(event) {
+  const point = event.points && event.points[0];
+  const s = app.shown;
+  const onSurface = point && s && s.model.is3d && s.model.background.includes(point.curveNumber);
+  hovered3d = onSurface ? [point.x, point.y] : null;
+}
+
+/**
+ * A click on the 3-D surface starts a run there; a drag only turns the view. plotly's own 3-D
+ * click comes (if at all) while the button is still down, before a drag can be told from a
+ * click, so the page decides on the button's release, from where it went down and the surface
+ * point last hovered.
+ */
+function watchPress() {
+  let down = null;
+  plotDiv.addEventListener("pointerdown", (event) => {
+    down = [event.clientX, event.clientY];
+  }, true);
+  // On the window: a drag that turns the view can end outside the plot.
+  window.addEventListener("pointerup", (event) => {
+    const still = down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) < 5;
+    down = null;
+    if (still && hovered3d && app.shown?.model.is3d && event.button === 0) setStartAndRun(hovered3d);
+  }, true);
 }
 
 function sizeKey() {
@@ -603,6 +657,7 @@ function wire() {
   });
   window.addEventListener("popstate", () => load(experimentFromUrl(), "none"));
   watchSize();
+  watchPress();
   createLessonMenu({
     onPick: (lesson) => {
       const experiment = makeExperiment(app.catalog, { ...lesson.experiment, lesson: lesson.id });

@@ -44,6 +44,8 @@ export function sceneOf(full, canvas) {
       const v = [x * sx, y * sy, z * sz, 1];
       const p = [0, 0, 0, 0];
       for (let i = 0; i < 4; i += 1) for (let j = 0; j < 4; j += 1) p[j] += matrix[4 * i + j] * v[i];
+      // Behind the camera: nowhere on screen.
+      if (!(p[3] > 0)) return [null, null];
       return [left + (0.5 + (0.5 * p[0]) / p[3]) * width, top + (0.5 - (0.5 * p[1]) / p[3]) * height];
     },
     box: [left, top, width, height],

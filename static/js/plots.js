@@ -387,13 +387,13 @@ export function frameUpdate(model, step) {
  * figure drawn by plotly with layout `full`: trails clipped to their panel, heads on top; or
  * projected onto the 3-D scene.
  */
-export function paintFrame(ctx, full, model, step) {
+export function paintFrame(ctx, full, model, step, hidden = () => false) {
   if (model.is3d) {
-    paintFrame3d(ctx, sceneOf(full, ctx.canvas), model, step);
+    paintFrame3d(ctx, sceneOf(full, ctx.canvas), model, step, hidden);
     return;
   }
   const reached = model.tracks.map((t) => reach(t, step));
-  const panels = model.tracks.map((t) => axesOf(full, t.axes.xaxis, t.axes.yaxis));
+  const panels = model.tracks.map((t, i) => (hidden(i) ? null : axesOf(full, t.axes.xaxis, t.axes.yaxis)));
   ctx.lineJoin = "round";
   model.tracks.forEach((t, i) => {
     const axes = panels[i];
@@ -435,13 +435,19 @@ export function paintFrame(ctx, full, model, step) {
 }
 
 /** paintFrame in the 3-D view: each trail and head projected by the scene's camera (sceneOf). */
-function paintFrame3d(ctx, scene, model, step) {
+function paintFrame3d(ctx, scene, model, step, hidden) {
   if (!scene) return;
   const pixels = { x: (p) => p, y: (p) => p };
   const project = (x, y, z) => (Number.isFinite(z) ? scene.point(x, y, z) : [null, null]);
+  // Always over the surface, even where it would hide the path (plotly's own traces, drawn
+  // when the player stops, are hidden behind it); clipped to the scene.
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(...scene.box);
+  ctx.clip();
   ctx.lineJoin = "round";
   ctx.lineCap = "round";
-  const heads = model.tracks.map((t) => {
+  const heads = model.tracks.filter((t, i) => !hidden(i)).map((t) => {
     const { k, n, at } = reach(t, step);
     const points = Array.from({ length: n }, (_, j) => project(t.xs[j], t.ys[j], t.zs[j]));
     // The thinned trail, then the head's own point when the thinning skipped it.
@@ -464,4 +470,5 @@ function paintFrame3d(ctx, scene, model, step) {
       ctx.fillText(text, x + 6, y - 6);
     }
   }
+  ctx.restore();
 }

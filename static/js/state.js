@@ -203,7 +203,9 @@ export function fromQuery(search, catalog) {
     if (key.startsWith("sp.")) surfaceParams[key.slice(3)] = parseNumber(value);
   }
   const runs = [];
-  for (let i = 1; q.has(`r${i}`) && i <= CONFIG.limits.max_runs; i += 1) {
+  const { max_runs: maxRuns } = CONFIG.limits;
+  if (q.has(`r${maxRuns + 1}`)) problems.push(`more than ${maxRuns} runs (the ones after run ${maxRuns})`);
+  for (let i = 1; q.has(`r${i}`) && i <= maxRuns; i += 1) {
     const key = `r${i}`;
     const optimizer = catalog.optimizers.get(q.get(key));
     if (!optimizer) {

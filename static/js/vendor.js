@@ -7,13 +7,18 @@ import { CONFIG } from "./api.js";
 
 let loading = null;
 
-/** Resolves to window.Plotly, adding its <script> the first time it is asked for. */
+/** Resolves to window.Plotly, adding its <script> the first time it is asked for (again after a failure). */
 export function loadPlotly() {
   loading ??= new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = CONFIG.plotly;
     script.addEventListener("load", () => resolve(window.Plotly));
-    script.addEventListener("error", () => reject(new Error("plotly.js did not load")));
+    script.addEventListener("error", () => {
+      // The next call tries again (a dropped connection, a server restarting).
+      script.remove();
+      loading = null;
+      reject(new Error("plotly.js did not load"));
+    });
     document.head.append(script);
   });
   return loading;

@@ -151,3 +151,51 @@ def test_the_3d_view_plays_on_the_canvas_with_the_scene_camera(page, lab):
     paused_at = lab.step()
     assert all(len(t["x"]) == paused_at + 1 for t in lab.traces("trail-"))
     assert page.evaluate(STATE)["plotPixels"] == 0
+
+
+# How many pixels of the motion canvas over the figure have about the colour `hex`.
+COLOUR_PIXELS = """(hex) => {
+  const canvas = document.querySelector('#plot canvas.motion-layer');
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let count = 0;
+  for (let o = 0; o < data.length; o += 4) {
+    if (data[o + 3] === 255 && want.every((v, k) => Math.abs(v - data[o + k]) < 30)) count += 1;
+  }
+  return count;
+}"""
+
+
+def test_a_run_hidden_in_the_legend_stays_hidden_while_playing(page, lab):
+    lab.open("?surface=rosenbrock&steps=2000")
+    colours = {t["name"]: t["colour"] for t in page.evaluate(
+        "() => document.getElementById('plot').data.filter(t => (t.uid || '').startsWith('trail-'))"
+        ".map(t => ({name: t.name, colour: t.line.color}))"
+    )}  # fmt: skip
+    page.locator("#plot .legend .traces").filter(has_text="SGD").click()
+    page.wait_for_function(
+        "() => document.getElementById('plot').data.find(t => t.uid === 'trail-0').visible"
+        " === 'legendonly'"
+    )
+    page.get_by_label("Speed").select_option("0.25")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 60")
+    assert page.evaluate(COLOUR_PIXELS, colours["SGD"]) == 0
+    assert page.evaluate(COLOUR_PIXELS, colours["Adam"]) > 30
+
+
+def test_turning_the_3d_view_does_not_pick_a_start_but_a_still_click_does(page, lab):
+    lab.open("?surface=himmelblau&start=-0.5,-1.5&steps=200&r1=adam&r1.lr=0.05&view=3d")
+    box = page.locator("#plot .gl-container #scene").bounding_box()
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 10, steps=5)
+    page.mouse.move(x + 80, y + 20, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    assert page.get_by_label("Start x").input_value() == "-0.5", "a drag turns the view only"
+    assert page.evaluate("document.body.dataset.busy") == "false"
+
+    lab.act(lambda: page.mouse.click(x, y))
+    assert page.get_by_label("Start x").input_value() != "-0.5", "a still click starts there"

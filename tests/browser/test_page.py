@@ -211,10 +211,11 @@ def test_add_run_stops_at_the_servers_max_runs(page, lab):
     expect(page.get_by_role("group", name=re.compile(r"^Run \d+$"))).to_have_count(4)
     expect(lab.run_group(4)).to_be_visible()
 
-    # A link with more runs than the server allows opens with the first four.
+    # A link with more runs than the server allows opens with the first four, and says so.
     lab.open("?" + "&".join(f"r{i}=sgd" for i in range(1, 7)))
     expect(page.get_by_role("group", name=re.compile(r"^Run \d+$"))).to_have_count(4)
     expect(add).to_be_disabled()
+    expect(page.locator("#toast")).to_contain_text("more than 4 runs")
 
 
 def test_basin_map_stays_within_the_servers_max_basin_resolution(page, lab):

@@ -216,3 +216,43 @@ def test_plotly_runs_at_once_only_for_what_the_preview_cannot_draw(page, lab, vi
         route.continue_()
     lab.wait_render(0)
     assert page.evaluate("document.getElementById('plot').dataset.painted") == "1"
+
+
+def test_play_pressed_before_the_first_picture_plays_the_preview(page, lab):
+    held = []
+    page.route("**/api/v1/trajectories", lambda route: held.append(route))
+    page.goto("/")
+    while not held:
+        page.wait_for_timeout(20)
+    page.get_by_role("button", name="Play", exact=True).click()
+    assert page.evaluate("document.body.dataset.busy") == "true", "the page says Play is coming"
+    for route in held:
+        route.continue_()
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 5")
+    script = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
+    assert page.evaluate(script) == 0, "it plays on the preview; plotly.js waits"
+    expect(page.get_by_role("button", name="Pause", exact=True)).to_be_enabled()
+
+
+@pytest.mark.allow_http_error(503)
+def test_plotly_that_fails_to_load_is_reported_and_tried_again(page, lab):
+    attempts = []
+
+    def flaky(route) -> None:
+        attempts.append(route.request.url)
+        if len(attempts) == 1:  # the page's preload, whose answer its first <script> gets
+            route.fulfill(status=503, body="down for a moment")
+        else:
+            route.continue_()
+
+    page.route(PLOTLY, flaky)
+    page.goto("/")
+    page.wait_for_function(PAINTED)
+    page.get_by_label("Side by side").check()  # needs plotly.js at once
+    expect(page.locator("#form-error")).to_contain_text("could not load")
+    assert lab.renders() == 0
+    page.get_by_label("Side by side").uncheck()
+    page.get_by_label("Side by side").check()  # needs it again: a new attempt
+    lab.wait_render(0)
+    assert len(attempts) == 2
+    assert page.locator("#plot .xy").count() == 3, "one panel per run"
