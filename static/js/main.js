@@ -658,6 +658,16 @@ function wire() {
   window.addEventListener("popstate", () => load(experimentFromUrl(), "none"));
   watchSize();
   watchPress();
+  // The preview's legend is a picture: a click on it (or anywhere off the plotting area)
+  // asks for plotly's interactive figure at once.
+  plotDiv.addEventListener("click", (event) => {
+    const full = previewLayout(plotDiv);
+    if (!full || !event.target.matches("canvas.preview")) return;
+    const box = event.target.getBoundingClientRect();
+    const [x, y] = [event.clientX - box.left, event.clientY - box.top];
+    const inside = (axis, v) => v >= axis._offset && v <= axis._offset + axis._length;
+    if (!(inside(full.xaxis, x) && inside(full.yaxis, y))) requestPlotly();
+  });
   createLessonMenu({
     onPick: (lesson) => {
       const experiment = makeExperiment(app.catalog, { ...lesson.experiment, lesson: lesson.id });

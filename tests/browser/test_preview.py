@@ -256,3 +256,14 @@ def test_plotly_that_fails_to_load_is_reported_and_tried_again(page, lab):
     lab.wait_render(0)
     assert len(attempts) == 2
     assert page.locator("#plot .xy").count() == 3, "one panel per run"
+
+
+def test_a_click_on_the_previews_legend_asks_for_plotly_at_once(page, lab):
+    script = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
+    page.goto("/")
+    page.wait_for_function(PAINTED)
+    box = page.locator("#plot canvas.preview").bounding_box()
+    top = page.evaluate("() => document.querySelector('#plot canvas.preview').layout.yaxis._offset")
+    page.mouse.click(box["x"] + 120, box["y"] + top / 2)  # the legend, above the plot area
+    assert page.evaluate(script) == 1, "not after 0.6 s of stillness: at once"
+    lab.wait_render(0)
