@@ -59,6 +59,7 @@ PAGE_LIMITS = {
         "max_resolution",
         "max_label_chars",
         "max_sweep_count",
+        "max_sweep_work",
         "max_basin_resolution",
         "max_basin_work",
     )

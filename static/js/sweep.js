@@ -167,7 +167,9 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     const lr = runLr(experiment, index);
     const spec = catalog.optimizers.get(experiment.runs[index].optimizer).hyperparameters.find((h) => h.name === "lr");
     const max = spec && spec.max ? Math.min(spec.max, 1e4) : 1e4;
-    return { run: index, from: round2(lr / 100), to: Math.min(round2(lr * 100), max), count: DEFAULT_COUNT };
+    // As many lrs as the server's work limit allows at these steps (a long run gets fewer).
+    const affordable = Math.max(2, Math.floor(CONFIG.limits.max_sweep_work / Math.max(1, experiment.steps)));
+    return { run: index, from: round2(lr / 100), to: Math.min(round2(lr * 100), max), count: Math.min(DEFAULT_COUNT, affordable) };
   }
 
   function renderRuns(experiment) {

@@ -118,10 +118,15 @@ def test_sweep_finds_the_parabola_edge_and_uses_the_best_lr(page, lab):
 
 
 @pytest.mark.allow_http_error(422)
-def test_sweep_error_shows_beside_count(page, lab):
+def test_sweep_count_starts_within_the_work_limit_and_its_error_shows_beside_it(page, lab):
     lab.open("?surface=parabola&start=0&steps=100000&r1=sgd&r1.lr=0.1")
     page.get_by_role("button", name="Sweep learning rates").click()
     panel = page.get_by_role("region", name="Learning-rate sweep")
+    # steps x count at most 4,194,304: 41 lrs of 100,000 steps, not the usual 64.
+    expect(panel.get_by_label("Count")).to_have_value("41")
+    page.wait_for_function("() => document.body.dataset.sweep === 'ready'")
+    panel.get_by_label("Count").fill("64")
+    panel.get_by_role("button", name="Sweep", exact=True).click()
     expect(panel.locator("#sweep-count-error")).to_contain_text("steps x count")
 
 
