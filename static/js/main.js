@@ -592,7 +592,8 @@ function onPlotlyHover(event) {
 function watchPress() {
   let down = null;
   plotDiv.addEventListener("pointerdown", (event) => {
-    down = [event.clientX, event.clientY];
+    // On the scene itself, not its legend or mode bar.
+    down = event.target.closest(".gl-container") ? [event.clientX, event.clientY] : null;
   }, true);
   // On the window: a drag that turns the view can end outside the plot.
   window.addEventListener("pointerup", (event) => {

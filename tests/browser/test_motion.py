@@ -196,6 +196,13 @@ def test_turning_the_3d_view_does_not_pick_a_start_but_a_still_click_does(page, 
     page.wait_for_timeout(500)
     assert page.get_by_label("Start x").input_value() == "-0.5", "a drag turns the view only"
     assert page.evaluate("document.body.dataset.busy") == "false"
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.locator("#plot .legend .traces").filter(has_text="Adam").click()
+    page.wait_for_timeout(500)
+    assert page.get_by_label("Start x").input_value() == "-0.5", "the legend is not the surface"
 
+    page.mouse.move(x, y)  # plotly's hover says which point of the surface is under it
+    page.wait_for_timeout(300)
     lab.act(lambda: page.mouse.click(x, y))
     assert page.get_by_label("Start x").input_value() != "-0.5", "a still click starts there"
