@@ -22,22 +22,27 @@ STATE = """() => {
   };
 }"""
 
-# Pauses in the same task as the snapshot of the canvas, then looks, for each run, for that
-# run's colour on the canvas near where plotly now draws its head: the canvas showed the same
-# run a frame earlier (a step or two; a fast step can move a few pixels).
-PAUSE_AND_COMPARE = """() => {
+
+def pause_and_find_heads(project: str, reach: int) -> str:
+    """JS: pauses in the same task as a snapshot of the motion canvas, then looks, for each run,
+    for that run's colour on the snapshot within `reach` CSS px of where plotly now draws its
+    head (the canvas showed the same run a frame earlier: a step or two; a fast step can move
+    a few pixels). `project` is JS that defines, after the pause, `at(head)`: the head's point
+    in CSS px of the canvas (it may use `gd` and `canvas`)."""
+    return (
+        """() => {
   const gd = document.getElementById('plot');
   const canvas = gd.querySelector('canvas.motion-layer');
-  const ctx = canvas.getContext('2d');
-  const snapshot = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  const ratio = canvas.width / gd._fullLayout.width;
+  const snapshot = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  const ratio = canvas.width / canvas.getBoundingClientRect().width;
   document.getElementById('pause').click();
-  const xa = gd._fullLayout.xaxis;
-  const ya = gd._fullLayout.yaxis;
-  const reach = Math.round(12 * ratio);
+"""
+        + project
+        + f"""
+  const reach = Math.round({reach} * ratio);"""
+        + """
   return gd.data.filter((t) => (t.uid || '').startsWith('head-')).map((head) => {
-    const px = Math.round((xa._offset + xa.c2p(head.x[0])) * ratio);
-    const py = Math.round((ya._offset + ya.c2p(head.y[0])) * ratio);
+    const [px, py] = at(head).map((v) => Math.round(v * ratio));
     const want = [1, 3, 5].map((i) => parseInt(head.marker.color.slice(i, i + 2), 16));
     let nearest = Infinity;
     for (let y = py - reach; y <= py + reach; y += 1) {
@@ -51,6 +56,16 @@ PAUSE_AND_COMPARE = """() => {
     return { colour: head.marker.color, nearest: nearest / ratio };
   });
 }"""
+    )
+
+
+PAUSE_AND_COMPARE = pause_and_find_heads(
+    """
+  const xa = gd._fullLayout.xaxis;
+  const ya = gd._fullLayout.yaxis;
+  const at = (head) => [xa._offset + xa.c2p(head.x[0]), ya._offset + ya.c2p(head.y[0])];""",
+    reach=12,
+)
 
 
 def test_playing_paints_on_the_canvas_and_pause_hands_back_to_plotly(page, lab):
@@ -89,15 +104,11 @@ def test_the_1d_ball_rolls_on_the_canvas_too(page, lab):
     assert page.evaluate(STATE)["plotHidden"] == 0
 
 
-# Pauses in the same task as the snapshot of the canvas, then projects each head plotly now
-# draws as plotly places its 3-D hover labels (src/plots/gl3d/scene.js: projection x view x
-# model, applied to the point times the scene's data scale, over the scene's own box), and
-# looks for that run's colour on the canvas near there (a frame earlier: a step or two).
-PAUSE_AND_PROJECT = """() => {
-  const gd = document.getElementById('plot');
-  const canvas = gd.querySelector('canvas.motion-layer');
-  const snapshot = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-  document.getElementById('pause').click();
+# Each head plotly draws in 3-D, projected as plotly places its 3-D hover labels
+# (src/plots/gl3d/scene.js: projection x view x model, applied to the point times the scene's
+# data scale, over the scene's own box).
+PAUSE_AND_PROJECT = pause_and_find_heads(
+    """
   const scene = gd._fullLayout.scene._scene;
   const camera = scene.glplot.cameraParams;
   const xform = (m, v) => {
@@ -107,27 +118,17 @@ PAUSE_AND_PROJECT = """() => {
   };
   const box = scene.container.getBoundingClientRect();
   const origin = canvas.getBoundingClientRect();
-  const ratio = canvas.width / origin.width;
-  const reach = Math.round(6 * ratio);
-  return gd.data.filter((t) => (t.uid || '').startsWith('head-')).map((head) => {
+  const at = (head) => {
     const s = scene.dataScale;
     const v = [head.x[0] * s[0], head.y[0] * s[1], head.z[0] * s[2], 1];
     const p = xform(camera.projection, xform(camera.view, xform(camera.model, v)));
-    const px = Math.round((box.left - origin.left + (0.5 + 0.5 * p[0] / p[3]) * box.width) * ratio);
-    const py = Math.round((box.top - origin.top + (0.5 - 0.5 * p[1] / p[3]) * box.height) * ratio);
-    const want = [1, 3, 5].map((i) => parseInt(head.marker.color.slice(i, i + 2), 16));
-    let nearest = Infinity;
-    for (let y = py - reach; y <= py + reach; y += 1) {
-      for (let x = px - reach; x <= px + reach; x += 1) {
-        const o = 4 * (y * snapshot.width + x);
-        const rgba = snapshot.data.slice(o, o + 4);
-        const off = Math.max(...want.map((c, k) => Math.abs(c - rgba[k])));
-        if (rgba[3] === 255 && off < 40) nearest = Math.min(nearest, Math.hypot(x - px, y - py));
-      }
-    }
-    return { colour: head.marker.color, nearest: nearest / ratio };
-  });
-}"""
+    return [
+      box.left - origin.left + (0.5 + 0.5 * p[0] / p[3]) * box.width,
+      box.top - origin.top + (0.5 - 0.5 * p[1] / p[3]) * box.height,
+    ];
+  };""",
+    reach=6,
+)
 
 
 def test_the_3d_view_plays_on_the_canvas_with_the_scene_camera(page, lab):
