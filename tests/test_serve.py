@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -39,14 +41,24 @@ def healthy(url: str) -> bool:
         return False
 
 
-def test_two_workers_listen_apart_and_a_dead_one_is_replaced():
+@contextmanager
+def two_workers() -> Iterator[tuple[subprocess.Popen, int, str, list[int]]]:
+    """`python -m app.serve --workers 2` on a free port, once both workers listen: the
+    supervisor, the port, its URL and the workers' pids. Killed afterwards if still running."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "app.serve", "--port", str(port), "--workers", "2"]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: healthy(url) and listeners(port) == 2)
-        workers = worker_pids(server.pid)
+        yield server, port, url, worker_pids(server.pid)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_two_workers_listen_apart_and_a_dead_one_is_replaced():
+    with two_workers() as (server, port, url, workers):
         assert len(workers) == 2
 
         # 16 keep-alive connections opened together: the kernel spreads them over both
@@ -71,9 +83,6 @@ def test_two_workers_listen_apart_and_a_dead_one_is_replaced():
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
         assert listeners(port) == 0, "every worker stopped with the supervisor"
-    finally:
-        if server.poll() is None:
-            server.kill()
 
 
 def test_a_taken_port_fails_at_once():
@@ -98,13 +107,7 @@ def test_workers_that_cannot_start_stop_the_server_with_an_error():
 
 
 def test_workers_stop_when_the_supervisor_is_killed_outright():
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "app.serve", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for(lambda: healthy(url) and listeners(port) == 2)
-        workers = worker_pids(server.pid)
+    with two_workers() as (server, port, _, workers):
         assert len(workers) == 2
         server.kill()  # SIGKILL: the supervisor cannot stop its workers itself
         server.wait(timeout=10)
@@ -119,6 +122,3 @@ def test_workers_stop_when_the_supervisor_is_killed_outright():
 
         wait_for(lambda: all(gone(pid) for pid in workers), timeout=30)
         assert listeners(port) == 0, "no orphaned worker keeps the port"
-    finally:
-        if server.poll() is None:
-            server.kill()
