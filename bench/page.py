@@ -66,13 +66,33 @@ FRAME_INTERVALS = """() => new Promise((resolve) => {
 })"""
 
 
+def new_page(browser, frame_clock: bool = False):
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    if frame_clock:
+        page.add_init_script(FRAME_CLOCK)
+    return page
+
+
+def play_and_time_frames(page, url: str, query: str, *, before_ms: int, after_ms: int = 0):
+    """Opens `query` with the frame clock, waits for plotly's figure and `before_ms`, presses
+    Play, waits `after_ms`: the frames' main-thread times and intervals (ms)."""
+    page.goto(f"{url}/?{query}")
+    page.wait_for_function(RENDERED, timeout=60_000)
+    page.wait_for_timeout(before_ms)
+    page.get_by_role("button", name="Play").click()
+    if after_ms:
+        page.wait_for_timeout(after_ms)
+    frames = page.evaluate(FRAME_INTERVALS)
+    return frames["work"], frames["deltas"]
+
+
 def main() -> list[str]:
     lines = []
     with serve(workers=1) as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_options("--enable-precise-memory-info"))
         painted, moved, drawn, transfer = [], [], [], 0
         for _ in range(LOADS):
-            page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+            page = new_page(browser)
             page.goto(url, wait_until="commit")
             painted.append(page.wait_for_function(PAINTED, timeout=30_000).json_value())
             drawn.append(page.wait_for_function(DRAWN, timeout=30_000).json_value())
@@ -82,7 +102,7 @@ def main() -> list[str]:
             )
             page.close()
             # A person who presses Play the moment the comparison shows.
-            page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+            page = new_page(browser)
             page.goto(url, wait_until="commit")
             page.wait_for_function(PAINTED, timeout=30_000)
             page.get_by_role("button", name="Play").click()
@@ -98,15 +118,9 @@ def main() -> list[str]:
         lines.append(row("page: bytes transferred for the default experiment", transfer / 1e3,
                          "kB", None))  # fmt: skip
 
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-        page.add_init_script(FRAME_CLOCK)
-        page.goto(f"{url}/?{SIX_RUNS}")
-        page.wait_for_function(RENDERED, timeout=60_000)
-        page.wait_for_timeout(500)
-        page.get_by_role("button", name="Play").click()
-        frames = page.evaluate(FRAME_INTERVALS)
+        page = new_page(browser, frame_clock=True)
+        work, deltas = play_and_time_frames(page, url, SIX_RUNS, before_ms=500)
         heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
-        work, deltas = frames["work"], frames["deltas"]
         lines.append(
             row("page: frame time playing 6 runs x 5,000 steps (median)",
                 statistics.median(work), "ms", FRAME_BUDGET_MS,
@@ -121,15 +135,11 @@ def main() -> list[str]:
         page.close()
 
         # The same runs in the 3-D view, whose WebGL scene this machine renders in software.
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-        page.add_init_script(FRAME_CLOCK)
-        page.goto(f"{url}/?{SIX_RUNS}&view=3d")
-        page.wait_for_function(RENDERED, timeout=60_000)
-        page.wait_for_timeout(1000)
-        page.get_by_role("button", name="Play").click()
-        page.wait_for_timeout(1000)  # past the one update of plotly's own traces at Play
-        frames = page.evaluate(FRAME_INTERVALS)
-        work, deltas = frames["work"], frames["deltas"]
+        # after_ms: past the one update of plotly's own traces at Play.
+        page = new_page(browser, frame_clock=True)
+        work, deltas = play_and_time_frames(
+            page, url, f"{SIX_RUNS}&view=3d", before_ms=1000, after_ms=1000
+        )
         lines.append(
             row("page: 3-D view, frame time playing them (median)", statistics.median(work),
                 "ms", FRAME_BUDGET_MS,
