@@ -93,7 +93,11 @@ class FiniteJSONResponse(Response):
 
 
 GZIP_MIN_BYTES = 1024
-"""The same floor as the gzip middleware's (see middleware.install)."""
+"""Smaller responses go as they are (the gzip middleware's floor too, see middleware.install)."""
+
+
+def accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
 
 
 def gzip_base64(request: Request, response: Response) -> Response:
@@ -104,9 +108,7 @@ def gzip_base64(request: Request, response: Response) -> Response:
     the middleware's level 1 (a 200^2 grid: 163 KB against 165 KB) in a third of the time
     (2.6 ms against 8.3 ms). The gzip middleware passes a response it finds encoded through.
     """
-    if "gzip" not in request.headers.get("accept-encoding", "") or (
-        len(response.body) < GZIP_MIN_BYTES
-    ):
+    if not accepts_gzip(request) or len(response.body) < GZIP_MIN_BYTES:
         return response
     compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS, 9, zlib.Z_HUFFMAN_ONLY)
     response.body = compressor.compress(response.body) + compressor.flush()

@@ -36,7 +36,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.encoding import FiniteJSONResponse
+from app.api.encoding import GZIP_MIN_BYTES, FiniteJSONResponse
 from app.api.schemas import SETTINGS
 
 access_log = logging.getLogger("gradscape.access")
@@ -373,7 +373,7 @@ def install(app: FastAPI) -> None:
     # trajectories (309 KB of JSON) shrink to 143 KB in about 5 ms, where level 5 gives 136 KB
     # for about 27 ms. plotly.js and binary grids arrive compressed (encoding.gzip_base64).
     app.add_middleware(ComputeGate)
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=1)
     app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)
     app.add_middleware(CacheHeaders)
     app.add_middleware(SecurityHeaders)

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.api.encoding import accepts_gzip
 from app.api.schemas import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +97,7 @@ PLOTLY_JS_GZIP = gzip.compress(PLOTLY_JS.read_bytes(), 6)
 def plotly_js(request: Request) -> Response:
     """The plotly.js bundle shipped by the installed plotly package, gzipped when accepted."""
     headers = {"Cache-Control": ONE_YEAR_IMMUTABLE, "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         return Response(PLOTLY_JS_GZIP, media_type="text/javascript", headers=headers)
     return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)
