@@ -150,26 +150,27 @@ class OptimizerChoice(Strict):
         try:
             self._hyperparameters = self._optimizer.resolve(self.hyperparameters)
         except HyperparameterError as error:
-            raise self._located(error, {}) from None
+            raise self._located(error) from None
         return self
 
     def _located(
-        self, error: HyperparameterError, overrides: dict[str, tuple[tuple[str | int, ...], Any]]
+        self, error: HyperparameterError, elsewhere: dict[str, tuple[tuple, Any]] | None = None
     ) -> ValidationError:
-        """One error per bad hyperparameter, at ``hyperparameters.<name>``, or at the field
-        ``overrides`` names for it: ``{name: (loc, input)}``.
+        """One error per bad hyperparameter, at ``hyperparameters.<name>``, or where
+        ``elsewhere`` puts that name: ``{name: (loc, input)}``.
 
         pydantic-core prefixes these locations with this model's own (``runs.0``), as it does
         for a ValidationError re-raised by a wrap validator.
         """
-        details = [
-            InitErrorDetails(
-                type=PydanticCustomError("value_error", message),
-                loc=overrides.get(name, (("hyperparameters", name), None))[0],
-                input=overrides.get(name, (None, self.hyperparameters.get(name)))[1],
+        details = []
+        for name, message in error.problems.items():
+            default = (("hyperparameters", name), self.hyperparameters.get(name))
+            loc, value = (elsewhere or {}).get(name, default)
+            details.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", message), loc=loc, input=value
+                )
             )
-            for name, message in error.problems.items()
-        ]
         return ValidationError.from_exception_data(type(self).__name__, details)
 
     @property
