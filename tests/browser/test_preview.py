@@ -11,23 +11,22 @@ import base64
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_motion import STATE
 from tests.browser.test_security import RECORD_CSP_VIOLATIONS, csp_violations
 
 PLOTLY = "**/vendor/plotly-*.js"
 ONE_D = "?surface=parabola&start=0&steps=40&r1=sgd&r1.lr=0.1"
 PAINTED = "() => document.getElementById('plot').dataset.painted === '1'"
-# How many pixels the motion canvases (motion.js) over the figure and the loss chart cover.
-MOTION_PIXELS = """() => {
-  const painted = (id) => {
-    const canvas = document.querySelector(`#${id} canvas.motion-layer`);
-    if (!canvas || !canvas.width) return 0;
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    let count = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
-    return count;
-  };
-  return { plot: painted('plot'), loss: painted('loss-plot') };
-}"""
+# How many <script> elements run plotly.js (the page's head only preloads it).
+PLOTLY_SCRIPTS = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
+
+
+def motion_pixels(page) -> dict:
+    """How many pixels the motion canvases over the figure and the loss chart cover."""
+    state = page.evaluate(STATE)
+    return {"plot": state["plotPixels"], "loss": state["lossPixels"]}
+
+
 # The fraction of pixels that differ by more than 16 of 255 in some channel between two PNGs.
 CHANGED = """async ([a, b]) => {
   const load = (src) => new Promise((done) => {
@@ -138,13 +137,13 @@ def test_the_player_moves_the_preview_before_plotly_has_run(page, lab):
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 20")
 
-    playing = page.evaluate(MOTION_PIXELS)
+    playing = motion_pixels(page)
     assert playing["plot"] > 500, "the trails and heads are painted on the motion canvas"
     assert playing["loss"] > 50, "and the loss chart's heads"
     assert page.evaluate("typeof window.Plotly") == "undefined"
     page.get_by_role("button", name="Pause", exact=True).click()
     paused_at = lab.step()
-    assert page.evaluate(MOTION_PIXELS) == {"plot": 0, "loss": 0}, "stopped: all on the preview"
+    assert motion_pixels(page) == {"plot": 0, "loss": 0}, "stopped: all on the preview"
     moved = page.evaluate(CHANGED, [png(still), png(page.locator("#plot").screenshot())])
     assert moved > 0.001, "the preview shows the paths at the paused step"
 
@@ -156,21 +155,19 @@ def test_the_player_moves_the_preview_before_plotly_has_run(page, lab):
 
 
 def test_plotly_runs_once_the_player_and_the_pointer_are_still(page, lab):
-    # The page's head preloads the file; the <script> that runs it is added later.
-    script = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
     page.goto("/")
     page.wait_for_function(PAINTED)
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_timeout(1500)
-    assert page.evaluate(script) == 0, "not while the paths move"
+    assert page.evaluate(PLOTLY_SCRIPTS) == 0, "not while the paths move"
     page.get_by_role("button", name="Pause", exact=True).click()
     box = page.locator("#plot").bounding_box()
     for i in range(10):
         page.mouse.move(box["x"] + 100 + 20 * i, box["y"] + 200)
         page.wait_for_timeout(150)
-    assert page.evaluate(script) == 0, "not while the pointer moves"
+    assert page.evaluate(PLOTLY_SCRIPTS) == 0, "not while the pointer moves"
     lab.wait_render(0)
-    assert page.evaluate(script) == 1
+    assert page.evaluate(PLOTLY_SCRIPTS) == 1
 
 
 def test_the_pointer_reads_and_picks_on_the_preview(page, lab):
@@ -229,8 +226,7 @@ def test_play_pressed_before_the_first_picture_plays_the_preview(page, lab):
     for route in held:
         route.continue_()
     page.wait_for_function("() => Number(document.getElementById('step-slider').value) > 5")
-    script = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
-    assert page.evaluate(script) == 0, "it plays on the preview; plotly.js waits"
+    assert page.evaluate(PLOTLY_SCRIPTS) == 0, "it plays on the preview; plotly.js waits"
     expect(page.get_by_role("button", name="Pause", exact=True)).to_be_enabled()
 
 
@@ -259,11 +255,10 @@ def test_plotly_that_fails_to_load_is_reported_and_tried_again(page, lab):
 
 
 def test_a_click_on_the_previews_legend_asks_for_plotly_at_once(page, lab):
-    script = "() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length"
     page.goto("/")
     page.wait_for_function(PAINTED)
     box = page.locator("#plot canvas.preview").bounding_box()
     top = page.evaluate("() => document.querySelector('#plot canvas.preview').layout.yaxis._offset")
     page.mouse.click(box["x"] + 120, box["y"] + top / 2)  # the legend, above the plot area
-    assert page.evaluate(script) == 1, "not after 0.6 s of stillness: at once"
+    assert page.evaluate(PLOTLY_SCRIPTS) == 1, "not after 0.6 s of stillness: at once"
     lab.wait_render(0)
