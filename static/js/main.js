@@ -14,7 +14,7 @@ import { buildLossFigure } from "./losschart.js";
 import { createPlayer } from "./player.js";
 import { watchPointer } from "./pointer.js";
 import { createMotionLayer } from "./motion.js";
-import { buildFigure, frameUpdate, paintFrame, viewWindow } from "./plots.js";
+import { buildFigure, frameUpdate, paintFrame, restingFrame, viewWindow } from "./plots.js";
 import { canPaint, clearPreview, paintFigure, previewLayout, previewable } from "./preview.js";
 import { gridRows, zScale } from "./scale.js";
 import {
@@ -391,14 +391,10 @@ function renderFrame() {
     const painted = app.player.playing
       && motion.draw((ctx, full) => paintFrame(ctx, full, s.model, step, hidden))
       && lossMotion.draw((ctx, full) => s.loss.paint(ctx, full, step));
-    // The 3-D scene draws with WebGL, not elements the canvas can hide: once, when playing
-    // starts, its trails go back to their first point (which keeps their legend items) and its
-    // heads are emptied.
+    // The 3-D scene draws with WebGL, not elements the canvas can hide: its own trails and
+    // heads are set aside once, when playing starts.
     if (painted && s.model.is3d && s.model.synced !== "playing") {
-      const { traces, indices } = frameUpdate(s.model, 0);
-      const heads = new Set(s.model.headIndex);
-      const bare = traces.map((t, i) => (heads.has(indices[i]) ? Object.fromEntries(Object.keys(t).map((key) => [key, []])) : t));
-      moveTraces(plotDiv, { traces: bare, indices });
+      moveTraces(plotDiv, restingFrame(s.model));
       s.model.synced = "playing";
     }
     if (!painted && s.model.synced !== step) {

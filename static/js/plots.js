@@ -383,6 +383,18 @@ export function frameUpdate(model, step) {
 }
 
 /**
+ * What plotly's own trails and heads show while the motion canvas plays over a 3-D scene (whose
+ * WebGL traces the canvas cannot hide): each trail at its first point, which keeps its legend
+ * item, and no heads.
+ */
+export function restingFrame(model) {
+  const { traces, indices } = frameUpdate(model, 0);
+  const trails = model.tracks.length; // frameUpdate lists the trails, then the heads
+  const empty = (t) => Object.fromEntries(Object.keys(t).map((key) => [key, []]));
+  return { traces: traces.map((t, i) => (i < trails ? t : empty(t))), indices };
+}
+
+/**
  * The same frame as frameUpdate, painted on the motion canvas (see motion.js) for a 2-D or 1-D
  * figure drawn by plotly with layout `full`: trails clipped to their panel, heads on top; or
  * projected onto the 3-D scene.
