@@ -22,6 +22,7 @@ import numpy as np
 
 from app.numerics.surfaces import (
     OPTIMIZER_IDS,
+    EvaluationCost,
     Minimum,
     Param,
     Surface,
@@ -41,6 +42,9 @@ class Sample:
     y: np.ndarray
     loss_terms: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
     """``(z, y) -> (loss_i, dloss_i/dz)`` for the model output z = w x + b."""
+    per_example: int
+    """Array elements one example costs in a loss-and-gradient evaluation, in units of one
+    multiply-add (a transcendental counts several): what the cost model charges per example."""
 
     @property
     def size(self) -> int:
@@ -96,10 +100,19 @@ def _squared_error(z: np.ndarray, y: np.ndarray):
     return r * r, 2.0 * r
 
 
+SQUARED_ERROR_COST = 6
+"""z, the residual, its square, its slope and the two means: about 30 ns per example for a loss
+and gradient (bench/cost.py), six plain array elements."""
+
+
 def _cross_entropy(z: np.ndarray, y: np.ndarray):
     # softplus(z) - y z, written so that large |z| neither overflows nor loses precision.
     loss = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - y * z
     return loss, 0.5 * (1.0 + np.tanh(0.5 * z)) - y
+
+
+CROSS_ENTROPY_COST = 24
+"""exp, log1p and tanh per example: about 4x the squared error's time (bench/cost.py)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +163,7 @@ def _surface(
         minima=lambda p: (Minimum((w_star, b_star), best),),
         saddle_points=lambda p: (),
         suggested_lr={key: SUGGESTED_LR[key] for key in OPTIMIZER_IDS},
+        cost=EvaluationCost(1, sample.size * sample.per_example, sample.per_example),
         data=sample,
     )
 
@@ -166,7 +180,7 @@ def _linear_regression(p: Mapping[str, float]) -> Surface:
     n = int(p["n"])
     x = rng.uniform(-1.0, 3.0, n)
     y = p["w_true"] * x + p["b_true"] + p["noise"] * rng.standard_normal(n)
-    sample = Sample(x, y, _squared_error)
+    sample = Sample(x, y, _squared_error, SQUARED_ERROR_COST)
     return _surface(
         "linear_regression",
         "Linear regression",
@@ -198,7 +212,7 @@ def _logistic_regression(p: Mapping[str, float]) -> Surface:
     n = int(p["n"])
     y = (np.arange(n) % 2).astype(float)
     x = (y - 0.5) * p["separation"] + rng.standard_normal(n)
-    sample = Sample(x, y, _cross_entropy)
+    sample = Sample(x, y, _cross_entropy, CROSS_ENTROPY_COST)
     return _surface(
         "logistic_regression",
         "Logistic regression",

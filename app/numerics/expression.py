@@ -35,7 +35,7 @@ import numpy as np
 
 from app.numerics.autodiff import ARRAY, FLOAT, OPS, Graph, Node, kernel_for
 from app.numerics.optimizers import OPTIMIZERS
-from app.numerics.surfaces import Surface, Window
+from app.numerics.surfaces import EvaluationCost, Surface, Window
 
 MAX_LENGTH = 200
 MAX_NODES = 150
@@ -435,6 +435,7 @@ def surface_from_expression(text: str, window: Mapping | None = None) -> Surface
         minima=_nothing,
         saddle_points=_nothing,
         suggested_lr={optimizer: GENERIC_LR[optimizer] for optimizer in OPTIMIZERS},
+        cost=EvaluationCost(len(expression.graph.nodes), len(expression.graph.nodes)),
     )
 
 

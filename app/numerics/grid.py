@@ -10,6 +10,10 @@ import numpy as np
 from app.numerics.surfaces import Surface
 from app.numerics.xp import NUMPY
 
+CHUNK_CELLS = 1 << 16
+"""Cells evaluated at once: a formula's intermediates (one array per graph node) exist for this
+many cells at a time and are freed before the next rows, so a fine grid's memory stays flat."""
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -30,14 +34,17 @@ def evaluate_grid(
 ) -> Grid:
     """f on ``resolution`` evenly spaced points per axis, bounds included."""
     x = np.linspace(*x_bounds, resolution)
+    y = None if surface.dim == 1 else np.linspace(*y_bounds, resolution)
+    z = np.empty(resolution if y is None else (resolution, resolution))
+    rows = resolution if y is None else max(1, CHUNK_CELLS // resolution)
     with np.errstate(all="ignore"):
-        if surface.dim == 1:
-            y = None
-            z = np.asarray(surface.value(NUMPY, params, x), dtype=float)
-        else:
-            y = np.linspace(*y_bounds, resolution)
-            xx, yy = np.meshgrid(x, y)
-            z = np.asarray(surface.value(NUMPY, params, xx, yy), dtype=float)
+        for start in range(0, len(z), rows):
+            block = slice(start, start + rows)
+            if y is None:
+                z[block] = surface.value(NUMPY, params, x[block])
+            else:
+                xx, yy = np.meshgrid(x, y[block])
+                z[block] = surface.value(NUMPY, params, xx, yy)
     z = np.where(np.isfinite(z), z, np.nan)
     finite = z[np.isfinite(z)]
     z_min = float(finite.min()) if finite.size else None

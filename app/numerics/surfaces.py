@@ -86,6 +86,22 @@ def resolve_params(
 
 
 @dataclass(frozen=True)
+class EvaluationCost:
+    """What one evaluation of the loss and its gradient at one point computes, counted from the
+    surface's definition; the API's cost model (``app.api.cost``) turns it into work and memory
+    before a request runs."""
+
+    operations: int = 1
+    """Python-level operations per point when one run walks plain floats: a formula's graph
+    nodes; 1 for a built-in or a data set, whose evaluation there is one fixed pass."""
+    elements: int = 1
+    """Array elements computed per point when many points are evaluated at once: a formula's
+    graph nodes, a data set's examples times the operations on each; 1 for a built-in."""
+    per_example: int = 0
+    """For a data set: the array elements one example costs, so a mini-batch can be counted."""
+
+
+@dataclass(frozen=True)
 class Surface:
     """A loss surface with what a plot and a run need to know about it.
 
@@ -108,6 +124,7 @@ class Surface:
     minima: Callable[[Mapping[str, float]], tuple[Minimum, ...]]
     saddle_points: Callable[[Mapping[str, float]], tuple[tuple[float, ...], ...]]
     suggested_lr: Mapping[str, float]
+    cost: EvaluationCost = EvaluationCost()
     data: Any = None
     """For a loss over a data set (``app.numerics.datasets``): its ``Sample``, which also
     gives the loss and gradient of a mini-batch; None for an analytic surface."""
