@@ -29,16 +29,18 @@ class Settings:
     """Examples per mini-batch."""
     max_repeats: int = 16
     """Repeats (seeds) of each run."""
-    max_examples: int = 50_000_000
-    """Steps x runs x repeats x batch size: the examples a trajectory request may touch."""
     max_sweep_count: int = 1024
     """Learning rates per sweep."""
-    max_sweep_work: int = 4_194_304
-    """Learning rates x steps per sweep."""
     max_basin_resolution: int = 256
     """Start points per axis of a basin map."""
-    max_basin_work: int = 33_554_432
-    """Start points x steps per basin map (256 x 256 x 512)."""
+    max_work: int = 2_000_000_000
+    """A request's estimated work (app/api/cost.py), in units of about a nanosecond of CPU on a
+    2-core x86_64 machine: no accepted request computes for much more than 2 s."""
+    max_memory_bytes: int = 256 << 20
+    """A request's estimated peak of working arrays (a formula's graph over every point at
+    once, a data set's examples over a chunk of points)."""
+    max_response_bytes: int = 32 << 20
+    """A response body's estimated size before compression."""
     max_coord: float = 1e6
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""
     max_loss: float = 1e12
@@ -57,3 +59,7 @@ class Settings:
                 kind = type(field.default)
                 values[field.name] = kind(float(raw)) if kind is int else kind(raw)
         return cls(**values)
+
+
+SETTINGS = Settings.from_env()
+"""The settings this process runs with: every limit the API enforces and the page keeps to."""

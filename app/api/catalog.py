@@ -6,6 +6,7 @@ from functools import cache
 
 from fastapi import APIRouter
 
+from app.api import cost
 from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import OptimizerList, SurfaceList
 from app.numerics.datasets import DATASETS
@@ -29,6 +30,7 @@ def surface_record(surface: Surface) -> dict:
         "minima": [{"point": list(m.point), "value": m.value} for m in surface.minima(params)],
         "saddle_points": [list(s) for s in surface.saddle_points(params)],
         "suggested_lr": dict(surface.suggested_lr),
+        "cost": cost.surface_costs(surface),
     }
 
 

@@ -13,8 +13,11 @@ from app.api.encoding import FiniteJSONResponse
 
 log = logging.getLogger("gradscape")
 
-_CTX_KEYS = ("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "error")
-"""The limit a value broke, and for malformed JSON the parser's reason ("Expecting value")."""
+_CTX_KEYS = (
+    *("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "error", "cost", "limit"),
+)
+"""The limit a value broke (for a budget, the request's cost too), and for malformed JSON the
+parser's reason ("Expecting value")."""
 
 _UNPARSABLE = {
     RecursionError: "request body is JSON nested too deeply to parse",

@@ -60,9 +60,9 @@ PAGE_LIMITS = {
         "max_resolution",
         "max_label_chars",
         "max_sweep_count",
-        "max_sweep_work",
         "max_basin_resolution",
-        "max_basin_work",
+        "max_work",
+        "max_memory_bytes",
     )
 }
 """The request limits the page keeps its own requests within (CONFIG.limits in static/js)."""

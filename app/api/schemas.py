@@ -19,18 +19,23 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.config import Settings
+from app.api import cost
+from app.config import SETTINGS
 from app.numerics.datasets import surface_from_dataset
 from app.numerics.expression import MAX_LENGTH, parse, surface_from_expression
 from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
 from app.numerics.schedules import Schedule
 from app.numerics.surfaces import Surface, get_surface
 
-SETTINGS = Settings.from_env()
-
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Coordinate = Annotated[float, Field(ge=-SETTINGS.max_coord, le=SETTINGS.max_coord)]
 Point = Annotated[list[Coordinate], Field(min_length=1, max_length=2)]
+
+
+SWEEP_LANE_BYTES = 80
+"""A sweep's response per learning rate: lr, final and best loss, status, stop step."""
+BASIN_LANE_BYTES = 12
+"""A basin map's response per start: its outcome and its step count."""
 
 
 class Strict(BaseModel):
@@ -244,13 +249,20 @@ class TrajectoryRequest(Strict):
                 f"steps x runs x repeats must be at most {SETTINGS.max_points:,}"
                 f" (got {self.steps} x {len(self.runs)} x {self.repeats})"
             )
-        if self.batch_size is not None:
-            if self.surface.surface.data is None:
-                raise ValueError("batch_size needs a data set surface ({'dataset': {...}})")
-            if total * min(self.batch_size, self.surface.surface.data.size) > SETTINGS.max_examples:
-                raise ValueError(
-                    f"steps x runs x repeats x batch_size must be at most {SETTINGS.max_examples:,}"
-                )
+        surface = self.surface.surface
+        if self.batch_size is not None and surface.data is None:
+            raise ValueError("batch_size needs a data set surface ({'dataset': {...}})")
+        noisy = self.noise is not None and self.noise.std > 0
+        estimate = cost.trajectories(
+            surface,
+            self.steps,
+            len(self.runs),
+            self.repeats,
+            self.batch_size,
+            self.include_state,
+            noisy,
+        )
+        cost.refuse_above_budget(estimate, "steps, runs, repeats or the data set's n")
         return self
 
 
@@ -259,6 +271,12 @@ class GridRequest(Strict):
     resolution: int = Field(default=200, ge=2, le=SETTINGS.max_resolution)
     window: WindowIn | None = None
     encoding: Literal["json", "binary"] = "json"
+
+    @model_validator(mode="after")
+    def _affordable(self) -> GridRequest:
+        estimate = cost.grid(self.surface.surface, self.resolution, self.encoding == "binary")
+        cost.refuse_above_budget(estimate, "the resolution or the data set's n")
+        return self
 
 
 class GradcheckRequest(Strict):
@@ -295,11 +313,8 @@ class LrSweepRequest(OptimizerChoice):
                 self.resolved_optimizer.resolve({**self.hyperparameters, "lr": lr})
             except HyperparameterError as error:
                 raise self._located(error, {"lr": (("lr_range", index), lr)}) from None
-        if self.steps * self.count > SETTINGS.max_sweep_work:
-            raise ValueError(
-                f"steps x count must be at most {SETTINGS.max_sweep_work:,}"
-                f" (got {self.steps} x {self.count})"
-            )
+        estimate = cost.batched(self.surface.surface, self.count, self.steps, SWEEP_LANE_BYTES)
+        cost.refuse_above_budget(estimate, "steps, count or the data set's n")
         return self
 
 
@@ -317,11 +332,9 @@ class BasinRequest(OptimizerChoice):
     def _consistent(self) -> BasinRequest:
         if self.surface.surface.dim != 2:
             raise ValueError("a basin map needs a 2-D surface")
-        if self.resolution * self.resolution * self.steps > SETTINGS.max_basin_work:
-            raise ValueError(
-                f"resolution^2 x steps must be at most {SETTINGS.max_basin_work:,}"
-                f" (got {self.resolution}^2 x {self.steps})"
-            )
+        lanes = self.resolution * self.resolution
+        estimate = cost.batched(self.surface.surface, lanes, self.steps, BASIN_LANE_BYTES)
+        cost.refuse_above_budget(estimate, "steps, resolution or the data set's n")
         return self
 
 
@@ -365,6 +378,13 @@ class SurfaceOut(BaseModel):
     minima: list[MinimumOut]
     saddle_points: list[list[float]]
     suggested_lr: dict[str, float]
+    cost: dict[str, int] = Field(
+        description="Work (and bytes) per unit of each request kind, in the units of the"
+        " max_work and max_memory_bytes budgets: run_step (one update of one trajectory run),"
+        " turn (one step of a sweep or basin map besides its lanes),"
+        " lane_step (one lr or start of a sweep or basin map, per step), lane_bytes, cell"
+        " (one grid cell)"
+    )
     data: DataOut | None = None
 
 

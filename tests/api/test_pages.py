@@ -18,7 +18,7 @@ def test_page_config_carries_the_limits_the_page_keeps_within(client):
         "max_resolution": SETTINGS.max_resolution,
         "max_label_chars": SETTINGS.max_label_chars,
         "max_sweep_count": SETTINGS.max_sweep_count,
-        "max_sweep_work": SETTINGS.max_sweep_work,
         "max_basin_resolution": SETTINGS.max_basin_resolution,
-        "max_basin_work": SETTINGS.max_basin_work,
+        "max_work": SETTINGS.max_work,
+        "max_memory_bytes": SETTINGS.max_memory_bytes,
     }

@@ -9,13 +9,17 @@ import time
 
 import httpx
 
+from app.api import cost
+from app.config import SETTINGS
+from app.numerics.surfaces import get_surface
 from bench.common import serve
 
-HEAVY = {  # the largest trajectory request the default limits allow: 32 x 12,500 points
+RUNS = 32
+HEAVY = {  # the largest trajectory request of 32 runs that the work budget allows
     "surface": {"id": "rastrigin"},
-    "steps": 12_500,
+    "steps": SETTINGS.max_work // (RUNS * cost.run_step_work(get_surface("rastrigin"))),
     "grad_tol": 0.0,
-    "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 1e-4}}] * 32,
+    "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 1e-4}}] * RUNS,
 }
 
 

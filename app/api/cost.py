@@ -1,0 +1,194 @@
+"""The cost model: every request's work, memory and response size, estimated from its fields
+before anything runs, and refused above the budgets in ``app.config`` with a 422 that names the
+budget and the request's cost.
+
+Work is counted in units of about one nanosecond of CPU on a 2-core x86_64 machine. The
+constants below were measured on one (``python -m bench.cost`` times the largest request each
+endpoint accepts, for every kind of surface, and prints the slowest against the 2 s aim); they
+err on the high side. A surface says what one evaluation of its loss and gradient computes
+(``EvaluationCost``: a formula's graph nodes, a data set's examples); the request's sizes say
+how many evaluations it makes and on which path:
+
+- a trajectory walks its runs one step at a time: ``steps x runs x repeats`` run-steps, each
+  the optimizer's update and the stop rules on floats plus one evaluation (a data set's over
+  all its examples, for the loss at every point, and a mini-batch's for the update);
+- a sweep or a basin map walks all its lanes (learning rates, starts) together on numpy
+  arrays: ``steps`` turns of a fixed overhead, plus ``lanes x steps`` evaluations;
+- a grid evaluates the loss once per cell and encodes every cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic_core import PydanticCustomError
+
+from app.config import SETTINGS
+from app.numerics.grid import CHUNK_CELLS
+from app.numerics.surfaces import Surface
+
+RUN_STEP = 10_000
+"""One update of one run on floats: the optimizer, the stop rules, recording and encoding."""
+RUN_STEP_OPERATION = 700
+"""One graph node of a typed formula, forward and backward, on Python floats."""
+MINIBATCH_STEP = 30_000
+"""Drawing one mini-batch: the shuffled indices and the gathered examples."""
+LANE_TURN = 100_000
+"""One step of a batched pass, whatever its width: numpy's overhead per call."""
+LANE_TURN_OPERATION = 8_000
+"""One graph node of a typed formula in one step of a batched pass, whatever its width: a
+numpy call forward and one back, with the interpreter's bookkeeping around them."""
+LANE_STEP = 50
+"""One lane of a batched pass for one step: the optimizer's update on its coordinates."""
+ELEMENT = 6
+"""One array element of a vectorised loss-and-gradient evaluation."""
+VALUE_ELEMENT = 3
+"""One array element of a loss alone, without its gradient (a grid's cells)."""
+GRID_CELL = 500
+"""One grid cell besides its evaluation: coordinates, the finite mask, encoding."""
+
+ELEMENT_BYTES = 24
+"""A vectorised evaluation keeps a value, a gradient and a temporary per element (float64)."""
+LANE_BYTES = 400
+"""A lane's optimizer state, coordinates and outcome arrays."""
+RUN_STEP_BYTES = 300
+"""A run-step's arrays and the Python floats of its JSON."""
+CELL_BYTES = 64
+"""A grid cell's coordinates, value, mask and encoded text."""
+
+STEP_JSON_BYTES = 110
+"""One step of one run in a response: point, loss and gradient as JSON numbers."""
+STATE_JSON_BYTES = 120
+"""The optimizer's state at one step (``include_state``): up to two vectors of the point's size."""
+EXTRA_JSON_BYTES = 50
+"""Each further per-step record: the noisy gradient, a mini-batch's loss, the lr."""
+CELL_JSON_BYTES = 20
+CELL_BINARY_BYTES = 6
+"""A grid cell as a JSON number, or as a float32 in base64."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A request's estimated CPU work (units of ~1 ns), peak working memory and response size."""
+
+    work: int
+    memory: int
+    response: int
+
+
+def run_step_work(surface: Surface, batch: int | None = None) -> int:
+    """One step of one run: the update on floats, the loss and gradient at the new point
+    (over every example of a data set) and, with mini-batches, the batch's gradient."""
+    cost = surface.cost
+    work = RUN_STEP + cost.operations * RUN_STEP_OPERATION + cost.elements * ELEMENT
+    if batch is not None:
+        work += MINIBATCH_STEP + 2 * batch * cost.per_example * ELEMENT
+    return work
+
+
+def turn_work(surface: Surface) -> int:
+    """One step of a batched pass besides its lanes: the same for 2 lanes as for 65,536."""
+    return LANE_TURN + surface.cost.operations * LANE_TURN_OPERATION
+
+
+def lane_step_work(surface: Surface) -> int:
+    """One lane for one step of a batched pass (a sweep's lr, a basin map's start)."""
+    return LANE_STEP + surface.cost.elements * ELEMENT
+
+
+def lane_bytes(surface: Surface) -> int:
+    """A lane's share of a batched pass's working memory: its state, and a formula's graph
+    over it (a data set is evaluated over chunks of lanes x examples, ``datasets.CHUNK``)."""
+    elements = surface.cost.elements if surface.data is None else 0
+    return LANE_BYTES + elements * ELEMENT_BYTES
+
+
+def cell_work(surface: Surface) -> int:
+    return GRID_CELL + surface.cost.elements * VALUE_ELEMENT
+
+
+def trajectories(
+    surface: Surface,
+    steps: int,
+    runs: int,
+    repeats: int,
+    batch_size: int | None,
+    include_state: bool,
+    noisy: bool,
+) -> Cost:
+    """``runs x repeats`` runs of ``steps`` updates, each recorded step by step."""
+    data = surface.data
+    batch = batch_size if data is not None and batch_size is not None else None
+    if batch is not None and batch >= data.size:
+        batch = None  # a batch of every example is full-batch descent
+    run_steps = steps * runs * repeats
+    per_step = STEP_JSON_BYTES + (STATE_JSON_BYTES if include_state else 0)
+    per_step += EXTRA_JSON_BYTES * (int(noisy or batch is not None) + int(batch is not None))
+    return Cost(
+        work=run_steps * run_step_work(surface, batch),
+        memory=run_steps * RUN_STEP_BYTES + surface.cost.elements * ELEMENT_BYTES,
+        response=run_steps * per_step,
+    )
+
+
+def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) -> Cost:
+    """``lanes`` runs walked together for ``steps`` steps: a sweep, a basin map."""
+    return Cost(
+        work=steps * (turn_work(surface) + lanes * lane_step_work(surface)),
+        memory=lanes * lane_bytes(surface),
+        response=lanes * response_per_lane,
+    )
+
+
+def grid(surface: Surface, resolution: int, binary: bool) -> Cost:
+    """The loss at every cell of a ``resolution``-per-axis grid."""
+    cells = resolution**surface.dim
+    chunk = min(cells, CHUNK_CELLS) if surface.data is None else 0  # datasets chunk their own
+    return Cost(
+        work=cells * cell_work(surface),
+        memory=cells * CELL_BYTES + chunk * surface.cost.elements * ELEMENT_BYTES,
+        response=cells * (CELL_BINARY_BYTES if binary else CELL_JSON_BYTES),
+    )
+
+
+BUDGETS = (
+    ("work", "max_work", "work"),
+    ("memory", "max_memory_bytes", "working memory"),
+    ("response", "max_response_bytes", "response size"),
+)
+
+
+def refuse_above_budget(cost: Cost, sizes: str) -> None:
+    """Raise a 422's error when ``cost`` passes a budget; ``sizes`` says what to make smaller.
+
+    The error's ``ctx`` carries the request's ``cost`` and the ``limit`` (scripts can scale a
+    request down by their ratio); the message names the setting that holds the budget.
+    """
+    for field, setting, what in BUDGETS:
+        value, limit = getattr(cost, field), getattr(SETTINGS, setting)
+        if value > limit:
+            raise PydanticCustomError(
+                "too_costly",
+                "this request's estimated {what} is {shown}, above the limit of {limit_shown}"
+                " ({setting}); make {sizes} smaller",
+                {
+                    "what": what,
+                    "shown": f"{value:,}",
+                    "limit_shown": f"{limit:,}",
+                    "setting": f"GRADSCAPE_{setting.upper()}",
+                    "sizes": sizes,
+                    "cost": value,
+                    "limit": limit,
+                },
+            )
+
+
+def surface_costs(surface: Surface) -> dict[str, int]:
+    """What the page needs to size its own requests within the budgets (CONFIG.limits)."""
+    return {
+        "run_step": run_step_work(surface),
+        "turn": turn_work(surface),
+        "lane_step": lane_step_work(surface),
+        "lane_bytes": lane_bytes(surface),
+        "cell": cell_work(surface),
+    }
