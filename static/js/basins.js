@@ -2,6 +2,7 @@
 // first run's optimizer reach (one batched POST /basins)? Drawn as a heatmap under the paths.
 
 import { ApiError, CONFIG, postJson } from "./api.js";
+import { affordableLanes } from "./budget.js";
 import { fmt, fmtPoint, plotlyText } from "./format.js";
 import { surfaceSpec } from "./state.js";
 
@@ -15,22 +16,21 @@ const NONE_COLOUR = "#9aa5b1";
 const DIVERGED_COLOUR = "#111111";
 const INK = "#243b53";
 
-/** The finest grid for `steps` within the server's limits (resolution^2 x steps), at most 96 x 96. */
-export function basinResolution(steps) {
-  const { max_basin_resolution, max_basin_work } = CONFIG.limits;
-  const affordable = Math.floor(Math.sqrt(max_basin_work / Math.max(1, steps)));
-  return Math.max(2, Math.min(MAX_RESOLUTION, max_basin_resolution, affordable));
+/** The finest grid of starts on `surface` for `steps` within the server's budgets, at most 96 x 96. */
+export function basinResolution(surface, steps) {
+  const affordable = Math.floor(Math.sqrt(affordableLanes(surface, steps)));
+  return Math.max(2, Math.min(MAX_RESOLUTION, CONFIG.limits.max_basin_resolution, affordable));
 }
 
-/** POST /basins for the first run of `experiment`, over the window the contour shows. */
-export function basinRequest(experiment, view) {
+/** POST /basins for the first run of `experiment` on `surface`, over the window the contour shows. */
+export function basinRequest(experiment, surface, view) {
   const run = experiment.runs[0];
   const hyperparameters = Object.fromEntries(
     Object.entries(run.hyperparameters).filter(([, value]) => value !== null && value !== ""),
   );
   return {
     surface: surfaceSpec(experiment), optimizer: run.optimizer, hyperparameters, steps: experiment.steps,
-    resolution: basinResolution(experiment.steps), window: { x: view.x, y: view.y }, grad_tol: experiment.gradTol,
+    resolution: basinResolution(surface, experiment.steps), window: { x: view.x, y: view.y }, grad_tol: experiment.gradTol,
   };
 }
 
@@ -140,7 +140,7 @@ export function createBasinMap({ catalog, onChange }) {
   function keyFor(shown) {
     const { experiment, surface } = shown;
     if (!experiment.basins || surface.dim !== 2 || !experiment.runs.length || !shown.result.runs.length) return null;
-    return JSON.stringify(basinRequest(experiment, shown.view));
+    return JSON.stringify(basinRequest(experiment, surface, shown.view));
   }
 
   /** After every new result on screen: fetch the map it needs (if the toggle is on). */

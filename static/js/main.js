@@ -1,7 +1,8 @@
 // Wires the page: catalog -> form -> API -> figures -> player, with the experiment in the URL.
 
-import { ApiError, CONFIG, getJson, postJson } from "./api.js";
+import { ApiError, getJson, postJson } from "./api.js";
 import { fetchTrajectories, requestsFor } from "./batching.js";
+import { affordableResolution } from "./budget.js";
 import { createBackpropPanel } from "./backprop.js";
 import { createControls } from "./controls.js";
 import { CUSTOM, seedCustom, surfaceRecord } from "./custom.js";
@@ -82,7 +83,7 @@ function setBusy(busy) {
 async function loadGrid(experiment, surface, view, signal) {
   const body = {
     surface: surfaceSpec(experiment),
-    resolution: Math.min(surface.dim === 1 ? 400 : 200, CONFIG.limits.max_resolution),
+    resolution: affordableResolution(surface, surface.dim === 1 ? 400 : 200),
     encoding: surface.dim === 1 ? "json" : "binary",
   };
   const sameAsDefault = Object.keys(view).every(
@@ -117,10 +118,12 @@ async function run(experiment, history) {
   try {
     surface = await surfaceRecord(app.catalog, experiment, controller.signal);
     const trajectories = fetchTrajectories(experiment, controller.signal);
+    // With a data set's own settings (n) its record, and so its grid's affordable resolution.
+    const resolved = surfaceFor(app.catalog, experiment, controller.signal);
     // Most paths stay inside the surface's window: fetch its grid while the runs compute.
-    loadGrid(experiment, surface, surface.window, controller.signal).catch(() => {});
+    resolved.then((shown) => loadGrid(experiment, shown, shown.window, controller.signal)).catch(() => {});
     const result = await trajectories;
-    const shownSurface = await surfaceFor(app.catalog, experiment, controller.signal);
+    const shownSurface = await resolved;
     const view = viewWindow(shownSurface, result.runs);
     const grid = await loadGrid(experiment, shownSurface, view, controller.signal);
     if (app.pending !== controller) return;

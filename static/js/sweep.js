@@ -3,6 +3,7 @@
 // lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
 
 import { ApiError, CONFIG, postJson } from "./api.js";
+import { affordableLanes, affordableRuns } from "./budget.js";
 import { fmt, numberText, parseNumber, plotlyText } from "./format.js";
 import { FONT } from "./plots.js";
 import { lossAxis } from "./scale.js";
@@ -163,12 +164,13 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   }
 
   /** A range two decades either side of the run's lr, within the optimizer's bounds. */
-  function defaults(experiment, index) {
+  function defaults(shown, index) {
+    const { experiment, surface } = shown;
     const lr = runLr(experiment, index);
     const spec = catalog.optimizers.get(experiment.runs[index].optimizer).hyperparameters.find((h) => h.name === "lr");
     const max = spec && spec.max ? Math.min(spec.max, 1e4) : 1e4;
-    // As many lrs as the server's work limit allows at these steps (a long run gets fewer).
-    const affordable = Math.max(2, Math.floor(CONFIG.limits.max_sweep_work / Math.max(1, experiment.steps)));
+    // As many lrs as the server's budgets allow at these steps (a long run gets fewer).
+    const affordable = Math.max(2, affordableLanes(surface, experiment.steps));
     return { run: index, from: round2(lr / 100), to: Math.min(round2(lr * 100), max), count: Math.min(DEFAULT_COUNT, affordable) };
   }
 
@@ -307,7 +309,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
       state = { key, body, result, chosen, fan: null, surface: shown.experiment.surface, run: settings.run };
       readout();
       draw();
-      await loadFan(shown.experiment, controller.signal);
+      await loadFan(shown, controller.signal);
       if (pending !== controller) return;
       document.body.dataset.sweep = "ready";
     } catch (error) {
@@ -323,15 +325,14 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   }
 
   /** A handful of converging lrs, one /trajectories request, drawn over the contour. */
-  async function loadFan(experiment, signal) {
+  async function loadFan({ experiment, surface }, signal) {
     const { result, body } = state;
     // The converging range; without one, every lr that kept a finite loss.
     const all = result.lrs.map((_, i) => i);
     const converged = all.filter((i) => result.status[i] === "converged");
     const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged");
-    // POST /trajectories allows at most max_runs runs and steps x runs up to max_points.
-    const { max_runs, max_points } = CONFIG.limits;
-    const size = Math.max(1, Math.min(FAN_SIZE, max_runs, Math.floor(max_points / experiment.steps)));
+    // As many runs as one POST /trajectories can afford (none: no fan).
+    const size = Math.min(FAN_SIZE, affordableRuns(surface, experiment.steps));
     const picks = spread(steady, size).map((index, k, all) => ({
       index, lr: result.lrs[index], colour: FAN_COLOURS[Math.round((k * (FAN_COLOURS.length - 1)) / Math.max(1, all.length - 1))],
     }));
@@ -370,7 +371,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   opener.addEventListener("click", () => {
     const shown = getShown();
     if (!shown) return;
-    if (panel.hidden) open(shown.experiment.sweep || defaults(shown.experiment, 0));
+    if (panel.hidden) open(shown.experiment.sweep || defaults(shown, 0));
     else settings = readSettings();
     onSettings(settings);
     panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
@@ -389,7 +390,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   });
   $("sweep-run").addEventListener("change", () => {
     const shown = getShown();
-    settings = defaults(shown.experiment, Number($("sweep-run").value) || 0);
+    settings = defaults(shown, Number($("sweep-run").value) || 0);
     renderSettings();
     onSettings(settings);
     sweep();
@@ -413,7 +414,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     }
     renderRuns(shown.experiment);
     if (state && state.surface !== shown.experiment.surface) {
-      settings = defaults(shown.experiment, Math.min(settings.run, shown.experiment.runs.length - 1));
+      settings = defaults(shown, Math.min(settings.run, shown.experiment.runs.length - 1));
       onSettings(settings);
     }
     renderSettings();

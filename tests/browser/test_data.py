@@ -186,3 +186,38 @@ def test_data_set_page_fits_a_phone(page, lab, own_requests, shots):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     page.screenshot(path=shots / "data-logistic-phone.png", full_page=True)
+
+
+def test_page_sizes_its_grid_basin_map_and_sweep_within_the_budget_on_5000_examples(
+    page, lab, own_requests
+):
+    """n = 5000 makes every evaluation 25 times dearer than the default n: the page asks for a
+    coarser grid, fewer starts and fewer lrs (from the record's costs), never a refusal."""
+    sent: dict[str, list[dict]] = {}
+    page.on(
+        "request",
+        lambda req: (
+            req.method == "POST"
+            and sent.setdefault(urlsplit(req.url).path, []).append(req.post_data_json)
+        ),
+    )
+    failed: list[str] = []
+    page.on(
+        "response",
+        lambda resp: (
+            resp.status == 422
+            and urlsplit(resp.url).path in ("/api/v1/grid", "/api/v1/basins", "/api/v1/sweeps/lr")
+            and failed.append(resp.url)
+        ),
+    )
+    lab.open("?surface=logistic_regression&sp.n=5000&steps=100&r1=sgd&r1.lr=0.5")
+    lab.act(lambda: page.get_by_label("Basin map").check())
+    page.wait_for_function("() => document.body.dataset.basins === 'ready'")
+    page.get_by_role("button", name="Sweep learning rates").click()
+    page.wait_for_function("() => document.body.dataset.sweep === 'ready'")
+    assert not failed, failed
+    grid = sent["/api/v1/grid"][-1]
+    assert grid["surface"]["dataset"]["params"]["n"] == 5000
+    assert 2 <= grid["resolution"] < 200
+    assert 2 <= sent["/api/v1/basins"][-1]["resolution"] < 96
+    assert 2 <= sent["/api/v1/sweeps/lr"][-1]["count"] < 64

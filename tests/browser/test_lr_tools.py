@@ -7,6 +7,10 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
+from app.api import cost
+from app.config import SETTINGS
+from app.numerics.surfaces import get_surface
+
 LR_CURVE = "() => Array.from(document.getElementById('lr-plot').data[0].y)"
 
 
@@ -119,15 +123,21 @@ def test_sweep_finds_the_parabola_edge_and_uses_the_best_lr(page, lab):
 
 @pytest.mark.allow_http_error(422)
 def test_sweep_count_starts_within_the_work_limit_and_its_error_shows_beside_it(page, lab):
-    lab.open("?surface=parabola&start=0&steps=100000&r1=sgd&r1.lr=0.1")
+    # The parabola's costs (app/api/cost.py) and the budget: steps at which about 40 lrs fit.
+    parabola = get_surface("parabola")
+    turn, lane = cost.turn_work(parabola), cost.lane_step_work(parabola)
+    steps = SETTINGS.max_work // (turn + 40 * lane)
+    affordable = (SETTINGS.max_work // steps - turn) // lane
+    assert 2 < affordable < 64
+    lab.open(f"?surface=parabola&start=0&steps={steps}&r1=sgd&r1.lr=0.1")
     page.get_by_role("button", name="Sweep learning rates").click()
     panel = page.get_by_role("region", name="Learning-rate sweep")
-    # steps x count at most 4,194,304: 41 lrs of 100,000 steps, not the usual 64.
-    expect(panel.get_by_label("Count")).to_have_value("41")
+    # Not the usual 64: as many lrs as the work budget allows at these steps.
+    expect(panel.get_by_label("Count")).to_have_value(str(affordable))
     page.wait_for_function("() => document.body.dataset.sweep === 'ready'")
     panel.get_by_label("Count").fill("64")
     panel.get_by_role("button", name="Sweep", exact=True).click()
-    expect(panel.locator("#sweep-count-error")).to_contain_text("steps x count")
+    expect(panel.locator("#sweep-count-error")).to_contain_text("GRADSCAPE_MAX_WORK")
 
 
 def test_basin_map_on_himmelblau_colours_four_basins_and_click_sets_start(page, lab, server_url):
