@@ -47,8 +47,8 @@ def create_app() -> FastAPI:
         description="Gradient-descent trajectories of many optimizers over loss surfaces.",
         responses=middleware.ERROR_RESPONSES,
         lifespan=lifespan,
-        # /docs is app/api/docs.py: Swagger UI from an installed package, no CDN, no inline
-        # script. FastAPI's CDN-loaded /docs and /redoc are off; there is no OAuth to redirect.
+        # /docs is app/api/docs.py: Swagger UI from an installed package, no inline script.
+        # FastAPI's /docs and /redoc load from another host: off. No OAuth, so no redirect page.
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,

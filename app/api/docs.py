@@ -1,10 +1,10 @@
 """GET /docs: Swagger UI over /openapi.json, from the installed swagger-ui-bundle-v2 package.
 
-No CDN, so the API docs work offline, and no inline script, so they live under the same
-Content-Security-Policy as the page: templates/docs.html loads Swagger UI's bundle and
-stylesheet from versioned URLs (cached for a year, like plotly.js in pages.py) and
-static/docs/swagger.js starts it. FastAPI's own /docs and /redoc (CDN-loaded, started inline)
-are switched off in app/main.py.
+Nothing from another host, so the API docs work offline, and no inline script, so they live
+under the same Content-Security-Policy as the page: templates/docs.html loads Swagger UI's
+bundle and stylesheet from versioned URLs (cached for a year, like plotly.js in pages.py) and
+static/docs/swagger.js starts it. FastAPI's own /docs and /redoc (loaded from another host,
+started inline) are switched off in app/main.py.
 """
 
 from __future__ import annotations
