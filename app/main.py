@@ -14,6 +14,7 @@ from app import __version__
 from app.api import (
     backprop,
     catalog,
+    docs,
     errors,
     health,
     landscape,
@@ -46,11 +47,17 @@ def create_app() -> FastAPI:
         description="Gradient-descent trajectories of many optimizers over loss surfaces.",
         responses=middleware.ERROR_RESPONSES,
         lifespan=lifespan,
+        # /docs is app/api/docs.py: Swagger UI from an installed package, no inline script.
+        # FastAPI's /docs and /redoc load from another host: off. No OAuth, so no redirect page.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     errors.install(app)
     middleware.install(app)
     for module in (health, catalog, trajectories, landscape, sweeps, backprop):
         app.include_router(module.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app

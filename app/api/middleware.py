@@ -48,17 +48,6 @@ PAGE_CSP = (
 """plotly.js injects <style> elements and style attributes, hence 'unsafe-inline' for styles
 only; scripts come from this origin alone: no inline scripts and no 'unsafe-eval'."""
 
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-"""FastAPI's /docs and /redoc load Swagger UI / ReDoc from a CDN and start them with an
-inline script; those pages show the OpenAPI schema, never user data."""
-
-DOCS_PATHS = ("/docs", "/redoc")
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -309,7 +298,7 @@ class ComputeGate:
 
 
 class SecurityHeaders:
-    """The page's CSP (a looser one for the API docs pages) and the usual hardening headers."""
+    """The page's CSP (the API docs at /docs too) and the usual hardening headers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -318,12 +307,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else PAGE_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("content-security-policy", csp)
+                headers.setdefault("content-security-policy", PAGE_CSP)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
             await send(message)
