@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,8 +20,11 @@ _CTX_KEYS = ("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "er
 _UNPARSABLE = {
     RecursionError: "request body is JSON nested too deeply to parse",
     UnicodeDecodeError: "request body is not UTF-8 encoded JSON",
+    ValueError: "request body holds an integer of more than "
+    f"{sys.get_int_max_str_digits():,} digits",  # json.loads' only plain ValueError
 }
 """FastAPI answers 400 "There was an error parsing the body" for these; say which, as a 422."""
+_UNPARSABLE_OTHER = "request body is JSON that cannot be parsed"
 
 
 def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
@@ -42,8 +46,10 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Fin
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSONResponse:
-    if exc.status_code == 400 and (msg := _UNPARSABLE.get(type(exc.__cause__))):
-        # The same answer as FastAPI's for malformed JSON: a 422 of type json_invalid.
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # Reading or parsing the body failed (nothing else here answers 400): the same answer
+        # as FastAPI's for malformed JSON, a 422 of type json_invalid.
+        msg = _UNPARSABLE.get(type(exc.__cause__), _UNPARSABLE_OTHER)
         detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
         return FiniteJSONResponse({"detail": detail}, status_code=422)
     return FiniteJSONResponse(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
+from starlette.exceptions import HTTPException
 
+from app.api import errors
 from tests.api.helpers import strict_json, trajectory_body
 
 XSS_LABEL = "</script><img src=x onerror=alert(1)>"
@@ -78,6 +81,17 @@ HOSTILE = [
      "content-type", "application/json"),
     ("no content type", "trajectories", json.dumps(trajectory_body()), {}, 415, "content-type",
      "application/json"),
+    ("4,301-digit integer", "trajectories", raw(trajectory_body(steps="S"), S="1" * 4301), JSON,
+     422, "body", "4,300 digits"),
+    ("4,301-digit negative integer", "trajectories", raw(with_lr("L"), L="-" + "9" * 4301), JSON,
+     422, "body", "4,300 digits"),
+    ("exponent 1e999999999", "trajectories", raw(trajectory_body(steps="S"), S="1e999999999"),
+     JSON, 422, "steps", "finite"),
+    ("exponent -1e999999999", "trajectories", raw(with_lr("L"), L="-1e999999999"), JSON, 422,
+     "lr", "finite"),
+    ("lone surrogate", "trajectories",
+     raw(trajectory_body(runs=[{"optimizer": "sgd", "label": "L"}]), L=r'"\ud800"'), JSON, 422,
+     "label", "unicode"),
 ]  # fmt: skip
 
 
@@ -135,3 +149,32 @@ def test_the_server_keeps_answering_after_the_hostile_table(client):
         send(client, path, body, headers)
     assert client.get("/healthz").status_code == 200
     assert client.post("/api/v1/trajectories", json=trajectory_body(steps=5)).status_code == 200
+
+
+def test_an_integer_too_long_to_parse_is_a_422_naming_the_body(client):
+    response = send(client, "trajectories", raw(trajectory_body(steps="S"), S="7" * 4301), JSON)
+    assert response.status_code == 422
+    assert strict_json(response)["detail"] == [
+        {
+            "loc": ["body"],
+            "msg": "request body holds an integer of more than 4,300 digits",
+            "type": "json_invalid",
+        }
+    ]
+    assert b"7777" not in response.content
+
+
+def test_any_other_body_parse_failure_is_a_422_too():
+    failure = HTTPException(400, "There was an error parsing the body")
+    failure.__cause__ = MemoryError()
+    response = asyncio.run(errors.http_error(None, failure))
+    assert response.status_code == 422
+    assert json.loads(response.body) == {
+        "detail": [
+            {
+                "loc": ["body"],
+                "msg": "request body is JSON that cannot be parsed",
+                "type": "json_invalid",
+            }
+        ]
+    }
