@@ -9,6 +9,7 @@ import pytest
 from starlette.exceptions import HTTPException
 
 from app.api import errors
+from app.api.schemas import MAX_MAP_ITEMS, SETTINGS
 from tests.api.helpers import strict_json, trajectory_body
 
 XSS_LABEL = "</script><img src=x onerror=alert(1)>"
@@ -178,3 +179,46 @@ def test_any_other_body_parse_failure_is_a_422_too():
             }
         ]
     }
+
+
+BAD_MAP = {f"k{i}": "x" for i in range(70_000)}
+"""70,000 entries that are each invalid, in about 900 KB: under the 1 MiB body limit."""
+
+# (id, path, body, where the one error is, the limit it names)
+AMPLIFIERS = [
+    ("surface params", "trajectories",
+     trajectory_body(surface={"id": "rosenbrock", "params": BAD_MAP}),
+     ["body", "surface", "params"], MAX_MAP_ITEMS),
+    ("data set params", "trajectories",
+     trajectory_body(surface={"dataset": {"id": "linear_regression", "params": BAD_MAP}}),
+     ["body", "surface", "dataset", "params"], MAX_MAP_ITEMS),
+    ("hyperparameters", "trajectories",
+     trajectory_body(runs=[{"optimizer": "adam", "hyperparameters": BAD_MAP}]),
+     ["body", "runs", 0, "hyperparameters"], MAX_MAP_ITEMS),
+    ("sweep hyperparameters", "sweeps/lr",
+     {"surface": {"id": "rosenbrock"}, "optimizer": "sgd", "lr_range": [1e-3, 1e-1],
+      "hyperparameters": BAD_MAP}, ["body", "hyperparameters"], MAX_MAP_ITEMS),
+    ("grid surface params", "grid", grid(surface={"id": "rosenbrock", "params": BAD_MAP}),
+     ["body", "surface", "params"], MAX_MAP_ITEMS),
+    ("70,000 runs", "trajectories", trajectory_body(runs=[1] * 70_000), ["body", "runs"],
+     SETTINGS.max_runs),
+    ("70,000 coordinates", "trajectories", trajectory_body(start=["x"] * 70_000),
+     ["body", "start"], 2),
+    ("70,000 window bounds", "grid", grid(window={"x": ["x"] * 70_000}),
+     ["body", "window", "x"], 2),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc", "limit"),
+    [case[1:] for case in AMPLIFIERS],
+    ids=[case[0] for case in AMPLIFIERS],
+)
+def test_a_map_or_list_of_70000_bad_entries_is_one_error_not_70000(client, path, body, loc, limit):
+    content = json.dumps(body)
+    assert len(content) < SETTINGS.max_body_bytes
+    response = send(client, path, content, JSON)
+    assert response.status_code == 422
+    assert len(response.content) < 300
+    [error] = strict_json(response)["detail"]
+    assert (error["loc"], error["type"], error["ctx"]) == (loc, "too_long", {"max_length": limit})
