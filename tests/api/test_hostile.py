@@ -9,7 +9,7 @@ import pytest
 from starlette.exceptions import HTTPException
 
 from app.api import errors
-from app.api.schemas import MAX_MAP_ITEMS, SETTINGS
+from app.api.schemas import MAX_MAP_ITEMS, SETTINGS, RunIn, SurfaceRef, TrajectoryRequest
 from tests.api.helpers import strict_json, trajectory_body
 
 XSS_LABEL = "</script><img src=x onerror=alert(1)>"
@@ -200,6 +200,12 @@ AMPLIFIERS = [
       "hyperparameters": BAD_MAP}, ["body", "hyperparameters"], MAX_MAP_ITEMS),
     ("grid surface params", "grid", grid(surface={"id": "rosenbrock", "params": BAD_MAP}),
      ["body", "surface", "params"], MAX_MAP_ITEMS),
+    ("unknown fields", "trajectories", {**trajectory_body(), **BAD_MAP}, ["body"],
+     len(TrajectoryRequest.model_fields)),
+    ("unknown surface fields", "grid", {"surface": {"id": "rosenbrock", **BAD_MAP}},
+     ["body", "surface"], len(SurfaceRef.model_fields)),
+    ("unknown run fields", "trajectories", trajectory_body(runs=[{"optimizer": "sgd", **BAD_MAP}]),
+     ["body", "runs", 0], len(RunIn.model_fields)),
     ("70,000 runs", "trajectories", trajectory_body(runs=[1] * 70_000), ["body", "runs"],
      SETTINGS.max_runs),
     ("70,000 coordinates", "trajectories", trajectory_body(start=["x"] * 70_000),
