@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,10 +28,26 @@ _UNPARSABLE = {
 _UNPARSABLE_OTHER = "request body is JSON that cannot be parsed"
 
 
+MAX_REPORTED_ERRORS = 20
+"""A 422 lists this many errors, then one item saying how many more there were: the schemas
+refuse oversized maps and lists whole, and this bounds what is left (32 runs of 16 bad
+hyperparameters each)."""
+MAX_LOC_CHARS = 64
+"""A location names a field or a key of at most 32 characters; a longer key is cut here, so an
+error never sends back a 900 KB key."""
+
+
+def _loc_part(part: object) -> int | str:
+    if isinstance(part, int):
+        return part
+    text = str(part)
+    return text if len(text) <= MAX_LOC_CHARS else text[:MAX_LOC_CHARS] + "..."
+
+
 def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     """Keep location, message, type and the limit; drop the echoed input."""
     clean = {
-        "loc": [part if isinstance(part, int | str) else str(part) for part in error["loc"]],
+        "loc": [_loc_part(part) for part in error["loc"]],
         "msg": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
         "type": str(error.get("type", "value_error")),
     }
@@ -41,8 +58,23 @@ def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _omitted(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The item after the first MAX_REPORTED_ERRORS: how many more, where the next one is."""
+    count = len(errors) - MAX_REPORTED_ERRORS
+    return {
+        "loc": [_loc_part(part) for part in errors[MAX_REPORTED_ERRORS]["loc"][:1]],
+        "msg": f"{count:,} more error(s) not shown: the first {MAX_REPORTED_ERRORS} are above",
+        "type": "too_many_errors",
+        "ctx": {"omitted": count, "max_errors": MAX_REPORTED_ERRORS},
+    }
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> FiniteJSONResponse:
-    return FiniteJSONResponse({"detail": [_clean_error(e) for e in exc.errors()]}, status_code=422)
+    errors = exc.errors()
+    detail = [_clean_error(e) for e in errors[:MAX_REPORTED_ERRORS]]
+    if len(errors) > MAX_REPORTED_ERRORS:
+        detail.append(_omitted(errors))
+    return FiniteJSONResponse({"detail": detail}, status_code=422)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSONResponse:

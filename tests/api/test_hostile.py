@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from app.api import errors
@@ -228,3 +229,49 @@ def test_a_map_or_list_of_70000_bad_entries_is_one_error_not_70000(client, path,
     assert len(response.content) < 300
     [error] = strict_json(response)["detail"]
     assert (error["loc"], error["type"], error["ctx"]) == (loc, "too_long", {"max_length": limit})
+
+
+def test_a_422_lists_the_first_errors_and_counts_the_rest(client):
+    runs = [{"optimizer": 1, "label": 1}] * SETTINGS.max_runs  # two errors per run
+    response = send(client, "trajectories", trajectory_body(runs=runs), JSON)
+    assert response.status_code == 422
+    detail = strict_json(response)["detail"]
+    assert len(detail) == errors.MAX_REPORTED_ERRORS + 1
+    assert detail[:2] == [
+        {"loc": ["body", "runs", 0, "optimizer"], "msg": "Input should be a valid string",
+         "type": "string_type"},
+        {"loc": ["body", "runs", 0, "label"], "msg": "Input should be a valid string",
+         "type": "string_type"},
+    ]  # fmt: skip
+    omitted = 2 * SETTINGS.max_runs - errors.MAX_REPORTED_ERRORS
+    assert detail[-1] == {
+        "loc": ["body"],
+        "msg": f"{omitted} more error(s) not shown: the first 20 are above",
+        "type": "too_many_errors",
+        "ctx": {"omitted": omitted, "max_errors": errors.MAX_REPORTED_ERRORS},
+    }
+
+
+def test_the_error_handler_never_looks_past_the_errors_it_reports():
+    shown = {"loc": ("body", "steps"), "msg": "too big", "type": "less_than_equal"}
+    # Any work on the errors past the cap would fail on these: they have no "loc".
+    flood = [shown] * (errors.MAX_REPORTED_ERRORS + 1) + [{}] * 1_000_000
+    response = asyncio.run(errors.validation_error(None, RequestValidationError(flood)))
+    detail = json.loads(response.body)["detail"]
+    assert len(detail) == errors.MAX_REPORTED_ERRORS + 1
+    assert detail[-1]["ctx"] == {"omitted": 1_000_001, "max_errors": errors.MAX_REPORTED_ERRORS}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        trajectory_body(surface={"id": "rosenbrock", "params": {"k" * 900_000: 1.0}}),
+        {**trajectory_body(), "k" * 900_000: 1},
+    ],
+    ids=["900 KB parameter name", "900 KB unknown field"],
+)
+def test_a_huge_key_is_never_sent_back_whole(client, body):
+    response = send(client, "trajectories", body, JSON)
+    assert response.status_code == 422
+    assert len(response.content) < 400
+    assert any("k" * 64 + "..." in e["loc"] for e in strict_json(response)["detail"])
