@@ -8,8 +8,8 @@ From the outside in, every request passes through:
 - ``CacheHeaders``: responses are deterministic, so a 200 JSON response carries a strong ETag
   (a hash of its bytes) and a short public max-age, and a GET whose ``If-None-Match`` matches
   gets a 304. Static files asked for with ``?v=`` are cached for a year.
-- ``RequestGuard``: refuses bodies above ``max_body_bytes`` (413) and bodies that are not JSON
-  (415) before FastAPI reads or parses them.
+- ``RequestGuard``: refuses bodies above ``max_body_bytes`` (413), any body on a GET or HEAD
+  (413) and bodies that are not JSON (415) before FastAPI reads or parses them.
 - Starlette's ``GZipMiddleware`` at level 1.
 - ``ComputeGate``: computations take turns of at most 0.1 s, one at a time per process (two
   would share one GIL anyway), so the event loop and /healthz never queue behind a crowd.
@@ -91,7 +91,10 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "Body above GRADSCAPE_MAX_BODY_BYTES"},
+    413: {
+        "model": ErrorBody,
+        "description": "Body above GRADSCAPE_MAX_BODY_BYTES, or any body on a GET or HEAD",
+    },
     415: {"model": ErrorBody, "description": "Body that is not application/json"},
 }
 """For ``FastAPI(responses=...)``: every operation documents the refusals made here."""
@@ -115,8 +118,20 @@ def is_json_media_type(content_type: str) -> bool:
     )
 
 
+BODYLESS_METHODS = ("GET", "HEAD")
+NO_BODY = error_detail(["body"], "a GET or HEAD request takes no body", "too_large", max_bytes=0)
+
+
 class RequestGuard:
-    """413 above ``max_body_bytes`` (declared or streamed); 415 for a body that is not JSON."""
+    """413 above ``max_body_bytes`` (declared or streamed) and for any body on a GET or HEAD;
+    415 for a body that is not JSON.
+
+    A streamed body is counted as the app reads it, and cut with a 413 while no response has
+    started. A GET's handler answers without reading the body, and Starlette's file responses
+    read on while they send (listening for a disconnect): a 413 raised then was a 500 with a
+    traceback, so a GET or HEAD with a body is refused before the app runs, and once a
+    response has started the rest of a body passes uncounted (nothing handles it any more).
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -135,12 +150,13 @@ class RequestGuard:
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
         length = int(declared) if declared.isdigit() else None
+        has_body = bool(length) or "transfer-encoding" in headers
         refusal = None
-        if length is not None and length > self.max_body_bytes:
+        if has_body and scope["method"] in BODYLESS_METHODS:
+            refusal = FiniteJSONResponse({"detail": NO_BODY}, status_code=413)
+        elif length is not None and length > self.max_body_bytes:
             refusal = FiniteJSONResponse({"detail": self.too_large}, status_code=413)
-        elif (length or "transfer-encoding" in headers) and not is_json_media_type(
-            headers.get("content-type", "")
-        ):
+        elif has_body and not is_json_media_type(headers.get("content-type", "")):
             detail = error_detail(
                 ["header", "content-type"],
                 "request body must be JSON: send Content-Type: application/json",
@@ -153,16 +169,24 @@ class RequestGuard:
             return
 
         received = 0
+        started = False
 
         async def receive_with_limit() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:  # a streamed body with no Content-Length
+            # A streamed body with no Content-Length; raised once a response has started, the
+            # 413 could not be sent and would end as a 500.
+            if received > self.max_body_bytes and not started:
                 raise HTTPException(413, detail=self.too_large)
             return message
 
-        await self.app(scope, receive_with_limit, send)
+        async def send_and_note_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, receive_with_limit, send_and_note_start)
 
 
 def static_or_page_policy(scope: Scope, status: int) -> str:

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from app.api import errors
+from app.api.middleware import NO_BODY, RequestGuard
+from app.api.pages import PLOTLY_URL
 from app.api.schemas import MAX_MAP_ITEMS, SETTINGS, RunIn, SurfaceRef, TrajectoryRequest
 from tests.api.helpers import strict_json, trajectory_body
 
@@ -275,3 +277,72 @@ def test_a_huge_key_is_never_sent_back_whole(client, body):
     assert response.status_code == 422
     assert len(response.content) < 400
     assert any("k" * 64 + "..." in e["loc"] for e in strict_json(response)["detail"])
+
+
+def two_mib_chunked():
+    return (b" " * 65536 for _ in range(32))  # no Content-Length: Transfer-Encoding: chunked
+
+
+BODYLESS_PATHS = [
+    "/",
+    "/healthz",
+    "/api/v1/surfaces",
+    PLOTLY_URL,
+    "/static/js/main.js",
+    "/static/favicon.svg",
+    "/nope",
+]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("path", BODYLESS_PATHS)
+def test_a_get_or_head_with_a_body_is_refused_before_the_app_runs(
+    client, path, method, content_type
+):
+    headers = {"content-type": content_type}
+    for content in (two_mib_chunked(), b"{}"):
+        response = client.request(method, path, content=content, headers=headers)
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        if method == "GET":
+            assert strict_json(response)["detail"] == NO_BODY
+        else:
+            assert response.content == b""
+
+
+def test_a_get_with_an_empty_body_is_a_get(client):
+    response = client.get("/healthz", headers={"content-length": "0"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", PLOTLY_URL, "/static/js/main.js", "/nope"])
+def test_a_streamed_body_where_no_body_is_read_is_never_a_500(client, path):
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+        response = client.request(method, path, content=two_mib_chunked(), headers=JSON)
+        assert response.status_code in (404, 405), (method, response.text[:200])
+        assert "detail" in strict_json(response)
+
+
+def test_the_guard_never_raises_once_a_response_has_started():
+    """As Starlette's file responses do: start answering, then read on (for a disconnect)."""
+    chunks = [{"type": "http.request", "body": b" " * 65536, "more_body": True}] * 32
+    sent = []
+
+    async def answer_then_read(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive():
+        return chunks.pop() if chunks else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")]
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    asyncio.run(RequestGuard(answer_then_read, max_body_bytes=1 << 20)(scope, receive, send))
+    assert [m.get("status", m.get("body")) for m in sent] == [200, b"ok"]
