@@ -5,6 +5,8 @@ From the outside in, every request passes through:
 - ``AccessLog``: one line per request (method, path, status, duration); never bodies or
   query strings.
 - ``SecurityHeaders``: Content-Security-Policy, nosniff, Referrer-Policy on every response.
+- ``ServerErrors``: an exception no handler took is a JSON 500 that passes through the
+  middleware above (Starlette's own answer would not).
 - ``CacheHeaders``: responses are deterministic, so a 200 JSON response carries a strong ETag
   (a hash of its bytes) and a short public max-age, and a GET whose ``If-None-Match`` matches
   gets a 304. Static files asked for with ``?v=`` are cached for a year.
@@ -34,8 +36,10 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import errors
 from app.api.encoding import GZIP_MIN_BYTES, FiniteJSONResponse
 from app.api.schemas import SETTINGS
 
@@ -355,6 +359,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class ServerErrors:
+    """An exception that no handler took: the JSON 500 of ``errors.server_error``, sent from
+    inside SecurityHeaders and AccessLog so it carries the headers of every other response.
+    Starlette's ServerErrorMiddleware sends its 500 from outside every middleware, bare (no CSP,
+    no nosniff); it still gets the exception, sees the response started, and raises it on for
+    the server to log the traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_and_note_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_start)
+        except Exception as exc:
+            if not started:
+                response = await errors.server_error(Request(scope), exc)
+                response.headers["cache-control"] = NEVER_STORE
+                await response(scope, receive, send)
+            raise
+
+
 class AccessLog:
     """``METHOD /path STATUS 12.3ms``: no query strings, no bodies, control characters quoted."""
 
@@ -391,8 +426,9 @@ def _log_to_stderr() -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Add the middleware, outermost last: the access log sees every response, even a 413; a
-    refused body never queues for a turn; the ETag hashes the bytes as sent (gzipped or not)."""
+    """Add the middleware, outermost last: the access log sees every response, even a 413 or
+    a 500, and every response carries the security headers; a refused body never queues for a
+    turn; the ETag hashes the bytes as sent (gzipped or not)."""
     # Responses above 1 KB go gzipped to clients that accept it. Level 1: the page's default
     # trajectories (309 KB of JSON) shrink to 143 KB in about 5 ms, where level 5 gives 136 KB
     # for about 27 ms. plotly.js and binary grids arrive compressed (encoding.gzip_base64).
@@ -400,6 +436,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=1)
     app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)
     app.add_middleware(CacheHeaders)
+    app.add_middleware(ServerErrors)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     _log_to_stderr()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.api.middleware import PAGE_CSP, SECURITY_HEADERS
 from app.main import create_app
 from tests.api.helpers import strict_json, trajectory_body
 
@@ -84,14 +86,44 @@ def test_access_log_has_method_path_status_duration_and_no_body(client, caplog):
     assert lines[1] == lines[1].strip() and "\n" not in lines[1] and "%0A" in lines[1]
 
 
-def test_an_unexpected_error_is_a_json_500():
+def assert_security_headers(response) -> None:
+    assert response.headers["content-security-policy"] == PAGE_CSP
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value, name
+
+
+def boom_app():
     app = create_app()
 
     @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("bug")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/boom")
-    assert response.status_code == 500
-    assert strict_json(response) == {"detail": "internal server error"}
+    @app.post("/api/v1/boom")
+    def boom_in_a_computation(body: dict) -> None:
+        raise RuntimeError("bug")
+
+    return app
+
+
+def test_an_unexpected_error_is_a_json_500_with_the_security_headers(caplog):
+    with (
+        TestClient(boom_app(), raise_server_exceptions=False) as client,
+        caplog.at_level(logging.INFO, logger="gradscape.access"),
+    ):
+        responses = [client.get("/boom"), client.post("/api/v1/boom", json={"a": 1})]
+    for response in responses:
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/json"
+        assert strict_json(response) == {"detail": "internal server error"}
+        assert_security_headers(response)
+        assert response.headers["cache-control"] == "no-store"
+    lines = [
+        r.getMessage().rsplit(" ", 1)[0] for r in caplog.records if r.name == "gradscape.access"
+    ]
+    assert lines == ["GET /boom 500", "POST /api/v1/boom 500"]
+
+
+def test_a_500_still_reaches_the_server_to_log_its_traceback():
+    with TestClient(boom_app()) as client, pytest.raises(RuntimeError, match="bug"):
+        client.get("/boom")
