@@ -4,6 +4,7 @@ From the outside in, every request passes through:
 
 - ``AccessLog``: one line per request (method, path, status, duration); never bodies or
   query strings.
+- ``HeadAsGet``: a HEAD is answered as its GET, without the body.
 - ``SecurityHeaders``: Content-Security-Policy, nosniff, Referrer-Policy on every response.
 - ``ServerErrors``: an exception no handler took is a JSON 500 that passes through the
   middleware above (Starlette's own answer would not).
@@ -390,6 +391,30 @@ class ServerErrors:
             raise
 
 
+class HeadAsGet:
+    """HEAD answered as GET, without the body: the same status and headers (the GET body's
+    Content-Length, its ETag), for monitors and link checkers. FastAPI routes take only the
+    methods they declare, so HEAD on / or /healthz was a 405, and declaring HEAD on each would
+    add an operation per route to the OpenAPI schema."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
 class AccessLog:
     """``METHOD /path STATUS 12.3ms``: no query strings, no bodies, control characters quoted."""
 
@@ -428,7 +453,7 @@ def _log_to_stderr() -> None:
 def install(app: FastAPI) -> None:
     """Add the middleware, outermost last: the access log sees every response, even a 413 or
     a 500, and every response carries the security headers; a refused body never queues for a
-    turn; the ETag hashes the bytes as sent (gzipped or not)."""
+    turn; the ETag hashes the bytes as sent (gzipped or not), a HEAD's as its GET's."""
     # Responses above 1 KB go gzipped to clients that accept it. Level 1: the page's default
     # trajectories (309 KB of JSON) shrink to 143 KB in about 5 ms, where level 5 gives 136 KB
     # for about 27 ms. plotly.js and binary grids arrive compressed (encoding.gzip_base64).
@@ -438,5 +463,6 @@ def install(app: FastAPI) -> None:
     app.add_middleware(CacheHeaders)
     app.add_middleware(ServerErrors)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(AccessLog)
     _log_to_stderr()

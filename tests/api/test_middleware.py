@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.middleware import PAGE_CSP, SECURITY_HEADERS
+from app.api.pages import PLOTLY_URL
 from app.main import create_app
 from tests.api.helpers import strict_json, trajectory_body
 
@@ -127,3 +128,60 @@ def test_an_unexpected_error_is_a_json_500_with_the_security_headers(caplog):
 def test_a_500_still_reaches_the_server_to_log_its_traceback():
     with TestClient(boom_app()) as client, pytest.raises(RuntimeError, match="bug"):
         client.get("/boom")
+
+
+HEAD_PATHS = [
+    "/",
+    "/healthz",
+    "/api/v1/surfaces",
+    "/api/v1/optimizers",
+    PLOTLY_URL,
+    "/openapi.json",
+    "/static/js/main.js",
+    "/static/js/main.js?v=1",
+    "/static/css/gradscape.css",
+    "/static/favicon.svg",
+]
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+@pytest.mark.parametrize("path", HEAD_PATHS)
+def test_head_answers_as_get_does_without_the_body(client, path, encoding):
+    headers = {"accept-encoding": encoding}
+    get, head = client.get(path, headers=headers), client.head(path, headers=headers)
+    assert (head.status_code, get.status_code) == (200, 200)
+    assert head.content == b""
+    assert head.headers == get.headers
+    if encoding == "identity":
+        assert head.headers["content-length"] == str(len(get.content))
+
+
+def test_head_revalidates_and_refuses_like_get(client):
+    etag = client.get("/api/v1/surfaces").headers["etag"]
+    head = client.head("/api/v1/surfaces", headers={"if-none-match": etag})
+    assert (head.status_code, head.content, head.headers["etag"]) == (304, b"", etag)
+    for path, status in (("/api/v1/trajectories", 405), ("/nope", 404)):
+        get, head = client.get(path), client.head(path)
+        assert (head.status_code, get.status_code) == (status, status)
+        assert head.headers == get.headers and head.content == b""
+
+
+def test_head_of_a_500_is_a_500_with_the_security_headers_and_no_body():
+    with TestClient(boom_app(), raise_server_exceptions=False) as client:
+        response = client.head("/boom")
+    assert (response.status_code, response.content) == (500, b"")
+    assert response.headers["content-length"] == str(len(b'{"detail":"internal server error"}'))
+    assert_security_headers(response)
+
+
+def test_head_stays_out_of_the_openapi_schema(app):
+    paths = app.openapi()["paths"]
+    assert "get" in paths["/healthz"]
+    assert all(set(operations) <= {"get", "post"} for operations in paths.values())
+
+
+def test_access_log_names_head_as_head(client, caplog):
+    with caplog.at_level(logging.INFO, logger="gradscape.access"):
+        client.head("/healthz")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "gradscape.access"]
+    assert line.startswith("HEAD /healthz 200 ")
