@@ -6,6 +6,8 @@ From the outside in, every request passes through:
   query strings.
 - ``HeadAsGet``: a HEAD is answered as its GET, without the body.
 - ``SecurityHeaders``: Content-Security-Policy, nosniff, Referrer-Policy on every response.
+- ``RelativeRedirects``: a ``Location`` is a path on this server, never a URL built from the
+  client's Host header.
 - ``ServerErrors``: an exception no handler took is a JSON 500 that passes through the
   middleware above (Starlette's own answer would not).
 - ``CacheHeaders``: responses are deterministic, so a 200 JSON response carries a strong ETag
@@ -30,7 +32,7 @@ import time
 from email.message import Message as MimeHeader
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import anyio
 from fastapi import FastAPI, HTTPException
@@ -360,6 +362,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RelativeRedirects:
+    """A ``Location`` header made a path on this server: Starlette's redirect_slashes builds an
+    absolute URL from the request's Host header (``GET /api/v1/surfaces/`` with
+    ``Host: evil.example`` went to ``http://evil.example/api/v1/surfaces``). Nothing here sends
+    anyone to another site, so every Location keeps only its path and query, and a path never
+    starts with ``//`` (which a browser reads as another host)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "location" in headers:
+                    headers["location"] = relative_location(headers["location"])
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+
+def relative_location(location: str) -> str:
+    parts = urlsplit(location)
+    path = "/" + parts.path.lstrip("/")
+    return f"{path}?{parts.query}" if parts.query else path
+
+
 class ServerErrors:
     """An exception that no handler took: the JSON 500 of ``errors.server_error``, sent from
     inside SecurityHeaders and AccessLog so it carries the headers of every other response.
@@ -462,6 +495,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)
     app.add_middleware(CacheHeaders)
     app.add_middleware(ServerErrors)
+    app.add_middleware(RelativeRedirects)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     app.add_middleware(AccessLog)

@@ -1,4 +1,4 @@
-"""Security headers, cache headers and ETags, the access log, and JSON even for a 500."""
+"""Security headers, cache headers and ETags, HEAD, redirects, the access log, JSON 500s."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.middleware import PAGE_CSP, SECURITY_HEADERS
+from app.api.middleware import PAGE_CSP, SECURITY_HEADERS, relative_location
 from app.api.pages import PLOTLY_URL
 from app.main import create_app
 from tests.api.helpers import strict_json, trajectory_body
@@ -185,3 +185,50 @@ def test_access_log_names_head_as_head(client, caplog):
         client.head("/healthz")
     [line] = [r.getMessage() for r in caplog.records if r.name == "gradscape.access"]
     assert line.startswith("HEAD /healthz 200 ")
+
+
+EVIL_HOST = "evil.example"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "location"),
+    [
+        ("GET", "/api/v1/surfaces/", "/api/v1/surfaces"),
+        ("GET", "/healthz/", "/healthz"),
+        ("HEAD", "/healthz/", "/healthz"),
+        ("GET", "/api/v1/optimizers//?x=1", "/api/v1/optimizers?x=1"),
+        ("POST", "/api/v1/trajectories/", "/api/v1/trajectories"),
+    ],
+)
+def test_a_redirect_is_a_path_never_a_url_from_the_host_header(client, method, path, location):
+    response = client.request(method, path, headers={"host": EVIL_HOST}, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == location
+
+
+def test_no_response_names_the_clients_host(client):
+    paths = ["/", "/healthz", "/healthz/", "//healthz/", "/static/js/", "/static", "/docs/",
+             "/api/v1/surfaces/?a=b", "/api/v1/", "/nope/", PLOTLY_URL + "/"]  # fmt: skip
+    for path in paths:
+        for method in ("GET", "HEAD", "POST"):
+            response = client.request(
+                method, path, headers={"host": EVIL_HOST}, follow_redirects=False
+            )
+            assert response.status_code < 500
+            assert EVIL_HOST not in response.headers.get("location", ""), (method, path)
+            assert EVIL_HOST.encode() not in response.content, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("location", "relative"),
+    [
+        ("http://evil.example/api/v1/surfaces", "/api/v1/surfaces"),
+        ("https://evil.example:8443/healthz?a=1&b=2", "/healthz?a=1&b=2"),
+        ("http://evil.example//evil.example/x", "/evil.example/x"),
+        ("//evil.example/x", "/x"),
+        ("/healthz", "/healthz"),
+        ("http://evil.example", "/"),
+    ],
+)
+def test_relative_location_keeps_path_and_query_only(location, relative):
+    assert relative_location(location) == relative
