@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,14 +24,33 @@ parser's reason ("Expecting value")."""
 _UNPARSABLE = {
     RecursionError: "request body is JSON nested too deeply to parse",
     UnicodeDecodeError: "request body is not UTF-8 encoded JSON",
+    ValueError: "request body holds an integer of more than "
+    f"{sys.get_int_max_str_digits():,} digits",  # json.loads' only plain ValueError
 }
 """FastAPI answers 400 "There was an error parsing the body" for these; say which, as a 422."""
+_UNPARSABLE_OTHER = "request body is JSON that cannot be parsed"
+
+
+MAX_REPORTED_ERRORS = 20
+"""A 422 lists this many errors, then one item saying how many more there were: the schemas
+refuse oversized maps and lists whole, and this bounds what is left (32 runs of 16 bad
+hyperparameters each)."""
+MAX_LOC_CHARS = 64
+"""A location names a field or a key of at most 32 characters; a longer key is cut here, so an
+error never sends back a 900 KB key."""
+
+
+def _loc_part(part: object) -> int | str:
+    if isinstance(part, int):
+        return part
+    text = str(part)
+    return text if len(text) <= MAX_LOC_CHARS else text[:MAX_LOC_CHARS] + "..."
 
 
 def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     """Keep location, message, type and the limit; drop the echoed input."""
     clean = {
-        "loc": [part if isinstance(part, int | str) else str(part) for part in error["loc"]],
+        "loc": [_loc_part(part) for part in error["loc"]],
         "msg": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
         "type": str(error.get("type", "value_error")),
     }
@@ -40,13 +61,30 @@ def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _omitted(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The item after the first MAX_REPORTED_ERRORS: how many more, where the next one is."""
+    count = len(errors) - MAX_REPORTED_ERRORS
+    return {
+        "loc": [_loc_part(part) for part in errors[MAX_REPORTED_ERRORS]["loc"][:1]],
+        "msg": f"{count:,} more error(s) not shown: the first {MAX_REPORTED_ERRORS} are above",
+        "type": "too_many_errors",
+        "ctx": {"omitted": count, "max_errors": MAX_REPORTED_ERRORS},
+    }
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> FiniteJSONResponse:
-    return FiniteJSONResponse({"detail": [_clean_error(e) for e in exc.errors()]}, status_code=422)
+    errors = exc.errors()
+    detail = [_clean_error(e) for e in errors[:MAX_REPORTED_ERRORS]]
+    if len(errors) > MAX_REPORTED_ERRORS:
+        detail.append(_omitted(errors))
+    return FiniteJSONResponse({"detail": detail}, status_code=422)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSONResponse:
-    if exc.status_code == 400 and (msg := _UNPARSABLE.get(type(exc.__cause__))):
-        # The same answer as FastAPI's for malformed JSON: a 422 of type json_invalid.
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # Reading or parsing the body failed (nothing else here answers 400): the same answer
+        # as FastAPI's for malformed JSON, a 422 of type json_invalid.
+        msg = _UNPARSABLE.get(type(exc.__cause__), _UNPARSABLE_OTHER)
         detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
         return FiniteJSONResponse({"detail": detail}, status_code=422)
     return FiniteJSONResponse(

@@ -4,12 +4,17 @@ From the outside in, every request passes through:
 
 - ``AccessLog``: one line per request (method, path, status, duration); never bodies or
   query strings.
+- ``HeadAsGet``: a HEAD is answered as its GET, without the body.
 - ``SecurityHeaders``: Content-Security-Policy, nosniff, Referrer-Policy on every response.
+- ``RelativeRedirects``: a ``Location`` is a path on this server, never a URL built from the
+  client's Host header.
+- ``ServerErrors``: an exception no handler took is a JSON 500 that passes through the
+  middleware above (Starlette's own answer would not).
 - ``CacheHeaders``: responses are deterministic, so a 200 JSON response carries a strong ETag
   (a hash of its bytes) and a short public max-age, and a GET whose ``If-None-Match`` matches
   gets a 304. Static files asked for with ``?v=`` are cached for a year.
-- ``RequestGuard``: refuses bodies above ``max_body_bytes`` (413) and bodies that are not JSON
-  (415) before FastAPI reads or parses them.
+- ``RequestGuard``: refuses bodies above ``max_body_bytes`` (413), any body on a GET or HEAD
+  (413) and bodies that are not JSON (415) before FastAPI reads or parses them.
 - Starlette's ``GZipMiddleware`` at level 1.
 - ``ComputeGate``: computations take turns of at most 0.1 s, one at a time per process (two
   would share one GIL anyway), so the event loop and /healthz never queue behind a crowd.
@@ -27,15 +32,17 @@ import time
 from email.message import Message as MimeHeader
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import anyio
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import errors
 from app.api.encoding import GZIP_MIN_BYTES, FiniteJSONResponse
 from app.api.schemas import SETTINGS
 
@@ -80,7 +87,10 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "Body above GRADSCAPE_MAX_BODY_BYTES"},
+    413: {
+        "model": ErrorBody,
+        "description": "Body above GRADSCAPE_MAX_BODY_BYTES, or any body on a GET or HEAD",
+    },
     415: {"model": ErrorBody, "description": "Body that is not application/json"},
 }
 """For ``FastAPI(responses=...)``: every operation documents the refusals made here."""
@@ -104,8 +114,20 @@ def is_json_media_type(content_type: str) -> bool:
     )
 
 
+BODYLESS_METHODS = ("GET", "HEAD")
+NO_BODY = error_detail(["body"], "a GET or HEAD request takes no body", "too_large", max_bytes=0)
+
+
 class RequestGuard:
-    """413 above ``max_body_bytes`` (declared or streamed); 415 for a body that is not JSON."""
+    """413 above ``max_body_bytes`` (declared or streamed) and for any body on a GET or HEAD;
+    415 for a body that is not JSON.
+
+    A streamed body is counted as the app reads it, and cut with a 413 while no response has
+    started. A GET's handler answers without reading the body, and Starlette's file responses
+    read on while they send (listening for a disconnect): a 413 raised then was a 500 with a
+    traceback, so a GET or HEAD with a body is refused before the app runs, and once a
+    response has started the rest of a body passes uncounted (nothing handles it any more).
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -124,12 +146,13 @@ class RequestGuard:
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
         length = int(declared) if declared.isdigit() else None
+        has_body = bool(length) or "transfer-encoding" in headers
         refusal = None
-        if length is not None and length > self.max_body_bytes:
+        if has_body and scope["method"] in BODYLESS_METHODS:
+            refusal = FiniteJSONResponse({"detail": NO_BODY}, status_code=413)
+        elif length is not None and length > self.max_body_bytes:
             refusal = FiniteJSONResponse({"detail": self.too_large}, status_code=413)
-        elif (length or "transfer-encoding" in headers) and not is_json_media_type(
-            headers.get("content-type", "")
-        ):
+        elif has_body and not is_json_media_type(headers.get("content-type", "")):
             detail = error_detail(
                 ["header", "content-type"],
                 "request body must be JSON: send Content-Type: application/json",
@@ -142,16 +165,24 @@ class RequestGuard:
             return
 
         received = 0
+        started = False
 
         async def receive_with_limit() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:  # a streamed body with no Content-Length
+            # A streamed body with no Content-Length; raised once a response has started, the
+            # 413 could not be sent and would end as a 500.
+            if received > self.max_body_bytes and not started:
                 raise HTTPException(413, detail=self.too_large)
             return message
 
-        await self.app(scope, receive_with_limit, send)
+        async def send_and_note_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, receive_with_limit, send_and_note_start)
 
 
 def static_or_page_policy(scope: Scope, status: int) -> str:
@@ -319,6 +350,92 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RelativeRedirects:
+    """A ``Location`` header made a path on this server: Starlette's redirect_slashes builds an
+    absolute URL from the request's Host header (``GET /api/v1/surfaces/`` with
+    ``Host: evil.example`` went to ``http://evil.example/api/v1/surfaces``). Nothing here sends
+    anyone to another site, so every Location keeps only its path and query, and a path never
+    starts with ``//`` (which a browser reads as another host)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "location" in headers:
+                    headers["location"] = relative_location(headers["location"])
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+
+def relative_location(location: str) -> str:
+    parts = urlsplit(location)
+    path = "/" + parts.path.lstrip("/")
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+class ServerErrors:
+    """An exception that no handler took: the JSON 500 of ``errors.server_error``, sent from
+    inside SecurityHeaders and AccessLog so it carries the headers of every other response.
+    Starlette's ServerErrorMiddleware sends its 500 from outside every middleware, bare (no CSP,
+    no nosniff); it still gets the exception, sees the response started, and raises it on for
+    the server to log the traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_and_note_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_start)
+        except Exception as exc:
+            if not started:
+                response = await errors.server_error(Request(scope), exc)
+                response.headers["cache-control"] = NEVER_STORE
+                await response(scope, receive, send)
+            raise
+
+
+class HeadAsGet:
+    """HEAD answered as GET, without the body: the same status and headers (the GET body's
+    Content-Length, its ETag), for monitors and link checkers. FastAPI routes take only the
+    methods they declare, so HEAD on / or /healthz was a 405, and declaring HEAD on each would
+    add an operation per route to the OpenAPI schema."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
 class AccessLog:
     """``METHOD /path STATUS 12.3ms``: no query strings, no bodies, control characters quoted."""
 
@@ -355,8 +472,9 @@ def _log_to_stderr() -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Add the middleware, outermost last: the access log sees every response, even a 413; a
-    refused body never queues for a turn; the ETag hashes the bytes as sent (gzipped or not)."""
+    """Add the middleware, outermost last: the access log sees every response, even a 413 or
+    a 500, and every response carries the security headers; a refused body never queues for a
+    turn; the ETag hashes the bytes as sent (gzipped or not), a HEAD's as its GET's."""
     # Responses above 1 KB go gzipped to clients that accept it. Level 1: the page's default
     # trajectories (309 KB of JSON) shrink to 143 KB in about 5 ms, where level 5 gives 136 KB
     # for about 27 ms. plotly.js and binary grids arrive compressed (encoding.gzip_base64).
@@ -364,6 +482,9 @@ def install(app: FastAPI) -> None:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=1)
     app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)
     app.add_middleware(CacheHeaders)
+    app.add_middleware(ServerErrors)
+    app.add_middleware(RelativeRedirects)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(AccessLog)
     _log_to_stderr()
