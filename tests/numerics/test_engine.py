@@ -217,3 +217,20 @@ def test_summary_names_the_nearest_minimum():
     assert summary.best_loss <= summary.final_loss
     assert summary.steps_run == len(trajectory.points) - 1
     assert math.isfinite(summary.final_loss)
+
+
+def test_loss_spread_is_the_median_and_the_10_90_percentiles_of_the_runs_still_going():
+    def ended(losses: list[float]) -> engine.Trajectory:
+        n = len(losses)
+        points = np.zeros((n, 1))
+        return engine.Trajectory(points, np.array(losses), points, "max_steps", n - 1)
+
+    # Step 0: five losses 1..5; step 1: four (the run of loss 5 stopped); step 2: one.
+    group = [ended([1.0, 2.0, 9.0]), ended([2.0, 4.0]), ended([3.0, 6.0]), ended([4.0, 8.0])]
+    group.append(ended([5.0]))
+    median, p10, p90 = engine.loss_spread(group)
+    # Linear interpolation between order statistics at (n - 1) q: for 1..5, 0.4 and 3.6 places
+    # up; for 2, 4, 6, 8, 0.3 and 2.7 places up.
+    np.testing.assert_allclose(median, [3.0, 5.0, 9.0])
+    np.testing.assert_allclose(p10, [1.4, 2.6, 9.0])
+    np.testing.assert_allclose(p90, [4.6, 7.4, 9.0])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.numerics import engine
 from app.numerics.engine import RunSpec, StopRules, simulate
 from app.numerics.optimizers import get_optimizer
 from app.numerics.surfaces import get_surface
-from app.numerics.sweeps import DIVERGED, basin_map, lr_sweep
+from app.numerics.sweeps import DIVERGED, NO_MINIMUM, basin_map, lr_sweep
 
 
 def test_parabola_sgd_edge_is_exactly_lr_one():
@@ -95,3 +96,32 @@ def test_himmelblau_basin_map_shows_all_four_minima_each_from_its_neighbourhood(
         assert (basins.outcome[near] == index).all(), f"minimum {index} at {minimum.point}"
     assert basins.steps.shape == (41, 41)
     assert (basins.outcome != DIVERGED).all()
+
+
+@pytest.mark.parametrize("tolerance", [1e-2, 0.5])
+def test_basin_map_equals_runs_classified_one_by_one(tolerance):
+    """Every cell against its own run on floats: the minimum it ends within ``tolerance`` of,
+    "none" (-1) when it ends near none, "diverged" (-2). Himmelblau's four minima, SGD at a rate
+    that diverges from the window's far corners and stops short of a minimum in 40 steps."""
+    surface = get_surface("himmelblau")
+    params = surface.resolve_params(None)
+    sgd = get_optimizer("sgd")
+    hp = sgd.resolve({"lr": 0.02})
+    stop = StopRules(grad_tol=1e-6)
+    window = ((-6.0, 6.0), (-6.0, 6.0))
+    result = basin_map(surface, params, sgd, hp, *window, 9, 40, tolerance, stop)
+    minima = np.array([m.point for m in surface.minima(params)])
+    expected = []
+    for y in np.linspace(-6.0, 6.0, 9):
+        for x in np.linspace(-6.0, 6.0, 9):
+            run = engine.run_single(surface, params, RunSpec(sgd, hp, (x, y)), 40, None, stop)
+            if run.status == "diverged":
+                expected.append(DIVERGED)
+                continue
+            distances = np.linalg.norm(minima - run.points[-1], axis=1)
+            nearest = int(distances.argmin())
+            expected.append(nearest if distances[nearest] <= tolerance else NO_MINIMUM)
+    expected = np.array(expected).reshape(9, 9)
+    np.testing.assert_array_equal(result.outcome, expected)
+    # The three kinds of outcome all occur, so each branch is checked.
+    assert (expected == DIVERGED).any() and (expected == NO_MINIMUM).any() and (expected >= 0).any()

@@ -1,0 +1,137 @@
+"""Settings from the environment are honoured: an app built with GRADSCAPE_* variables refuses
+each request just past each new limit, with a 422 (413 for the body) naming it, and accepts the
+request just within it. The app is built in a fresh interpreter, as a server process would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ENV = {
+    "GRADSCAPE_MAX_BODY_BYTES": "4000",
+    "GRADSCAPE_MAX_STEPS": "50",
+    "GRADSCAPE_MAX_RUNS": "3",
+    "GRADSCAPE_MAX_POINTS": "120",
+    "GRADSCAPE_MAX_RESOLUTION": "30",
+    "GRADSCAPE_MAX_LABEL_CHARS": "5",
+    "GRADSCAPE_MAX_BATCH_SIZE": "7",
+    "GRADSCAPE_MAX_REPEATS": "2",
+    "GRADSCAPE_MAX_SWEEP_COUNT": "9",
+    "GRADSCAPE_MAX_BASIN_RESOLUTION": "8",
+    "GRADSCAPE_MAX_WORK": "5000000",
+    "GRADSCAPE_MAX_MEMORY_BYTES": "100000",
+    "GRADSCAPE_MAX_RESPONSE_BYTES": "20000",
+    "GRADSCAPE_MAX_COORD": "20",
+    "GRADSCAPE_MAX_LOSS": "100",
+}
+
+SGD = [{"optimizer": "sgd", "hyperparameters": {"lr": 0.01}}]
+LINEAR = {"dataset": {"id": "linear_regression", "params": {"n": 20}}}
+TRAJ = {"surface": {"id": "quadratic"}, "start": [1.0, 1.0], "steps": 10, "runs": SGD}
+SWEEP = {"surface": {"id": "quadratic"}, "optimizer": "sgd", "lr_range": [0.01, 0.1], "steps": 5}
+BASIN = {"surface": {"id": "himmelblau"}, "optimizer": "sgd", "steps": 5}
+WIDE = {"expression": "+".join(f"sin({i}*x)*y" for i in range(1, 18))}
+"""194 characters, about 85 graph nodes (no two terms alike, so none is shared)."""
+
+# (limit, path, body within the new limit, body just past it, a needle in the refusal)
+CASES = [
+    ("max_steps", "trajectories", {**TRAJ, "steps": 40}, {**TRAJ, "steps": 51}, "50"),
+    ("max_runs", "trajectories", {**TRAJ, "runs": SGD * 3}, {**TRAJ, "runs": SGD * 4}, "3"),
+    ("max_points", "trajectories", {**TRAJ, "steps": 40, "runs": SGD * 3},
+     {**TRAJ, "steps": 41, "runs": SGD * 3}, "120"),
+    ("max_resolution", "grid", {"surface": {"id": "quadratic"}, "resolution": 30},
+     {"surface": {"id": "quadratic"}, "resolution": 31}, "30"),
+    ("max_label_chars", "trajectories", {**TRAJ, "runs": [{**SGD[0], "label": "abcde"}]},
+     {**TRAJ, "runs": [{**SGD[0], "label": "abcdef"}]}, "5"),
+    ("max_batch_size", "trajectories", {**TRAJ, "surface": LINEAR, "start": None,
+     "batch_size": 7}, {**TRAJ, "surface": LINEAR, "start": None, "batch_size": 8}, "7"),
+    ("max_repeats", "trajectories", {**TRAJ, "surface": LINEAR, "start": None, "repeats": 2},
+     {**TRAJ, "surface": LINEAR, "start": None, "repeats": 3}, "2"),
+    ("max_sweep_count", "sweeps/lr", {**SWEEP, "count": 9}, {**SWEEP, "count": 10}, "9"),
+    ("max_basin_resolution", "basins", {**BASIN, "resolution": 8}, {**BASIN, "resolution": 9},
+     "8"),
+    # 3 x 38 run-steps of a built-in (about 10,700 units each): 1.2 M; 3 x 40 of the wide
+    # formula (about 70,000 each, its nodes at 700): 8.4 M, past 5 M
+    ("max_work", "trajectories", {**TRAJ, "steps": 38, "runs": SGD * 3},
+     {**TRAJ, "steps": 40, "runs": SGD * 3, "surface": WIDE}, "GRADSCAPE_MAX_WORK"),
+    # 8 x 8 starts of 424 bytes: 27 kB; with the wide formula's graph (about 2,400 bytes): 155 kB
+    ("max_memory_bytes", "basins", {**BASIN, "resolution": 8},
+     {**BASIN, "resolution": 8, "surface": WIDE}, "GRADSCAPE_MAX_MEMORY_BYTES"),
+    # 120 steps of 110 bytes: 13 kB; with the optimizer's state (120 more each): 28 kB
+    ("max_response_bytes", "trajectories", {**TRAJ, "steps": 40, "runs": SGD * 3},
+     {**TRAJ, "steps": 40, "runs": SGD * 3, "include_state": True},
+     "GRADSCAPE_MAX_RESPONSE_BYTES"),
+    ("max_coord", "trajectories", {**TRAJ, "start": [20.0, 0.0]}, {**TRAJ, "start": [20.5, 0.0]},
+     "20"),
+]  # fmt: skip
+
+SCRIPT = """
+import json, sys
+from fastapi.testclient import TestClient
+from app.main import create_app
+cases = json.loads(sys.stdin.read())
+out = []
+with TestClient(create_app()) as client:
+    for name, path, within, past, needle in cases:
+        a = client.post(f"/api/v1/{path}", json=within)
+        b = client.post(f"/api/v1/{path}", json=past)
+        out.append([name, a.status_code, a.json(), b.status_code, b.json()])
+    big = client.post("/api/v1/trajectories", content=b" " * 4001,
+                      headers={"content-type": "application/json"})
+    out.append(["max_body_bytes", 0, None, big.status_code, big.json()])
+    loss = client.post("/api/v1/trajectories", json={"surface": {"id": "parabola"},
+                       "start": [0.0], "steps": 10, "runs": [{"optimizer": "sgd",
+                       "hyperparameters": {"lr": 1.1}}], "grad_tol": 0})
+    out.append(["max_loss", loss.status_code, loss.json(), 0, None])
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, list]:
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        input=json.dumps(CASES),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    return {row[0]: row[1:] for row in json.loads(done.stdout.splitlines()[-1])}
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"), [(c[0], c[4]) for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_each_limit_is_honoured_at_its_new_value(answers, name, needle):
+    within_status, within, past_status, past = answers[name]
+    assert within_status == 200, within
+    assert past_status == 422, past
+    assert needle in json.dumps(past["detail"])
+
+
+def test_body_size_limit_from_the_environment(answers):
+    _, _, status, body = answers["max_body_bytes"]
+    assert status == 413 and "4,000" in body["detail"][0]["msg"]
+
+
+def test_loss_cap_from_the_environment(answers):
+    """The chapter's lr 1.1 run: its loss passes 100 at step 7 (115.55; step 6 is 80.24)."""
+    status, body, _, _ = answers["max_loss"]
+    (run,) = body["runs"]
+    assert status == 200
+    assert (run["status"], run["stopped_at"], run["reason"]) == (
+        "diverged",
+        7,
+        "|loss| exceeded 100",
+    )
