@@ -259,7 +259,7 @@ def get_dataset(dataset_id: str) -> DatasetSpec:
     try:
         return DATASETS[dataset_id]
     except KeyError:
-        raise ValueError(f"unknown data set '{dataset_id}'; valid: {', '.join(DATASETS)}") from None
+        raise ValueError(f"unknown data set id; valid: {', '.join(DATASETS)}") from None
 
 
 def surface_from_dataset(dataset_id: str, overrides: Mapping[str, float] | None) -> Surface:

@@ -103,7 +103,7 @@ class Optimizer:
         for name, value in (overrides or {}).items():
             if name not in known:
                 valid = ", ".join(known)
-                problems[name] = f"unknown hyperparameter {name!r} for {self.id}; valid: {valid}"
+                problems[name] = f"unknown hyperparameter for {self.id}; valid: {valid}"
                 continue
             try:
                 resolved[name] = _validated(known[name], value)
@@ -982,6 +982,4 @@ def get_optimizer(optimizer_id: str) -> Optimizer:
     try:
         return OPTIMIZERS[optimizer_id]
     except KeyError:
-        raise ValueError(
-            f"unknown optimizer {optimizer_id!r}; valid: {', '.join(OPTIMIZERS)}"
-        ) from None
+        raise ValueError(f"unknown optimizer id; valid: {', '.join(OPTIMIZERS)}") from None

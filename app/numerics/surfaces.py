@@ -71,8 +71,8 @@ def resolve_params(
     unknown = sorted(set(overrides) - set(resolved))
     if unknown:
         valid = ", ".join(resolved) or "none"
-        names = ", ".join(repr(name) for name in unknown)
-        raise ValueError(f"unknown parameter {names} for {owner}; valid: {valid}")
+        what = "an unknown parameter" if len(unknown) == 1 else f"{len(unknown)} unknown parameters"
+        raise ValueError(f"{what} for {owner}; valid: {valid}")
     for param in params:
         if param.name in overrides:
             value = float(overrides[param.name])
@@ -788,4 +788,4 @@ def get_surface(surface_id: str) -> Surface:
         return SURFACES[surface_id]
     except KeyError:
         valid = ", ".join(SURFACES)
-        raise ValueError(f"unknown surface '{surface_id}'; valid: {valid}") from None
+        raise ValueError(f"unknown surface id; valid: {valid}") from None

@@ -221,7 +221,7 @@ def test_an_unknown_hyperparameter_is_located_at_its_name_listing_the_valid_ones
     assert errors == [
         (
             ["body", "runs", 0, "hyperparameters", "learning_rate"],
-            "unknown hyperparameter 'learning_rate' for sgd;"
+            "unknown hyperparameter for sgd;"
             " valid: lr, momentum, dampening, weight_decay, nesterov",
             "value_error",
         )

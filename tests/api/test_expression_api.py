@@ -157,7 +157,7 @@ def test_resolve_refuses_a_bad_formula_with_the_column(client):
     [
         ({"id": "saddle", "expression": "x"}, "not both"),
         ({}, "give a surface 'id' or an 'expression'"),
-        ({"expression": "x", "params": {"a": 1.0}}, "unknown parameter 'a'"),
+        ({"expression": "x", "params": {"a": 1.0}}, "an unknown parameter for surface 'custom'"),
         ({"id": "saddle", "window": {"x": [0, 1]}}, "'window' goes with an 'expression'"),
         ({"expression": "x", "window": {"x": [1, 0]}}, "low < high"),
     ],

@@ -346,3 +346,23 @@ def test_the_guard_never_raises_once_a_response_has_started():
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
     asyncio.run(RequestGuard(answer_then_read, max_body_bytes=1 << 20)(scope, receive, send))
     assert [m.get("status", m.get("body")) for m in sent] == [200, b"ok"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("trajectories", trajectory_body(surface={"id": "zq<b>echo</b>"})),
+        ("trajectories", trajectory_body(runs=[{"optimizer": "zq<b>echo</b>"}])),
+        ("grid", {"surface": {"dataset": {"id": "zq<b>echo</b>"}}}),
+        ("grid", {"surface": {"id": "rosenbrock", "params": {"zq<b>echo</b>": 1.0}}}),
+    ],
+    ids=["surface id", "optimizer id", "data set id", "parameter name"],
+)
+def test_unknown_ids_and_names_are_not_echoed_in_messages(client, path, body):
+    """The message says what is wrong and lists the valid choices; the value is not repeated
+    (a map's key is part of the location only, where it names the field)."""
+    response = client.post(f"/api/v1/{path}", json=body)
+    assert response.status_code == 422
+    for error in strict_json(response)["detail"]:
+        assert "echo" not in error["msg"] and "<b>" not in error["msg"]
+        assert "valid: " in error["msg"]

@@ -92,10 +92,11 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("text", "fragment"), HOSTILE, ids=[repr(t[:24]) for t, _ in HOSTILE])
 def test_hostile_formula_is_refused_fast_with_a_clear_message(text, fragment):
-    started = time.perf_counter()
+    # CPU time, not the wall clock: other processes on a busy machine do not count.
+    started = time.process_time()
     with pytest.raises(ExpressionError) as refused:
         parse(text)
-    assert time.perf_counter() - started < 0.01
+    assert time.process_time() - started < 0.01
     assert fragment in str(refused.value)
     assert isinstance(refused.value, ValueError)
 
