@@ -35,6 +35,13 @@ PR_SET_PDEATHSIG = 1
 """prctl(2): the signal a process gets when its parent dies."""
 RESTART_PAUSE_S = 0.5
 """How long a dead worker's slot waits before its replacement starts (no tight crash loop)."""
+PROTOCOLS = {
+    "auto": "app.http_limits:AutoLimits",
+    "httptools": "app.http_limits:HttpToolsLimits",
+    "h11": "app.http_limits:H11Limits",
+}
+"""uvicorn's HTTP protocols, with limits on URL and header sizes and time-outs for receiving a
+request (app/http_limits.py); uvicorn imports the one chosen in each worker."""
 QUICK_DEATH_S = 10.0
 MAX_QUICK_DEATHS = 5
 """A worker that dies within QUICK_DEATH_S of starting, MAX_QUICK_DEATHS times in a row, cannot
@@ -60,6 +67,8 @@ def config_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "log_level": args.log_level,
         "access_log": False,  # the app writes its own access line (no query strings)
         "server_header": False,
+        "http": PROTOCOLS[args.http],
+        "ws": "none",  # no WebSocket routes: an Upgrade stays an HTTP request, with its limits
     }
 
 
@@ -137,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")), help="processes"
     )
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--http", choices=PROTOCOLS, default="auto", help="HTTP parser")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
