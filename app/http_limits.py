@@ -4,8 +4,10 @@ connection may make the server read, and the server's own refusals in the API's 
 ``app/serve.py`` passes one of these classes as uvicorn's ``http``. Each:
 
 - refuses a URL above ``max_url_bytes`` with 414 and headers above ``max_header_bytes`` with
-  431, finished or not, before it has read much more than that (an unbounded header cost
-  18 s of CPU on the event loop per 128 MB, and stalled /healthz meanwhile);
+  431, finished or not, before it has read much more than that (one read, up to 256 KiB; h11,
+  which keeps an unfinished head whole, refuses it once it passes the two limits together).
+  Unbounded, an unfinished 128 MB header cost 38 s of CPU on the event loop, /healthz waited
+  25 s meanwhile, and a finished 32 MB one was answered;
 - gives a request ``header_timeout_s`` to send its headers (from its first byte; from the
   connection's start for the first request of a connection) and ``body_timeout_s`` to send
   its body after them: else 408, and the connection closes; a connection that never sent a
