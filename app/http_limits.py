@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -107,6 +108,7 @@ class Limits:
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     flow: Any
+    logger: logging.Logger
     cycle: Any
     server_state: Any
     phase: str | None = None
@@ -164,7 +166,11 @@ class Limits:
         cycle = self.cycle
         if answer is not None and self.may_answer():
             status, rest = answer
-            line = b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode())
+            phrase = HTTPStatus(status).phrase
+            # The app never saw the request (or, timed out, sees the client leave): its access
+            # log has no line for this answer, so here is one.
+            self.logger.info("Refused a request: %d %s; closing the connection", status, phrase)
+            line = b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode())
             default = b"".join(b"%s: %s\r\n" % kv for kv in self.server_state.default_headers)
             self.transport.write(line + default + rest)
         if cycle is not None and not cycle.response_complete:
