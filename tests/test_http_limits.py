@@ -29,6 +29,7 @@ LATE_S = 1.0
 MAX_URL = 16_384
 MAX_HEADERS = 65_536
 MIB = 1 << 20
+POST_HEAD = b"POST /api/v1/gradcheck HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 
 
 PARSERS = ["httptools", "h11"]
@@ -168,6 +169,18 @@ def test_a_normal_request_and_an_idle_keep_alive_connection(port):
         time.sleep(HEADER_TIMEOUT_S + 0.25)
         sock.sendall(get("/api/v1/surfaces"))
         assert read_response(sock).status == 200
+
+
+def test_pipelined_requests_are_all_answered(port):
+    body = json.dumps({"surface": {"id": "rosenbrock"}, "point": [-1.5, 2.0]}).encode()
+    post = POST_HEAD + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    with connect(port) as sock:
+        sock.sendall(get("/healthz") + post + get("/api/v1/surfaces"))
+        statuses = [read_response(sock).status for _ in range(3)]
+        time.sleep(HEADER_TIMEOUT_S + BODY_TIMEOUT_S)  # no deadline left behind
+        sock.sendall(get("/healthz"))
+        statuses.append(read_response(sock).status)
+    assert statuses == [200, 200, 200, 200]
 
 
 def test_a_1_mib_body_sent_in_pieces(port):
@@ -311,9 +324,6 @@ def drip(sock: socket.socket, piece: bytes, limit_s: float) -> float:
         except TimeoutError:
             send_all(sock, piece)
     return time.monotonic() - started
-
-
-POST_HEAD = b"POST /api/v1/gradcheck HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 
 
 @pytest.mark.parametrize(
