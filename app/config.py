@@ -45,6 +45,17 @@ class Settings:
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""
     max_loss: float = 1e12
     """A run whose |loss| exceeds this has diverged."""
+    # HTTP: what one connection may make the server read (app/http_limits.py).
+    max_url_bytes: int = 16_384
+    """Request targets (path and query string) above this many bytes are refused with 414."""
+    max_header_bytes: int = 65_536
+    """Request headers above this many bytes in all (names, values, line ends) get 431."""
+    header_timeout_s: float = 10.0
+    """A request's headers must arrive within this many seconds of its first byte (the first
+    request of a connection: of the connection): else 408 and the connection closes."""
+    body_timeout_s: float = 30.0
+    """A request's body must arrive within this many seconds of its headers: else 408 and the
+    connection closes. Computing the response does not count."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 import uvicorn
+from uvicorn.importer import import_from_string
 
 log = logging.getLogger("uvicorn.error")
 APP = "app.main:create_app"
@@ -35,6 +36,13 @@ PR_SET_PDEATHSIG = 1
 """prctl(2): the signal a process gets when its parent dies."""
 RESTART_PAUSE_S = 0.5
 """How long a dead worker's slot waits before its replacement starts (no tight crash loop)."""
+PROTOCOLS = {
+    "auto": "app.http_limits:AutoLimits",
+    "httptools": "app.http_limits:HttpToolsLimits",
+    "h11": "app.http_limits:H11Limits",
+}
+"""uvicorn's HTTP protocols, with limits on URL and header sizes and time-outs for receiving a
+request (app/http_limits.py); each worker imports the one chosen (``with_protocol``)."""
 QUICK_DEATH_S = 10.0
 MAX_QUICK_DEATHS = 5
 """A worker that dies within QUICK_DEATH_S of starting, MAX_QUICK_DEATHS times in a row, cannot
@@ -60,7 +68,16 @@ def config_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "log_level": args.log_level,
         "access_log": False,  # the app writes its own access line (no query strings)
         "server_header": False,
+        "http": PROTOCOLS[args.http],
+        "ws": "none",  # no WebSocket routes: an Upgrade stays an HTTP request, with its limits
     }
+
+
+def with_protocol(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with its HTTP protocol imported: older uvicorn (0.30) takes a class or one of
+    its own names, not an import string. Done in the workers, which load the app anyway: the
+    supervisor never imports it."""
+    return {**kwargs, "http": import_from_string(kwargs["http"])}
 
 
 def follow_parent(parent: int) -> None:
@@ -77,7 +94,7 @@ def worker(kwargs: dict[str, Any], parent: int) -> None:
     """One worker process: its own listening socket, one uvicorn server on it."""
     follow_parent(parent)
     sock = reuseport_socket(kwargs["host"], kwargs["port"])
-    uvicorn.Server(uvicorn.Config(**kwargs)).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(**with_protocol(kwargs))).run(sockets=[sock])
 
 
 def supervise(kwargs: dict[str, Any], workers: int) -> int:
@@ -137,18 +154,19 @@ def main(argv: list[str] | None = None) -> None:
         "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")), help="processes"
     )
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--http", choices=PROTOCOLS, default="auto", help="HTTP parser")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     kwargs = config_kwargs(args)
     if args.workers == 1:
-        uvicorn.run(**kwargs)
+        uvicorn.run(**with_protocol(kwargs))
     elif sys.platform.startswith("linux"):
         # Linux spreads connections over SO_REUSEPORT sockets; macOS and the BSDs do not.
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
         sys.exit(supervise(kwargs, args.workers))
     else:
-        uvicorn.run(**kwargs, workers=args.workers)
+        uvicorn.run(**with_protocol(kwargs), workers=args.workers)
 
 
 if __name__ == "__main__":
