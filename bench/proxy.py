@@ -334,13 +334,13 @@ def main(argv: list[str] | None = None) -> list[str]:
                 at_least=True,
             ),
             row(
-                "proxy: CPU of nginx (cores)",
-                nginx_cores,
-                "",
+                "proxy: nginx's CPU per request",
+                nginx_cores * 1e6 / rate,
+                "us",
                 None,
-                f"{nginx_cores * 1e3 / rate:.2f} ms per request;"
-                f" replicas {replica_cores:.2f} cores, clients {client_cores:.2f},"
-                f" anything else {other_cores:.2f}",
+                f"the replicas' {replica_cores * 1e3 / rate:.1f} ms; cores: nginx"
+                f" {nginx_cores:.2f}, replicas {replica_cores:.2f}, clients {client_cores:.2f},"
+                f" anything else on the machine {other_cores:.2f}",
             ),
         ]
 
