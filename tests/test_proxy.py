@@ -14,7 +14,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import orjson
@@ -63,6 +63,16 @@ def front(pair) -> Iterator[proxy.Nginx]:
     """nginx in front of ``pair``, with an empty cache for each test."""
     with proxy.nginx([replica.port for replica in pair]) as server:
         yield server
+
+
+def settled(count: Callable[[], int], expected: int, timeout: float = 5.0) -> int:
+    """``count()`` once it has reached ``expected`` (a replica writes its access line as the
+    response goes, so a moment after the client has it) and 0.1 s more have passed."""
+    deadline = time.monotonic() + timeout
+    while count() < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    return count()
 
 
 def test_the_config_run_here_is_the_shipped_one_with_other_ports():
@@ -117,12 +127,16 @@ def test_requests_through_nginx_reach_both_replicas(pair, front):
     with httpx.Client(base_url=front.url) as client:
         for _ in range(20):
             assert client.post("/api/v1/gradcheck", json=GRADCHECK).status_code == 200
-    time.sleep(0.2)  # the access lines are written as the responses go
-    counts = [
-        replica.answered("POST /api/v1/gradcheck") - old
-        for replica, old in zip(pair, before, strict=True)
-    ]
-    assert sum(counts) == 20 and min(counts) >= 5, counts  # round robin: 10 and 10
+
+    def counts() -> list[int]:
+        return [
+            replica.answered("POST /api/v1/gradcheck") - old
+            for replica, old in zip(pair, before, strict=True)
+        ]
+
+    settled(lambda: sum(counts()), 20)
+    shares = counts()
+    assert sum(shares) == 20 and min(shares) >= 5, shares  # round robin: 10 and 10
     upstreams = {m[1] for m in map(re.compile(r"upstream=(\S+) ").search, front.access_log()) if m}
     assert upstreams >= {f"127.0.0.1:{replica.port}" for replica in pair}
 
@@ -170,8 +184,9 @@ def test_the_catalogue_and_versioned_assets_come_from_nginxs_cache(pair, front):
             assert first.status_code == second.status_code == 200, path
             assert (cache_status(first), cache_status(second)) == ("MISS", "HIT"), path
             assert first.content == second.content
-            time.sleep(0.1)
-            assert answered(path.split("?")[0]) - before == 1, f"{path}: the HIT reached a replica"
+            bare = path.split("?")[0]
+            reached = settled(lambda bare=bare, before=before: answered(bare) - before, 1)
+            assert reached == 1, f"{path}: the HIT reached a replica"
 
         # Each encoding is its own entry: a gzip client never gets the plain body, nor the
         # reverse.
