@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 
-.PHONY: run test bench lint browser install dev
+.PHONY: run test bench lint browser nginx install dev
 
 # Runtime install, redone only when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -35,10 +35,24 @@ browser: $(BIN)/.dev-installed
 		$(BIN)/python -m playwright install chromium; \
 	fi
 
+# nginx for the reverse-proxy test (tests/test_proxy.py, deploy/nginx.conf): Debian's package
+# where apt exists and this runs as root (CI, this project's machines); elsewhere the test fails
+# and says how to install it. The tests start their own nginx (loopback, a free port), never the
+# package's service.
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
+		echo "nginx: $$(command -v nginx || echo /usr/sbin/nginx)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	else \
+		echo "nginx: not installed, and this is not root with apt-get: install it yourself" \
+			"(apt-get install nginx, brew install nginx, dnf install nginx) for tests/test_proxy.py"; \
+	fi
+
 run: $(BIN)/.installed
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) --workers $(WEB_CONCURRENCY)
 
-test: $(BIN)/.dev-installed browser
+test: $(BIN)/.dev-installed browser nginx
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.dev-installed

@@ -66,19 +66,31 @@ def row(
 
 
 @contextlib.contextmanager
-def serve(workers: int = 1, env: dict[str, str] | None = None, log: IO[bytes] | None = None):
+def serve(
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    log: IO[bytes] | None = None,
+    *,
+    new_session: bool = False,
+):
     """Start the app as `make run` does (``python -m app.serve``) on a free loopback port, and
     yield its URL once every worker listens.
 
-    ``log`` receives the server's output (default: this process's)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    ``log`` receives the server's output (default: this process's). ``new_session``: the
+    server leads its own process group, which ``os.killpg`` can kill whole (the supervisor and
+    its workers at once) without touching this process."""
+    port = free_port()
     command = [
         sys.executable, "-m", "app.serve", "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=log,
+        stderr=log,
+        start_new_session=new_session,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -101,6 +113,13 @@ def serve(workers: int = 1, env: dict[str, str] | None = None, log: IO[bytes] | 
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on (free when asked; a server binds it next)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def listeners(port: int) -> int:

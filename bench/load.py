@@ -270,11 +270,15 @@ class Phase:
         return len(self.tally.latencies_ms) / self.seconds
 
 
-async def drive(host: str, port: int, clients: int, seconds: float, budget, fault, observe):
+async def drive(
+    host: str, port: int, clients: int, seconds: float, budget, fault, observe, requests=None
+):
     """``clients`` connections for ``seconds``; ``observe()`` runs a second in, ``fault()`` in a
-    thread a third of the way."""
+    thread a third of the way. ``requests``: (method, path, body) to pick from, by default
+    ``request_mix()``."""
     asyncio.get_running_loop().call_later(1.0, observe)
-    mix = [http_request(method, path, body, host) for method, path, body in request_mix()]
+    chosen = request_mix() if requests is None else requests
+    mix = [http_request(method, path, body, host) for method, path, body in chosen]
     tally, checker = Tally(), Checker()
     tasks = [
         asyncio.create_task(client(host, port, mix, tally, checker, budget)) for _ in range(clients)
