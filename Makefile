@@ -6,19 +6,35 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 
-.PHONY: run test bench lint browser nginx install dev
+LOCK := constraints.txt
 
-# Runtime install, redone only when pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml
+.PHONY: run test bench lint browser nginx install dev lock
+
+# Runtime install at the versions in the lock, redone only when pyproject.toml or the lock change.
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --upgrade pip -c $(LOCK)
+	$(BIN)/python -m pip install --quiet -e . -c $(LOCK)
 	touch $@
 
-# Development install (tests, lint, browser driver).
+# Development install (tests, lint, browser driver), at the versions in the lock.
 $(BIN)/.dev-installed: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c $(LOCK)
 	touch $@
+
+# Refresh the lock: the newest versions pyproject.toml allows, in a fresh venv, frozen. Run the
+# tests after (make test), and commit the lock with the change that needed it.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# The exact versions the test suite passed with: make install and the image install"; \
+	  echo "# these (pip -c). Refresh with 'make lock', then 'make test'. setuptools is left out:"; \
+	  echo "# it builds the package in its own environment (pyproject's build-system)."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^setuptools=='; \
+	} > $(LOCK)
+	rm -rf .lock-venv
 
 install: $(BIN)/.installed
 
