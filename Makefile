@@ -71,7 +71,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.dev-installed browser nginx
 	$(BIN)/python -m pytest -q
 
-bench: $(BIN)/.dev-installed
+bench: $(BIN)/.dev-installed browser nginx
 	$(BIN)/python -m bench
 
 lint: $(BIN)/.dev-installed
