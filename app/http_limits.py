@@ -34,7 +34,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from app.api.middleware import NEVER_STORE, PAGE_CSP, SECURITY_HEADERS, error_detail
-from app.api.schemas import SETTINGS
+from app.config import SETTINGS
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol

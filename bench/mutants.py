@@ -1,0 +1,211 @@
+"""Targeted mutants: small deliberate bugs, each run against the tests that should catch it.
+
+Each mutant replaces one snippet of one file (it must occur exactly once) in a temporary copy of
+the repository, then runs only the tests named for it there; the mutant is caught when they
+fail. The list covers the bugs a mutation run once let through (a cap no longer checked, a
+looser cap, a tolerance ignored, the gzip floor, the restart pause, settings read but ignored,
+the spread's percentiles, a limit's default), one bug in each optimizer, each stop rule and
+each limit. Not part of `make test`; run it after big changes, and re-aim a mutant whose
+snippet has moved (it is reported as "not found", never as caught):
+
+    python -m bench.mutants            # every mutant, a few minutes
+    python -m bench.mutants adam loss  # the mutants whose name contains any of these words
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+OPT = "app/numerics/optimizers.py"
+ENGINE = "app/numerics/engine.py"
+CONFIG = "app/config.py"
+COST = "app/api/cost.py"
+T_OPT = ("tests/numerics/test_optimizers.py",)
+T_STOP = ("tests/numerics/test_stop_rules.py",)
+T_LIMITS = ("tests/test_readme_limits.py", "tests/test_settings_env.py")
+
+
+def default(name: str, value: str, mutated: str) -> Mutant:
+    """A limit's default changed: the README's table and the tests of that limit disagree."""
+    return Mutant(
+        f"limit {name} default", CONFIG, f"{name}: {value}", f"{name}: {mutated}", T_LIMITS
+    )
+
+
+MUTANTS = [
+    # -- the optimizers: one bug in each rule -----------------------------------------------
+    Mutant("sgd: plain step sign", OPT, "return neg_lr * grad, state", "return -neg_lr * grad, state", T_OPT),
+    Mutant("momentum: dampening ignored", OPT, "state.momentum_buffer * momentum + keep * grad",
+           "state.momentum_buffer * momentum + grad", T_OPT),
+    Mutant("nesterov: look-ahead dropped", OPT, "(grad + momentum * buf if nesterov else buf)",
+           "(buf if nesterov else buf)", T_OPT),
+    Mutant("adagrad: lr decay off by one", OPT, "(1 + (t - 1) * lr_decay)", "(1 + t * lr_decay)", T_OPT),
+    Mutant("rmsprop: eps inside the root", OPT, "avg = xp.sqrt(square_avg) + eps",
+           "avg = xp.sqrt(square_avg + eps)", T_OPT),
+    Mutant("adadelta: old delta average", OPT, "acc_delta = state.acc_delta * rho + keep * delta * delta",
+           "acc_delta = state.acc_delta * rho + delta * delta", T_OPT),
+    Mutant("adam: second bias correction without its square root", OPT,
+           "return 1 - beta1**t, (1 - beta2**t) ** 0.5", "return 1 - beta1**t, (1 - beta2**t)", T_OPT),
+    Mutant("adamw: decay coupled", OPT, "return (params * factor - params) + step, state",
+           "return step, state", T_OPT),
+    Mutant("nadam: momentum warm-up base", OPT, "mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))",
+           "mu = beta1 * (1.0 - 0.5 * (0.9 ** (t * momentum_decay)))", T_OPT),
+    Mutant("radam: rectification threshold", OPT, "if rho_t > 5.0:", "if rho_t > 4.0:", T_OPT),
+    Mutant("adamax: eps outside the max", OPT, "xp.maximum(state.exp_inf * beta2, xp.abs(grad) + eps)",
+           "xp.maximum(state.exp_inf * beta2, xp.abs(grad)) + eps", T_OPT),
+    Mutant("lion: momentum update from beta1", OPT, "State(beta2 * state.exp_avg + keep2 * grad)",
+           "State(beta1 * state.exp_avg + keep1 * grad)", T_OPT),
+    # -- surfaces -----------------------------------------------------------------------------
+    Mutant("six-hump camel: a sign in df/dx", "app/numerics/surfaces.py",
+           "x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y,", "x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) - y,",
+           ("tests/numerics/test_surfaces.py",)),
+    Mutant("parabola: default c", "app/numerics/surfaces.py", 'Param("c", 3.0,', 'Param("c", 2.0,',
+           ("tests/numerics/test_surfaces.py", "tests/numerics/test_engine.py")),
+    # -- the stop rules, on each walker ------------------------------------------------------------
+    Mutant("stop floats: coordinate cap not checked after step 0", ENGINE,
+           """                c = point[i] + delta
+                if not abs(c) <= max_coord:
+                    raise _Diverged(f"a coordinate is beyond {max_coord:g}")""",
+           """                c = point[i] + delta""", T_STOP),
+    Mutant("stop batch: coordinate cap not checked after step 0", ENGINE,
+           "            inside = np.abs(point) <= max_coord\n",
+           "            inside = np.abs(point) <= np.inf\n", T_STOP),
+    Mutant("stop floats: loss cap 1000x looser", ENGINE, "            if not abs(loss) <= max_loss:",
+           "            if not abs(loss) <= max_loss * 1000:", T_STOP),
+    Mutant("stop batch: loss cap 1000x looser", ENGINE, "healthy = (np.abs(loss) <= max_loss) & ",
+           "healthy = (np.abs(loss) <= max_loss * 1000) & ", T_STOP),
+    Mutant("stop floats: gradient not checked", ENGINE, "            if not norm2 < math.inf:",
+           "            if False:", T_STOP),
+    Mutant("stop batch: gradient not checked", ENGINE, "& (norm2 < np.inf)", "", T_STOP),
+    Mutant("stop floats: converged strictly below the tolerance", ENGINE,
+           "            if norm2 <= tol2:\n", "            if norm2 < tol2:\n", T_STOP),
+    Mutant("stop batch: converged on a looser tolerance", ENGINE,
+           "converged = (norm2 <= tol2) & active", "converged = (norm2 <= 2 * tol2) & active", T_STOP),
+    Mutant("stop floats: one step too many", ENGINE, "            if k == steps:\n",
+           "            if k == steps + 1:\n", T_STOP),
+    Mutant("stop: reason names another cap", ENGINE, 'return f"|loss| exceeded {max_loss:g}"',
+           'return f"|loss| exceeded {max_loss:.3g}"', T_STOP),
+    # -- sweeps and repeats -------------------------------------------------------------------
+    Mutant("basin map: tolerance ignored", "app/numerics/sweeps.py",
+           "reached = distance[np.arange(len(starts)), nearest] <= tolerance",
+           "reached = distance[np.arange(len(starts)), nearest] <= np.inf",
+           ("tests/numerics/test_sweeps.py",)),
+    Mutant("loss spread: 25/75 instead of 10/90", ENGINE, "np.nanpercentile(table, [10, 50, 90], axis=0)",
+           "np.nanpercentile(table, [25, 50, 75], axis=0)", ("tests/numerics/test_engine.py",)),
+    # -- serving --------------------------------------------------------------------------------
+    Mutant("gzip floor 1 KB -> 64 KB", "app/api/encoding.py", "GZIP_MIN_BYTES = 1024",
+           "GZIP_MIN_BYTES = 65536", ("tests/api/test_gzip_floor.py",)),
+    Mutant("worker restart pause 0.5 s -> 8 s", "app/serve.py", "RESTART_PAUSE_S = 0.5",
+           "RESTART_PAUSE_S = 8.0", ("tests/test_serve.py::test_two_workers_listen_apart_and_a_dead_one_is_replaced",)),
+    Mutant("settings read from the environment, then ignored", CONFIG, "        return cls(**values)",
+           "        return cls()", ("tests/test_settings_env.py",)),
+    # -- the cost model -----------------------------------------------------------------------
+    Mutant("cost: a data set's examples not counted", "app/numerics/datasets.py",
+           "cost=EvaluationCost(1, sample.size * sample.per_example, sample.per_example),",
+           "cost=EvaluationCost(1, 1, sample.per_example),", ("tests/api/test_cost.py",)),
+    Mutant("cost: a formula's nodes not counted in a batched pass", COST,
+           "return LANE_TURN + surface.cost.operations * LANE_TURN_OPERATION", "return LANE_TURN",
+           ("tests/api/test_cost.py",)),
+    Mutant("cost: memory budget not checked", COST, '    ("memory", "max_memory_bytes", "working memory"),\n',
+           "", ("tests/api/test_cost.py", "tests/test_settings_env.py")),
+    Mutant("cost: grids not costed", "app/api/schemas.py",
+           '        cost.refuse_above_budget(estimate, "the resolution or the data set\'s n")\n', "",
+           ("tests/api/test_cost.py",)),
+    # -- every limit's default (the README's table) and its enforcement ------------------------
+    default("max_body_bytes", "int = 1 << 20", "int = 1 << 24"),
+    default("max_steps", "int = 100_000", "int = 1_000_000"),
+    default("max_runs", "int = 32", "int = 64"),
+    default("max_points", "int = 400_000", "int = 4_000_000"),
+    default("max_resolution", "int = 1000", "int = 2000"),
+    default("max_label_chars", "int = 64", "int = 640"),
+    default("max_batch_size", "int = 5000", "int = 50_000"),
+    default("max_repeats", "int = 16", "int = 1600"),
+    default("max_sweep_count", "int = 1024", "int = 4096"),
+    default("max_basin_resolution", "int = 256", "int = 1024"),
+    default("max_work", "int = 2_000_000_000", "int = 2_000_000_000_000"),
+    default("max_memory_bytes", "int = 256 << 20", "int = 256 << 30"),
+    default("max_response_bytes", "int = 32 << 20", "int = 32 << 30"),
+    default("max_coord", "float = 1e6", "float = 1e9"),
+    default("max_loss", "float = 1e12", "float = 1e15"),
+    default("max_url_bytes", "int = 16_384", "int = 1_638_400"),
+    default("max_header_bytes", "int = 65_536", "int = 6_553_600"),
+    default("header_timeout_s", "float = 10.0", "float = 1000.0"),
+    default("body_timeout_s", "float = 30.0", "float = 3000.0"),
+]  # fmt: skip
+
+
+def copy_tree(target: Path) -> None:
+    """The tracked files (and the work tree's changes to them) into ``target``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file():
+            destination = target / name.decode()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+
+
+def run(mutant: Mutant, tree: Path) -> tuple[str, float]:
+    path = tree / mutant.path
+    pristine = path.read_text()
+    if pristine.count(mutant.old) != 1:
+        return "not found", 0.0
+    path.write_text(pristine.replace(mutant.old, mutant.new))
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutant.tests],
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"},
+            capture_output=True,
+            timeout=600,
+        )
+        verdict = "survived" if done.returncode == 0 else "caught"
+        if done.returncode in (4, 5):  # usage error or no tests collected: the list is wrong
+            verdict = "no tests"
+    finally:
+        path.write_text(pristine)
+    return verdict, time.monotonic() - started
+
+
+def main(words: list[str]) -> int:
+    chosen = [m for m in MUTANTS if not words or any(w in m.name for w in words)]
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="gradscape-mutants-") as tmp:
+        tree = Path(tmp)
+        copy_tree(tree)
+        for mutant in chosen:
+            verdict, seconds = run(mutant, tree)
+            counts[verdict] = counts.get(verdict, 0) + 1
+            print(f"{verdict:<9} {seconds:5.1f} s  {mutant.name}", flush=True)
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+    print(f"mutants: {len(chosen)}; {summary}")
+    return 0 if counts.get("caught", 0) == len(chosen) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

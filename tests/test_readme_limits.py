@@ -1,0 +1,27 @@
+"""The README's table of limits is the settings' defaults: every limit has a row, every row's
+default is the one the server runs with (a changed default fails here, not silently)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+
+from app.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ROW = re.compile(r"^\| `GRADSCAPE_([A-Z0-9_]+)` \| ([^|]+) \|", re.MULTILINE)
+
+
+def documented() -> dict[str, str]:
+    section = (ROOT / "README.md").read_text().split("## Limits", 1)[1].split("\n## ", 1)[0]
+    return {name.lower(): value.strip() for name, value in ROW.findall(section)}
+
+
+def test_every_limit_has_a_row_with_its_default():
+    rows = documented()
+    defaults = Settings()
+    limits = [f.name for f in fields(Settings) if f.name not in ("host", "port")]
+    assert sorted(rows) == sorted(limits)
+    for name in limits:
+        assert float(rows[name]) == getattr(defaults, name), name
