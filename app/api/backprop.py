@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from app.api.catalog import surface_record
 from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import Point, Strict, SurfaceOut, SurfaceRef, check_dimension
+from app.config import SETTINGS
 from app.numerics.autodiff import FLOAT
 from app.numerics.expression import builtin_formula, parse
 
@@ -49,8 +50,10 @@ class BackpropResponse(BaseModel):
 def backprop(request: BackpropRequest) -> FiniteJSONResponse:
     """The formula's graph at a point: each node's forward value and gradient (reverse mode)."""
     ref = request.surface
-    text = ref.expression or builtin_formula(ref.id, ref.resolved_params)
-    expression = parse(text)
+    if ref.expression is not None:
+        expression = parse(ref.expression, SETTINGS.formula_limits)
+    else:  # a built-in's own formula, within the core's limits whatever the settings
+        expression = parse(builtin_formula(ref.id, ref.resolved_params))
     graph = expression.graph
     trace = graph.trace(FLOAT, [float(c) for c in request.point])
     nodes = [

@@ -44,7 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import errors
 from app.api.encoding import GZIP_MIN_BYTES, FiniteJSONResponse
-from app.api.schemas import SETTINGS
+from app.config import SETTINGS
 
 access_log = logging.getLogger("gradscape.access")
 

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import __version__
 from app.api.encoding import accepts_gzip
-from app.api.schemas import SETTINGS
+from app.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from app.api.encoding import FiniteJSONResponse
 from app.api.schemas import (
-    SETTINGS,
     BasinRequest,
     BasinResponse,
     LrSweepRequest,
     LrSweepResponse,
     window_bounds,
 )
+from app.config import SETTINGS
 from app.numerics.engine import STATUS_NAMES, StopRules
 from app.numerics.sweeps import DIVERGED, NO_MINIMUM, basin_map, lr_sweep
 

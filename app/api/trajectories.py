@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.encoding import FiniteJSONResponse
-from app.api.schemas import SETTINGS, RunIn, TrajectoryRequest, TrajectoryResponse
+from app.api.schemas import RunIn, TrajectoryRequest, TrajectoryResponse
+from app.config import SETTINGS
 from app.numerics import engine
 from app.numerics.schedules import lr_sequence
 
