@@ -45,7 +45,7 @@ def create_app() -> FastAPI:
         title="Gradscape",
         version=__version__,
         description="Gradient-descent trajectories of many optimizers over loss surfaces.",
-        responses=middleware.ERROR_RESPONSES,
+        responses=errors.ERROR_RESPONSES,
         lifespan=lifespan,
         # /docs is app/api/docs.py: Swagger UI from an installed package, no inline script.
         # FastAPI's /docs and /redoc load from another host: off. No OAuth, so no redirect page.

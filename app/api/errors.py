@@ -1,4 +1,10 @@
-"""Error handlers: every error is valid JSON that names the field and never echoes bad input."""
+"""The error shape and its handlers: every error is valid JSON that names the field and never
+echoes bad input.
+
+Every 4xx this API sends is ``{"detail": [{loc, msg, type, ctx?}]}`` (``ErrorBody``): FastAPI's
+422 body, which the handlers below keep for every other refusal too (a 413 or 415 from the
+middleware, malformed JSON) and ``error_detail`` builds.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,44 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.encoding import FiniteJSONResponse
 
 log = logging.getLogger("gradscape")
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+    ctx: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The shape of every 4xx this API sends: FastAPI's 422 body."""
+
+    detail: list[ErrorItem]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {
+        "model": ErrorBody,
+        "description": "Body above GRADSCAPE_MAX_BODY_BYTES, or any body on a GET or HEAD",
+    },
+    415: {"model": ErrorBody, "description": "Body that is not application/json"},
+}
+"""For ``FastAPI(responses=...)``: every operation documents the middleware's refusals."""
+
+
+def error_detail(loc: list[str], msg: str, kind: str, **ctx: object) -> list[dict]:
+    """The ``detail`` of a 422-shaped error body."""
+    error: dict[str, object] = {"loc": loc, "msg": msg, "type": kind}
+    if ctx:
+        error["ctx"] = ctx
+    return [error]
+
 
 _CTX_KEYS = (
     *("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "error", "cost", "limit"),
@@ -85,7 +124,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSO
         # Reading or parsing the body failed (nothing else here answers 400): the same answer
         # as FastAPI's for malformed JSON, a 422 of type json_invalid.
         msg = _UNPARSABLE.get(type(exc.__cause__), _UNPARSABLE_OTHER)
-        detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+        detail = error_detail(["body"], msg, "json_invalid")
         return FiniteJSONResponse({"detail": detail}, status_code=422)
     return FiniteJSONResponse(
         {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
