@@ -2,7 +2,7 @@
 
 Every limit of every request lives here (the budgets of the cost model, the sizes and ranges of
 each field), so an operator can tighten or loosen them without touching code; the README lists
-them. The request models (``app/api/schemas.py``) state them in ``Field``, so they show up in
+them. The request models (``app/api/requests.py``) state them in ``Field``, so they show up in
 the OpenAPI schema.
 """
 
@@ -46,7 +46,7 @@ class Settings:
     once, a data set's examples over a chunk of points)."""
     max_response_bytes: int = 32 << 20
     """A response body's estimated size before compression."""
-    # -- the limits of each request's fields (app/api/schemas.py) -------------------------------
+    # -- the limits of each request's fields (app/api/requests.py) ------------------------------
     max_id_chars: int = 64
     """A surface's or data set's id."""
     max_name_chars: int = 32

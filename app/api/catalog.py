@@ -6,64 +6,27 @@ from functools import cache
 
 from fastapi import APIRouter
 
-from app.api import cost
+from app.api import records
 from app.api.encoding import FiniteJSONResponse
-from app.api.schemas import OptimizerList, SurfaceList
+from app.api.responses import OptimizerList, SurfaceList
 from app.numerics.datasets import DATASETS
-from app.numerics.optimizers import OPTIMIZERS, Optimizer
-from app.numerics.surfaces import SURFACES, Surface
+from app.numerics.optimizers import OPTIMIZERS
+from app.numerics.surfaces import SURFACES
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
-
-
-def surface_record(surface: Surface) -> dict:
-    params = surface.resolve_params(None)
-    return {
-        "id": surface.id,
-        "name": surface.name,
-        "dim": surface.dim,
-        "formula": surface.formula,
-        "description": surface.description,
-        "params": [p._asdict() for p in surface.params],
-        "window": {"x": list(surface.window.x), "y": surface.window.y and list(surface.window.y)},
-        "default_start": list(surface.default_start),
-        "minima": [{"point": list(m.point), "value": m.value} for m in surface.minima(params)],
-        "saddle_points": [list(s) for s in surface.saddle_points(params)],
-        "suggested_lr": dict(surface.suggested_lr),
-        "cost": cost.surface_costs(surface),
-    }
-
-
-def optimizer_record(optimizer: Optimizer) -> dict:
-    return {
-        "id": optimizer.id,
-        "name": optimizer.name,
-        "description": optimizer.description,
-        "update_rule": optimizer.update_rule,
-        "reference": optimizer.reference,
-        "hyperparameters": [h._asdict() for h in optimizer.hyperparameters],
-    }
 
 
 @cache
 def _surfaces() -> dict:
     return {
-        "surfaces": [surface_record(s) for s in SURFACES.values()],
-        "datasets": [
-            {
-                "id": d.id,
-                "name": d.name,
-                "description": d.description,
-                "params": [p._asdict() for p in d.params],
-            }
-            for d in DATASETS.values()
-        ],
+        "surfaces": [records.surface_record(s, s.resolve_params(None)) for s in SURFACES.values()],
+        "datasets": [records.dataset_record(d) for d in DATASETS.values()],
     }
 
 
 @cache
 def _optimizers() -> dict:
-    return {"optimizers": [optimizer_record(o) for o in OPTIMIZERS.values()]}
+    return {"optimizers": [records.optimizer_record(o) for o in OPTIMIZERS.values()]}
 
 
 @router.get("/surfaces", response_model=SurfaceList)

@@ -1,7 +1,9 @@
-"""Request and response bodies of API v1, with every limit stated in ``Field``.
+"""Request bodies of API v1: what comes in, with every limit stated in ``Field``.
 
-Limits come from the settings read at start-up (``GRADSCAPE_*`` variables), so an
-operator's limits show up in the OpenAPI schema at ``/docs``.
+Limits are fields of ``app.config.Settings`` read at start-up (``GRADSCAPE_*`` variables), so
+an operator's limits show up in the OpenAPI schema at ``/docs``. A request is resolved as it is
+validated (its surface, optimizer and hyperparameters looked up, its cost checked against the
+budgets), so a handler receives only requests it can run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.api import cost
 from app.config import SETTINGS
 from app.numerics.datasets import surface_from_dataset
+from app.numerics.engine import StopRules
 from app.numerics.expression import parse, surface_from_expression
 from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
 from app.numerics.schedules import Schedule
@@ -384,184 +387,18 @@ class BasinRequest(OptimizerChoice):
         return self
 
 
-# ---------------------------------------------------------------- responses
+class BackpropRequest(Strict):
+    surface: SurfaceRef
+    point: Point
+
+    @model_validator(mode="after")
+    def _dimension(self) -> BackpropRequest:
+        check_dimension(self.surface, self.point, "point")
+        if self.surface.surface.data is not None:
+            raise ValueError("backprop draws a formula's graph; a data set loss has no formula")
+        return self
 
 
-class ParamOut(BaseModel):
-    name: str
-    default: float
-    min: float
-    max: float
-    description: str = ""
-
-
-class WindowOut(BaseModel):
-    x: list[float]
-    y: list[float] | None
-
-
-class MinimumOut(BaseModel):
-    point: list[float]
-    value: float
-
-
-class DataOut(BaseModel):
-    """The examples of a data set surface (one feature x, target or label y)."""
-
-    x: list[float]
-    y: list[float]
-
-
-class SurfaceOut(BaseModel):
-    id: str
-    name: str
-    dim: int
-    formula: str
-    description: str
-    params: list[ParamOut]
-    window: WindowOut
-    default_start: list[float]
-    minima: list[MinimumOut]
-    saddle_points: list[list[float]]
-    suggested_lr: dict[str, float]
-    cost: dict[str, int] = Field(
-        description="Work (and bytes) per unit of each request kind, in the units of the"
-        " max_work and max_memory_bytes budgets: run_step (one update of one trajectory run),"
-        " turn (one step of a sweep or basin map besides its lanes),"
-        " lane_step (one lr or start of a sweep or basin map, per step), lane_bytes, cell"
-        " (one grid cell)"
-    )
-    data: DataOut | None = None
-
-
-class DatasetOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    params: list[ParamOut]
-
-
-class SurfaceList(BaseModel):
-    surfaces: list[SurfaceOut]
-    datasets: list[DatasetOut]
-
-
-class HyperparameterOut(BaseModel):
-    name: str
-    default: float | bool
-    min: float | None
-    max: float | None
-    log_scale: bool
-    description: str
-
-
-class OptimizerOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    update_rule: str
-    reference: str
-    hyperparameters: list[HyperparameterOut]
-
-
-class OptimizerList(BaseModel):
-    optimizers: list[OptimizerOut]
-
-
-class SummaryOut(BaseModel):
-    final_loss: float | None
-    best_loss: float | None
-    best_step: int | None
-    steps_run: int
-    nearest_minimum: list[float] | None
-    distance_to_minimum: float | None
-
-
-class RepeatOut(BaseModel):
-    points: list[list[float]]
-    losses: list[float]
-    batch_losses: list[float | None] | None = None
-    status: Literal["converged", "diverged", "max_steps"]
-    stopped_at: int
-
-
-class SpreadOut(BaseModel):
-    """The loss per step across repeats (the repeats still running at that step)."""
-
-    median: list[float | None]
-    p10: list[float | None]
-    p90: list[float | None]
-
-
-class RunOut(BaseModel):
-    label: str
-    optimizer: str
-    hyperparameters: dict[str, float | bool]
-    points: list[list[float]]
-    losses: list[float]
-    gradients: list[list[float]]
-    noisy_gradients: list[list[float]] | None = None
-    lrs: list[float] | None = None
-    batch_losses: list[float | None] | None = None
-    epoch_starts: list[int] | None = None
-    repeats: list[RepeatOut] | None = None
-    spread: SpreadOut | None = None
-    status: Literal["converged", "diverged", "max_steps"]
-    stopped_at: int
-    reason: str | None
-    message: str
-    summary: SummaryOut
-    state: dict[str, list[list[float | None]]] | None = None
-
-
-class SurfaceUsed(BaseModel):
-    id: str
-    params: dict[str, float]
-
-
-class TrajectoryResponse(BaseModel):
-    surface: SurfaceUsed
-    start: list[float]
-    steps: int
-    runs: list[RunOut]
-
-
-class GridResponse(BaseModel):
-    x: list[float]
-    y: list[float] | None = None
-    z: list[float | None] | list[list[float | None]] | dict[str, Any]
-    z_min: float | None
-    z_max: float | None
-
-
-class GradcheckResponse(BaseModel):
-    analytic: list[float | None]
-    numeric: list[float | None]
-    max_abs_error: float | None
-    relative_error: float | None
-    ok: bool
-
-
-class LrSweepResponse(BaseModel):
-    lrs: list[float]
-    final_loss: list[float | None]
-    best_loss: list[float | None]
-    status: list[Literal["converged", "diverged", "max_steps"]]
-    stopped_at: list[int]
-    best_lr: float | None
-    smallest_diverged_lr: float | None
-
-
-class BasinResponse(BaseModel):
-    x: list[float]
-    y: list[float]
-    minima: list[MinimumOut]
-    outcome: list[list[int]]
-    steps: list[list[int]]
-    reached: list[int]
-    none: int
-    diverged: int
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
+def stop_rules(grad_tol: float) -> StopRules:
+    """When a run stops: converged below ``grad_tol``, diverged past the settings' caps."""
+    return StopRules(grad_tol, SETTINGS.max_loss, SETTINGS.max_coord)
