@@ -289,7 +289,7 @@ def test_a_binary_grid_is_gzipped_once_and_no_bigger_than_at_level_1(client):
 
 
 def test_large_responses_are_gzipped_and_plotly_is_served_compressed_and_cached(client):
-    from app.api.pages import PLOTLY_URL
+    from app.api.routes.pages import PLOTLY_URL
 
     body = trajectory_body(steps=1000)
     response = client.post("/api/v1/trajectories", json=body, headers={"accept-encoding": "gzip"})

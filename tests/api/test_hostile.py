@@ -11,8 +11,8 @@ from starlette.exceptions import HTTPException
 
 from app.api import errors
 from app.api.middleware import NO_BODY, RequestGuard
-from app.api.pages import PLOTLY_URL
 from app.api.requests import RunIn, SurfaceRef, TrajectoryRequest
+from app.api.routes.pages import PLOTLY_URL
 from app.config import SETTINGS
 from tests.api.helpers import strict_json, trajectory_body
 
