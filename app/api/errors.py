@@ -71,12 +71,13 @@ _UNPARSABLE_OTHER = "request body is JSON that cannot be parsed"
 
 
 MAX_REPORTED_ERRORS = 20
-"""A 422 lists this many errors, then one item saying how many more there were: the schemas
-refuse oversized maps and lists whole, and this bounds what is left (32 runs of 16 bad
+"""A 422 lists this many errors, then one item saying how many more there were: the request
+models refuse oversized maps and lists whole, and this bounds what is left (32 runs of 16 bad
 hyperparameters each)."""
 MAX_LOC_CHARS = 64
-"""A location names a field or a key of at most 32 characters; a longer key is cut here, so an
-error never sends back a 900 KB key."""
+"""A location names a field or a key of at most ``max_name_chars`` (32); a longer key is cut
+here, so an error never sends back a 900 KB key. This and the count above are the error
+shape's own, not a request's limits."""
 
 
 def _loc_part(part: object) -> int | str:
