@@ -84,16 +84,6 @@ class Settings:
     max_loss: float = 1e12
     """A run whose |loss| exceeds this has diverged."""
 
-    @property
-    def formula_limits(self) -> FormulaLimits:
-        """The formula limits in the form the numerical core takes them."""
-        return FormulaLimits(
-            self.max_formula_chars,
-            self.max_formula_nodes,
-            self.max_formula_depth,
-            self.max_formula_exponent,
-        )
-
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from ``GRADSCAPE_<FIELD>`` variables (and plain ``HOST``/``PORT``)."""
@@ -107,6 +97,16 @@ class Settings:
                 kind = type(field.default)
                 values[field.name] = kind(float(raw)) if kind is int else kind(raw)
         return cls(**values)
+
+    @property
+    def formula_limits(self) -> FormulaLimits:
+        """The formula limits in the form the numerical core takes them."""
+        return FormulaLimits(
+            self.max_formula_chars,
+            self.max_formula_nodes,
+            self.max_formula_depth,
+            self.max_formula_exponent,
+        )
 
 
 SETTINGS = Settings.from_env()
