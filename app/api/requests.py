@@ -80,9 +80,6 @@ class Strict(BaseModel):
         return data
 
 
-# ---------------------------------------------------------------- requests
-
-
 class DatasetRef(Strict):
     """A generated data set by id, with its parameters (n, seed, noise, ...)."""
 
