@@ -1,13 +1,17 @@
 """One settings object, read from the environment (``GRADSCAPE_*``) once at start-up.
 
-Every limit that bounds the work of one request lives here, so an operator can tighten
-or loosen them without touching code; the README lists them.
+Every limit of every request lives here (the budgets of the cost model, the sizes and ranges of
+each field), so an operator can tighten or loosen them without touching code; the README lists
+them. The request models (``app/api/requests.py``) state them in ``Field``, so they show up in
+the OpenAPI schema.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+
+from app.numerics.expression import FORMULA_LIMITS, FormulaLimits
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Settings:
     max_resolution: int = 1000
     """Grid cells per axis."""
     max_label_chars: int = 64
+    """Characters of a run's label."""
     max_batch_size: int = 5000
     """Examples per mini-batch."""
     max_repeats: int = 16
@@ -41,6 +46,39 @@ class Settings:
     once, a data set's examples over a chunk of points)."""
     max_response_bytes: int = 32 << 20
     """A response body's estimated size before compression."""
+    # -- the limits of each request's fields (app/api/requests.py) ------------------------------
+    max_id_chars: int = 64
+    """A surface's or data set's id."""
+    max_name_chars: int = 32
+    """An optimizer's id; a parameter's or hyperparameter's name."""
+    max_map_items: int = 16
+    """Entries of a ``{name: value}`` map (a surface's params, a run's hyperparameters)."""
+    max_seed: int = 2**32 - 1
+    """The largest noise or mini-batch shuffling seed."""
+    max_noise_std: float = 1e3
+    """The largest std of the noise added to each gradient."""
+    max_grad_tol: float = 1e6
+    """The largest ``grad_tol``: a run stops as converged once its gradient's norm is below it."""
+    max_eta_min: float = 100.0
+    """The largest ``eta_min``, a cosine schedule's floor on the learning rate."""
+    max_sweep_lr: float = 1e4
+    """The largest learning rate of a sweep's ``lr_range``."""
+    max_basin_tolerance: float = 1e3
+    """The largest ``tolerance`` of a basin map: how near a known minimum a run must end."""
+    max_gradcheck_eps: float = 1.0
+    """The largest step ``eps`` of a gradient check's central differences."""
+    max_formula_chars: int = FORMULA_LIMITS.chars
+    """Characters of a formula (``{"expression": ...}``), checked before it is parsed. The four
+    formula limits default to the numerical core's own (``expression.FORMULA_LIMITS``: 200
+    characters, 150 nodes, 64 levels, exponents up to 100): the core imports no settings, so it
+    keeps limits for its own callers, and the API passes these in (``formula_limits``)."""
+    max_formula_nodes: int = FORMULA_LIMITS.nodes
+    """Syntax-tree nodes of a formula."""
+    max_formula_depth: int = FORMULA_LIMITS.depth
+    """Levels of nesting of a formula."""
+    max_formula_exponent: float = FORMULA_LIMITS.exponent
+    """The magnitude of a formula's constant exponents: ``9**9**9`` is refused."""
+
     max_coord: float = 1e6
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""
     max_loss: float = 1e12
@@ -70,6 +108,16 @@ class Settings:
                 kind = type(field.default)
                 values[field.name] = kind(float(raw)) if kind is int else kind(raw)
         return cls(**values)
+
+    @property
+    def formula_limits(self) -> FormulaLimits:
+        """The formula limits in the form the numerical core takes them."""
+        return FormulaLimits(
+            self.max_formula_chars,
+            self.max_formula_nodes,
+            self.max_formula_depth,
+            self.max_formula_exponent,
+        )
 
 
 SETTINGS = Settings.from_env()

@@ -11,18 +11,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import (
-    backprop,
-    catalog,
-    docs,
-    errors,
-    health,
-    landscape,
-    middleware,
-    pages,
-    sweeps,
-    trajectories,
-)
+from app.api import errors, middleware
+from app.api.routes import docs, health, optimizers, pages, surfaces, sweeps, trajectories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,9 +35,9 @@ def create_app() -> FastAPI:
         title="Gradscape",
         version=__version__,
         description="Gradient-descent trajectories of many optimizers over loss surfaces.",
-        responses=middleware.ERROR_RESPONSES,
+        responses=errors.ERROR_RESPONSES,
         lifespan=lifespan,
-        # /docs is app/api/docs.py: Swagger UI from an installed package, no inline script.
+        # /docs is app/api/routes/docs.py: Swagger UI from an installed package, no inline script.
         # FastAPI's /docs and /redoc load from another host: off. No OAuth, so no redirect page.
         docs_url=None,
         redoc_url=None,
@@ -55,9 +45,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     middleware.install(app)
-    for module in (health, catalog, trajectories, landscape, sweeps, backprop):
-        app.include_router(module.router)
-    app.include_router(pages.router)
-    app.include_router(docs.router)
+    for resource in (health, surfaces, optimizers, trajectories, sweeps, pages, docs):
+        app.include_router(resource.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app

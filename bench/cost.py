@@ -18,7 +18,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.api.schemas import BasinRequest, GridRequest, LrSweepRequest, TrajectoryRequest
+from app.api.requests import BasinRequest, GridRequest, LrSweepRequest, TrajectoryRequest
 from app.main import create_app
 from bench.common import row
 

@@ -127,7 +127,7 @@ MUTANTS = [
            ("tests/api/test_cost.py",)),
     Mutant("cost: memory budget not checked", COST, '    ("memory", "max_memory_bytes", "working memory"),\n',
            "", ("tests/api/test_cost.py", "tests/test_settings_env.py")),
-    Mutant("cost: grids not costed", "app/api/schemas.py",
+    Mutant("cost: grids not costed", "app/api/requests.py",
            '        cost.refuse_above_budget(estimate, "the resolution or the data set\'s n")\n', "",
            ("tests/api/test_cost.py",)),
     # -- every limit's default (the README's table) and its enforcement ------------------------

@@ -20,7 +20,7 @@ import httpx
 import orjson
 import pytest
 
-from app.api.pages import PLOTLY_URL, STATIC_VERSION
+from app.api.routes.pages import PLOTLY_URL, STATIC_VERSION
 from app.config import Settings
 from bench import proxy
 from bench.api import default_experiment

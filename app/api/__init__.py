@@ -1,1 +1,2 @@
-"""The HTTP layer: schemas, routers, error handlers and encoding."""
+"""The HTTP layer: routers (``routes/``), request and response bodies, the records that turn
+the numerical core's results into responses, the cost model, errors, middleware and encoding."""

@@ -62,6 +62,10 @@ STATE_JSON_BYTES = 120
 """The optimizer's state at one step (``include_state``): up to two vectors of the point's size."""
 EXTRA_JSON_BYTES = 50
 """Each further per-step record: the noisy gradient, a mini-batch's loss, the lr."""
+SWEEP_LANE_BYTES = 80
+"""A sweep's response per learning rate: lr, final and best loss, status, stop step."""
+BASIN_LANE_BYTES = 12
+"""A basin map's response per start: its outcome and its step count."""
 CELL_JSON_BYTES = 20
 CELL_BINARY_BYTES = 6
 """A grid cell as a JSON number, or as a float32 in base64."""

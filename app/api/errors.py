@@ -1,4 +1,10 @@
-"""Error handlers: every error is valid JSON that names the field and never echoes bad input."""
+"""The error shape and its handlers: every error is valid JSON that names the field and never
+echoes bad input.
+
+Every 4xx this API sends is ``{"detail": [{loc, msg, type, ctx?}]}`` (``ErrorBody``): FastAPI's
+422 body, which the handlers below keep for every other refusal too (a 413 or 415 from the
+middleware, malformed JSON) and ``error_detail`` builds.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,44 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.encoding import FiniteJSONResponse
 
 log = logging.getLogger("gradscape")
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+    ctx: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The shape of every 4xx this API sends: FastAPI's 422 body."""
+
+    detail: list[ErrorItem]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {
+        "model": ErrorBody,
+        "description": "Body above GRADSCAPE_MAX_BODY_BYTES, or any body on a GET or HEAD",
+    },
+    415: {"model": ErrorBody, "description": "Body that is not application/json"},
+}
+"""For ``FastAPI(responses=...)``: every operation documents the middleware's refusals."""
+
+
+def error_detail(loc: list[str], msg: str, kind: str, **ctx: object) -> list[dict]:
+    """The ``detail`` of a 422-shaped error body."""
+    error: dict[str, object] = {"loc": loc, "msg": msg, "type": kind}
+    if ctx:
+        error["ctx"] = ctx
+    return [error]
+
 
 _CTX_KEYS = (
     *("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "error", "cost", "limit"),
@@ -32,12 +71,13 @@ _UNPARSABLE_OTHER = "request body is JSON that cannot be parsed"
 
 
 MAX_REPORTED_ERRORS = 20
-"""A 422 lists this many errors, then one item saying how many more there were: the schemas
-refuse oversized maps and lists whole, and this bounds what is left (32 runs of 16 bad
+"""A 422 lists this many errors, then one item saying how many more there were: the request
+models refuse oversized maps and lists whole, and this bounds what is left (32 runs of 16 bad
 hyperparameters each)."""
 MAX_LOC_CHARS = 64
-"""A location names a field or a key of at most 32 characters; a longer key is cut here, so an
-error never sends back a 900 KB key."""
+"""A location names a field or a key of at most ``max_name_chars`` (32); a longer key is cut
+here, so an error never sends back a 900 KB key. This and the count above are the error
+shape's own, not a request's limits."""
 
 
 def _loc_part(part: object) -> int | str:
@@ -85,7 +125,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSO
         # Reading or parsing the body failed (nothing else here answers 400): the same answer
         # as FastAPI's for malformed JSON, a 422 of type json_invalid.
         msg = _UNPARSABLE.get(type(exc.__cause__), _UNPARSABLE_OTHER)
-        detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+        detail = error_detail(["body"], msg, "json_invalid")
         return FiniteJSONResponse({"detail": detail}, status_code=422)
     return FiniteJSONResponse(
         {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)

@@ -19,7 +19,7 @@ From the outside in, every request passes through:
 - ``ComputeGate``: computations take turns of at most 0.1 s, one at a time per process (two
   would share one GIL anyway), so the event loop and /healthz never queue behind a crowd.
 
-Errors raised here have the shape of a 422: ``{"detail": [{loc, msg, type, ctx?}]}``.
+Errors raised here have the shape of a 422 (``errors.ErrorBody``).
 """
 
 from __future__ import annotations
@@ -31,12 +31,10 @@ import sys
 import time
 from email.message import Message as MimeHeader
 from functools import lru_cache
-from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import anyio
 from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -44,7 +42,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import errors
 from app.api.encoding import GZIP_MIN_BYTES, FiniteJSONResponse
-from app.api.schemas import SETTINGS
+from app.api.errors import error_detail
+from app.config import SETTINGS
 
 access_log = logging.getLogger("gradscape.access")
 
@@ -71,37 +70,6 @@ NEVER_CACHED_PATHS = ("/healthz",)
 HASH_SLICE_BYTES = 1 << 20
 """Bodies are hashed in slices of this size (about 1 ms each) with a yield to the event loop in
 between, so a 40 MB body never stalls /healthz and never queues for a worker thread."""
-
-
-class ErrorItem(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-    ctx: dict[str, Any] | None = None
-
-
-class ErrorBody(BaseModel):
-    """The shape of every 4xx this API sends: FastAPI's 422 body."""
-
-    detail: list[ErrorItem]
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {
-        "model": ErrorBody,
-        "description": "Body above GRADSCAPE_MAX_BODY_BYTES, or any body on a GET or HEAD",
-    },
-    415: {"model": ErrorBody, "description": "Body that is not application/json"},
-}
-"""For ``FastAPI(responses=...)``: every operation documents the refusals made here."""
-
-
-def error_detail(loc: list[str], msg: str, kind: str, **ctx: object) -> list[dict]:
-    """The ``detail`` of a 422-shaped error body."""
-    error: dict[str, object] = {"loc": loc, "msg": msg, "type": kind}
-    if ctx:
-        error["ctx"] = ctx
-    return [error]
 
 
 @lru_cache(maxsize=64)

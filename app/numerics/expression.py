@@ -7,14 +7,15 @@ softplus relu (one argument) and min max (two or more).
 
 The text is parsed by ``ast.parse(text, mode="eval")`` and the tree is walked against that
 allow-list into ``autodiff.Node``s; nothing of the text is ever evaluated by Python (no
-``eval``, ``exec`` or ``compile``). Limits are checked before any work, cheapest first:
+``eval``, ``exec`` or ``compile``). Limits (``FormulaLimits``) are checked before any work,
+cheapest first:
 
-- at most ``MAX_LENGTH`` characters, checked before anything else;
+- at most ``chars`` characters, checked before anything else;
 - printable ASCII only (no null bytes, no look-alike Unicode letters);
-- at most ``MAX_NODES`` syntax-tree nodes and ``MAX_DEPTH`` levels of nesting;
+- at most ``nodes`` syntax-tree nodes and ``depth`` levels of nesting;
 - numbers, and parts of the formula that involve no variable (``2*pi``, ``9**9``), are
   worked out once, in floating point (never Python's big integers), and must be finite;
-- a constant exponent is at most ``MAX_EXPONENT`` in magnitude, so ``9**9**9`` is refused.
+- a constant exponent is at most ``exponent`` in magnitude, so ``9**9**9`` is refused.
 
 Every refusal is an ``ExpressionError`` (a ``ValueError``) that says what and where, with
 1-based columns: "unknown name 'z' at column 7". The API turns it into a 422.
@@ -30,6 +31,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,10 +39,24 @@ from app.numerics.autodiff import ARRAY, FLOAT, OPS, Graph, Node, kernel_for
 from app.numerics.optimizers import OPTIMIZERS
 from app.numerics.surfaces import EvaluationCost, Surface, Window
 
-MAX_LENGTH = 200
-MAX_NODES = 150
-MAX_DEPTH = 64
-MAX_EXPONENT = 100.0
+
+class FormulaLimits(NamedTuple):
+    """How large a formula may be: characters, syntax-tree nodes, levels of nesting, and the
+    magnitude of a constant exponent.
+
+    The core takes its limits as an argument, with these defaults of its own, rather than
+    reading the web layer's settings: it imports numpy and its own modules only, and is used
+    without the web layer (tests, benchmarks, the built-in formulas). The API passes the
+    operator's limits in (``app.config``: ``max_formula_*``, whose defaults are these).
+    """
+
+    chars: int = 200
+    nodes: int = 150
+    depth: int = 64
+    exponent: float = 100.0
+
+
+FORMULA_LIMITS = FormulaLimits()
 
 VARIABLES = ("x", "y")
 CONSTANTS = {"pi": math.pi, "e": math.e}
@@ -116,12 +132,12 @@ _REFUSED = {
 }
 
 
-def _check_text(text: str) -> int:
+def _check_text(text: str, limits: FormulaLimits) -> int:
     """Length and characters; returns the number of leading blanks (for columns)."""
-    if len(text) > MAX_LENGTH:
+    if len(text) > limits.chars:
         raise ExpressionError(
             f"the formula is {len(text):,} characters long; "
-            f"at most {MAX_LENGTH} characters are allowed"
+            f"at most {limits.chars} characters are allowed"
         )
     for index, char in enumerate(text):
         if not (" " <= char <= "~" or char == "\t"):
@@ -133,7 +149,7 @@ def _check_text(text: str) -> int:
     return len(text) - len(stripped)
 
 
-def _parse_tree(text: str, lead: int) -> ast.expr:
+def _parse_tree(text: str, lead: int, limits: FormulaLimits) -> ast.expr:
     try:
         tree = ast.parse(text[lead:], mode="eval")
     except SyntaxError as error:
@@ -143,16 +159,16 @@ def _parse_tree(text: str, lead: int) -> ast.expr:
     except (ValueError, RecursionError, MemoryError) as error:
         raise ExpressionError(f"the formula cannot be parsed ({type(error).__name__})") from None
     count = sum(isinstance(node, ast.expr) for node in ast.walk(tree))
-    if count > MAX_NODES:
-        raise ExpressionError(f"the formula has {count} parts; at most {MAX_NODES} are allowed")
+    if count > limits.nodes:
+        raise ExpressionError(f"the formula has {count} parts; at most {limits.nodes} are allowed")
     return tree.body
 
 
 class _Builder:
     """Walks the syntax tree against the allow-list, building a deduplicated graph."""
 
-    def __init__(self, text: str, lead: int):
-        self.text, self.lead = text, lead
+    def __init__(self, text: str, lead: int, limits: FormulaLimits):
+        self.text, self.lead, self.limits = text, lead, limits
         self.nodes: dict[tuple, Node] = {}
         self.names: set[str] = set()
 
@@ -186,8 +202,8 @@ class _Builder:
         return self.make(op, args, OPS[op].symbol, value)
 
     def convert(self, node: ast.AST, depth: int = 0) -> Node:
-        if depth > MAX_DEPTH:
-            self.refuse(f"the formula is nested more than {MAX_DEPTH} levels deep", node)
+        if depth > self.limits.depth:
+            self.refuse(f"the formula is nested more than {self.limits.depth} levels deep", node)
         below = depth + 1
         if isinstance(node, ast.BinOp):
             kind = type(node.op)
@@ -199,9 +215,10 @@ class _Builder:
                 )
             left = self.convert(node.left, below)
             right = self.convert(node.right, below)
-            if kind is ast.Pow and right.value is not None and abs(right.value) > MAX_EXPONENT:
+            largest = self.limits.exponent
+            if kind is ast.Pow and right.value is not None and abs(right.value) > largest:
                 self.refuse(
-                    f"the exponent {right.value:.10g} is too large (at most {MAX_EXPONENT:g})",
+                    f"the exponent {right.value:.10g} is too large (at most {largest:g})",
                     node.right,
                 )
             return self.operation(_BINARY[kind], (left, right), node)
@@ -304,11 +321,11 @@ class Expression:
 
 
 @lru_cache(maxsize=512)
-def parse(text: str) -> Expression:
+def parse(text: str, limits: FormulaLimits = FORMULA_LIMITS) -> Expression:
     """The formula as an ``Expression``; raises ``ExpressionError`` saying what and where."""
-    lead = _check_text(text)
-    tree = _parse_tree(text, lead)
-    builder = _Builder(text, lead)
+    lead = _check_text(text, limits)
+    tree = _parse_tree(text, lead, limits)
+    builder = _Builder(text, lead, limits)
     output = builder.convert(tree)
     variables = VARIABLES if "y" in builder.names else VARIABLES[:1]
     return Expression(text.strip(), Graph(output, variables))
@@ -408,13 +425,15 @@ def _default_start(expression: Expression, window: Window) -> tuple[float, ...]:
     return tuple(float(c[best]) for c in coords)
 
 
-def surface_from_expression(text: str, window: Mapping | None = None) -> Surface:
+def surface_from_expression(
+    text: str, window: Mapping | None = None, limits: FormulaLimits = FORMULA_LIMITS
+) -> Surface:
     """A ``Surface`` for a formula; ``window`` maps "x" (and "y") to [low, high].
 
     The window defaults to [-3, 3] per axis. Minima and saddle points are not known; the
     suggested learning rates are ``GENERIC_LR``. Raises ``ExpressionError``.
     """
-    expression = parse(text)
+    expression = parse(text, limits)
     plot_window = _window(expression.dim, window)
     variables = ", ".join(expression.graph.variables)
     return Surface(

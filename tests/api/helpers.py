@@ -5,6 +5,17 @@ from __future__ import annotations
 import json
 import math
 
+SURFACE_IDS = {
+    "parabola", "quadratic", "rosenbrock", "saddle", "monkey_saddle", "himmelblau", "beale",
+    "booth", "matyas", "three_hump_camel", "six_hump_camel", "rastrigin", "ackley",
+    "styblinski_tang", "goldstein_price", "levi_n13",
+}  # fmt: skip
+OPTIMIZER_IDS = {
+    "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam",
+    "radam", "adamax", "lion",
+}  # fmt: skip
+"""The built-in surfaces and optimizers the API must list, written out independently."""
+
 
 def _refuse(constant: str):
     raise AssertionError(f"response carries non-JSON constant {constant}")

@@ -11,8 +11,9 @@ from starlette.exceptions import HTTPException
 
 from app.api import errors
 from app.api.middleware import NO_BODY, RequestGuard
-from app.api.pages import PLOTLY_URL
-from app.api.schemas import MAX_MAP_ITEMS, SETTINGS, RunIn, SurfaceRef, TrajectoryRequest
+from app.api.requests import RunIn, SurfaceRef, TrajectoryRequest
+from app.api.routes.pages import PLOTLY_URL
+from app.config import SETTINGS
 from tests.api.helpers import strict_json, trajectory_body
 
 XSS_LABEL = "</script><img src=x onerror=alert(1)>"
@@ -191,18 +192,18 @@ BAD_MAP = {f"k{i}": "x" for i in range(70_000)}
 AMPLIFIERS = [
     ("surface params", "trajectories",
      trajectory_body(surface={"id": "rosenbrock", "params": BAD_MAP}),
-     ["body", "surface", "params"], MAX_MAP_ITEMS),
+     ["body", "surface", "params"], SETTINGS.max_map_items),
     ("data set params", "trajectories",
      trajectory_body(surface={"dataset": {"id": "linear_regression", "params": BAD_MAP}}),
-     ["body", "surface", "dataset", "params"], MAX_MAP_ITEMS),
+     ["body", "surface", "dataset", "params"], SETTINGS.max_map_items),
     ("hyperparameters", "trajectories",
      trajectory_body(runs=[{"optimizer": "adam", "hyperparameters": BAD_MAP}]),
-     ["body", "runs", 0, "hyperparameters"], MAX_MAP_ITEMS),
+     ["body", "runs", 0, "hyperparameters"], SETTINGS.max_map_items),
     ("sweep hyperparameters", "sweeps/lr",
      {"surface": {"id": "rosenbrock"}, "optimizer": "sgd", "lr_range": [1e-3, 1e-1],
-      "hyperparameters": BAD_MAP}, ["body", "hyperparameters"], MAX_MAP_ITEMS),
+      "hyperparameters": BAD_MAP}, ["body", "hyperparameters"], SETTINGS.max_map_items),
     ("grid surface params", "grid", grid(surface={"id": "rosenbrock", "params": BAD_MAP}),
-     ["body", "surface", "params"], MAX_MAP_ITEMS),
+     ["body", "surface", "params"], SETTINGS.max_map_items),
     ("unknown fields", "trajectories", {**trajectory_body(), **BAD_MAP}, ["body"],
      len(TrajectoryRequest.model_fields)),
     ("unknown surface fields", "grid", {"surface": {"id": "rosenbrock", **BAD_MAP}},

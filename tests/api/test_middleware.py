@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.middleware import PAGE_CSP, SECURITY_HEADERS, relative_location
-from app.api.pages import PLOTLY_URL
+from app.api.routes.pages import PLOTLY_URL
 from app.main import create_app
 from tests.api.helpers import strict_json, trajectory_body
 

@@ -4,6 +4,7 @@ makes. References: numpy written out by hand, and the built-in surfaces' own for
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 
@@ -15,9 +16,9 @@ from hypothesis import strategies as st
 from app.numerics.autodiff import ARRAY, FLOAT
 from app.numerics.expression import (
     BUILTIN_FORMULAS,
-    MAX_DEPTH,
-    MAX_LENGTH,
+    FORMULA_LIMITS,
     ExpressionError,
+    FormulaLimits,
     builtin_formula,
     parse,
     surface_from_expression,
@@ -47,10 +48,10 @@ HOSTILE = [
     ("x**1e6", "exponent 1000000 is too large"),
     ("10**400", "exponent 400 is too large"),
     ("1e999", "the number is too large"),
-    ("1" + "0" * 400, f"at most {MAX_LENGTH} characters"),
-    ("x" * 100_000, f"at most {MAX_LENGTH} characters"),
-    ("(" * 150 + "x" + ")" * 150, f"at most {MAX_LENGTH} characters"),
-    ("-(" * 66 + "x" + ")" * 66, f"nested more than {MAX_DEPTH} levels deep"),
+    ("1" + "0" * 400, f"at most {FORMULA_LIMITS.chars} characters"),
+    ("x" * 100_000, f"at most {FORMULA_LIMITS.chars} characters"),
+    ("(" * 150 + "x" + ")" * 150, f"at most {FORMULA_LIMITS.chars} characters"),
+    ("-(" * 66 + "x" + ")" * 66, f"nested more than {FORMULA_LIMITS.depth} levels deep"),
     ("-" * 199 + "x", "parts; at most"),
     ("x\x00", "control character '\\x00' (U+0000) is not allowed at column 2"),
     ("x + \n y", "control character '\\n'"),
@@ -102,13 +103,28 @@ def test_hostile_formula_is_refused_fast_with_a_clear_message(text, fragment):
 
 
 def test_limits_are_inclusive():
-    assert parse("x" + " " * (MAX_LENGTH - 1)).dim == 1
-    assert parse("-(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH).dim == 1
+    assert parse("x" + " " * (FORMULA_LIMITS.chars - 1)).dim == 1
+    assert parse("-(" * FORMULA_LIMITS.depth + "x" + ")" * FORMULA_LIMITS.depth).dim == 1
     assert parse("x**100 + x**-100").dim == 1
     with pytest.raises(ExpressionError, match="exponent 101 is too large"):
         parse("x**101")
     with pytest.raises(ExpressionError, match="exponent 387420489 is too large"):
         parse("x**(9**9)")
+
+
+def test_limits_passed_in_replace_the_defaults():
+    tight = FormulaLimits(chars=8, nodes=3, depth=1, exponent=2.0)
+    for text, message in [
+        ("x + y + 1", "at most 8 characters"),
+        ("x+y+x", "5 parts; at most 3 are allowed"),  # within 8 characters
+        ("-(-x)", "nested more than 1 levels deep"),
+        ("x**3", "exponent 3 is too large (at most 2)"),
+    ]:
+        assert parse(text).dim >= 1
+        with pytest.raises(ExpressionError, match=re.escape(message)):
+            parse(text, tight)
+    with pytest.raises(ExpressionError, match="at most 8 characters"):
+        surface_from_expression("x**2 + y**2", limits=tight)
 
 
 def test_columns_are_one_based_and_count_leading_blanks():

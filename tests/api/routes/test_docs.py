@@ -8,8 +8,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from app.api.docs import SWAGGER_UI_ASSETS, SWAGGER_UI_DIR, SWAGGER_UI_URL
 from app.api.middleware import PAGE_CSP, VERSIONED_CACHE
+from app.api.routes.docs import SWAGGER_UI_ASSETS, SWAGGER_UI_DIR, SWAGGER_UI_URL
 
 EXPECTED_TYPES = {"script": "text/javascript", "stylesheet": "text/css", "icon": "image/svg+xml"}
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.schemas import Health
+from app.api.responses import Health
 
 router = APIRouter(tags=["health"])
 

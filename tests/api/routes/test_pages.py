@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from app.api.schemas import SETTINGS
+from app.config import SETTINGS
 
 CONFIG_SCRIPT = re.compile(r'<script type="application/json" id="gradscape-config">(.*?)</script>')
 

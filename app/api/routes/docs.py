@@ -2,7 +2,7 @@
 
 Nothing from another host, so the API docs work offline, and no inline script, so they live
 under the same Content-Security-Policy as the page: templates/docs.html loads Swagger UI's
-bundle and stylesheet from versioned URLs (cached for a year, like plotly.js in pages.py) and
+bundle and stylesheet from versioned URLs (cached for a year, like plotly.js in routes/pages.py) and
 static/docs/swagger.js starts it. FastAPI's own /docs and /redoc (loaded from another host,
 started inline) are switched off in app/main.py.
 """
@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from swagger_ui_bundle import swagger_ui_path
 
 from app.api.encoding import accepts_gzip
-from app.api.pages import ONE_YEAR_IMMUTABLE, STATIC_VERSION, templates
+from app.api.routes.pages import ONE_YEAR_IMMUTABLE, STATIC_VERSION, templates
 
 SWAGGER_UI_DIR = Path(str(swagger_ui_path))
 """The package's copy of swagger-ui-dist, in a folder named for its version: swagger-ui-5.31.0."""

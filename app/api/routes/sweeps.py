@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api import records
 from app.api.encoding import FiniteJSONResponse
-from app.api.schemas import (
-    SETTINGS,
-    BasinRequest,
-    BasinResponse,
-    LrSweepRequest,
-    LrSweepResponse,
-    window_bounds,
-)
-from app.numerics.engine import STATUS_NAMES, StopRules
-from app.numerics.sweeps import DIVERGED, NO_MINIMUM, basin_map, lr_sweep
+from app.api.requests import BasinRequest, LrSweepRequest, stop_rules, window_bounds
+from app.api.responses import BasinResponse, LrSweepResponse
+from app.numerics.sweeps import basin_map, lr_sweep
 
 router = APIRouter(prefix="/api/v1", tags=["sweeps"])
-
-
-def _stop(grad_tol: float) -> StopRules:
-    return StopRules(grad_tol, SETTINGS.max_loss, SETTINGS.max_coord)
 
 
 @router.post("/sweeps/lr", response_model=LrSweepResponse)
@@ -37,20 +27,9 @@ def sweep_learning_rate(request: LrSweepRequest) -> FiniteJSONResponse:
         request.steps,
         (request.lr_range[0], request.lr_range[1]),
         request.count,
-        _stop(request.grad_tol),
+        stop_rules(request.grad_tol),
     )
-    outcomes = sweep.outcomes
-    return FiniteJSONResponse(
-        {
-            "lrs": sweep.lrs.tolist(),
-            "final_loss": outcomes.final_losses,
-            "best_loss": outcomes.best_losses,
-            "status": [STATUS_NAMES[code] for code in outcomes.status],
-            "stopped_at": outcomes.stopped_at.tolist(),
-            "best_lr": sweep.best_lr,
-            "smallest_diverged_lr": sweep.smallest_diverged_lr,
-        }
-    )
+    return FiniteJSONResponse(records.sweep_record(sweep))
 
 
 @router.post("/basins", response_model=BasinResponse)
@@ -68,19 +47,6 @@ def basins(request: BasinRequest) -> FiniteJSONResponse:
         request.resolution,
         request.steps,
         request.tolerance,
-        _stop(request.grad_tol),
+        stop_rules(request.grad_tol),
     )
-    minima = surface.minima(params)
-    outcome = result.outcome
-    return FiniteJSONResponse(
-        {
-            "x": result.x.tolist(),
-            "y": result.y.tolist(),
-            "minima": [{"point": list(m.point), "value": m.value} for m in minima],
-            "outcome": outcome.tolist(),
-            "steps": result.steps.tolist(),
-            "reached": [int((outcome == i).sum()) for i in range(len(minima))],
-            "none": int((outcome == NO_MINIMUM).sum()),
-            "diverged": int((outcome == DIVERGED).sum()),
-        }
-    )
+    return FiniteJSONResponse(records.basin_record(result, surface.minima(params)))

@@ -20,9 +20,9 @@ from fastapi.templating import Jinja2Templates
 
 from app import __version__
 from app.api.encoding import accepts_gzip
-from app.api.schemas import SETTINGS
+from app.config import SETTINGS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"

@@ -1,7 +1,9 @@
-"""Request and response bodies of API v1, with every limit stated in ``Field``.
+"""Request bodies of API v1: what comes in, with every limit stated in ``Field``.
 
-Limits come from the settings read at start-up (``GRADSCAPE_*`` variables), so an
-operator's limits show up in the OpenAPI schema at ``/docs``.
+Limits are fields of ``app.config.Settings`` read at start-up (``GRADSCAPE_*`` variables), so
+an operator's limits show up in the OpenAPI schema at ``/docs``. A request is resolved as it is
+validated (its surface, optimizer and hyperparameters looked up, its cost checked against the
+budgets), so a handler receives only requests it can run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.api import cost
 from app.config import SETTINGS
 from app.numerics.datasets import surface_from_dataset
-from app.numerics.expression import MAX_LENGTH, parse, surface_from_expression
+from app.numerics.engine import StopRules
+from app.numerics.expression import parse, surface_from_expression
 from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
 from app.numerics.schedules import Schedule
 from app.numerics.surfaces import Surface, get_surface
@@ -32,37 +35,32 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 Coordinate = Annotated[float, Field(ge=-SETTINGS.max_coord, le=SETTINGS.max_coord)]
 Point = Annotated[list[Coordinate], Field(min_length=1, max_length=2)]
 
-MAX_MAP_ITEMS = 16
-Name = Annotated[str, Field(max_length=32)]
+Name = Annotated[str, Field(max_length=SETTINGS.max_name_chars)]
+Seed = Annotated[int, Field(ge=0, le=SETTINGS.max_seed)]
+GradTol = Annotated[float, Field(ge=0.0, le=SETTINGS.max_grad_tol)]
 V = TypeVar("V")
 
 
 def _at_most_map_items(value: Any) -> Any:
-    """Refuse a map above MAX_MAP_ITEMS on its raw size, before any of its values is validated:
+    """Refuse a map above ``max_map_items`` on its raw size, before any of its values is validated:
     pydantic checks a dict's ``max_length`` only after validating every entry, so 70,000 bad
     values in a 900 KB body made 70,000 errors (a 10 MB answer after 1.5 to 2.5 s, /healthz
     stalled as long) where this makes one."""
-    if isinstance(value, dict) and len(value) > MAX_MAP_ITEMS:
+    if isinstance(value, dict) and len(value) > SETTINGS.max_map_items:
         raise PydanticCustomError(
             "too_long",
             "Dictionary should have at most {max_length} items, not {actual_length}",
-            {"max_length": MAX_MAP_ITEMS, "actual_length": len(value)},
+            {"max_length": SETTINGS.max_map_items, "actual_length": len(value)},
         )
     return value
 
 
 BoundedMap = Annotated[
-    dict[Name, V], Field(max_length=MAX_MAP_ITEMS), BeforeValidator(_at_most_map_items)
+    dict[Name, V], Field(max_length=SETTINGS.max_map_items), BeforeValidator(_at_most_map_items)
 ]
-"""``{name: value}`` of at most MAX_MAP_ITEMS entries, names of at most 32 characters. The
+"""``{name: value}`` of at most ``max_map_items`` entries, names of at most ``max_name_chars``. The
 ``Field`` goes before the validator: it is then the dict's own limit (``maxProperties`` in the
 OpenAPI schema, as before); after it, the schema said ``maxLength``."""
-
-
-SWEEP_LANE_BYTES = 80
-"""A sweep's response per learning rate: lr, final and best loss, status, stop step."""
-BASIN_LANE_BYTES = 12
-"""A basin map's response per start: its outcome and its step count."""
 
 
 class Strict(BaseModel):
@@ -82,13 +80,10 @@ class Strict(BaseModel):
         return data
 
 
-# ---------------------------------------------------------------- requests
-
-
 class DatasetRef(Strict):
     """A generated data set by id, with its parameters (n, seed, noise, ...)."""
 
-    id: str = Field(max_length=64, examples=["linear_regression"])
+    id: str = Field(max_length=SETTINGS.max_id_chars, examples=["linear_regression"])
     params: BoundedMap[Finite] = Field(default_factory=dict)
 
 
@@ -99,9 +94,11 @@ class SurfaceRef(Strict):
     no parameters; see ``app.numerics.expression``). Give exactly one of the two.
     """
 
-    id: str = Field(default="custom", max_length=64, examples=["rosenbrock"])
+    id: str = Field(default="custom", max_length=SETTINGS.max_id_chars, examples=["rosenbrock"])
     params: BoundedMap[Finite] = Field(default_factory=dict)
-    expression: str | None = Field(default=None, max_length=MAX_LENGTH, examples=["x**2 + 3*x*y"])
+    expression: str | None = Field(
+        default=None, max_length=SETTINGS.max_formula_chars, examples=["x**2 + 3*x*y"]
+    )
     window: WindowIn | None = Field(default=None, description="Plot window of an expression")
     dataset: DatasetRef | None = Field(
         default=None, description="A loss over generated data, over the model's (w, b)"
@@ -113,7 +110,7 @@ class SurfaceRef(Strict):
     @classmethod
     def _parse(cls, text: str | None) -> str | None:
         if text is not None:
-            parse(text)  # raises ExpressionError (a ValueError) saying what and where
+            parse(text, SETTINGS.formula_limits)  # an ExpressionError (a ValueError) says where
         return text
 
     @model_validator(mode="after")
@@ -135,7 +132,9 @@ class SurfaceRef(Strict):
             raise ValueError("give either a surface 'id' or an 'expression', not both")
         else:
             window = self.window.model_dump() if self.window is not None else None
-            self._surface = surface_from_expression(self.expression, window)
+            self._surface = surface_from_expression(
+                self.expression, window, SETTINGS.formula_limits
+            )
         self._params = self._surface.resolve_params(self.params)
         return self
 
@@ -178,7 +177,7 @@ def window_bounds(window: WindowIn | None, surface: Surface):
 class OptimizerChoice(Strict):
     """An optimizer and hyperparameter overrides (the rest take their defaults)."""
 
-    optimizer: str = Field(max_length=32, examples=["adam"])
+    optimizer: str = Field(max_length=SETTINGS.max_name_chars, examples=["adam"])
     hyperparameters: BoundedMap[Finite | bool] = Field(
         default_factory=dict, examples=[{"lr": 0.01}]
     )
@@ -226,11 +225,14 @@ class OptimizerChoice(Strict):
 class ScheduleIn(Strict):
     """A learning-rate schedule with torch.optim.lr_scheduler's sequence."""
 
+    # gamma and start_factor are factors on the lr in (0, 1]: their bounds say what they are
+    # (a decay, a warm-up from below), not how much work a request may ask for.
+
     type: Literal["constant", "step", "exponential", "cosine"] = "constant"
     step_size: int = Field(default=100, ge=1, le=SETTINGS.max_steps, description="StepLR")
     gamma: float = Field(default=0.5, gt=0.0, le=1.0, description="StepLR, ExponentialLR")
     t_max: int = Field(default=500, ge=1, le=SETTINGS.max_steps, description="Cosine")
-    eta_min: float = Field(default=0.0, ge=0.0, le=100.0, description="Cosine")
+    eta_min: float = Field(default=0.0, ge=0.0, le=SETTINGS.max_eta_min, description="Cosine")
     warmup_steps: int = Field(default=0, ge=0, le=SETTINGS.max_steps, description="LinearLR")
     start_factor: float = Field(default=1.0 / 3.0, gt=0.0, le=1.0, description="LinearLR")
 
@@ -252,8 +254,10 @@ class RunIn(OptimizerChoice):
 
 
 class NoiseIn(Strict):
-    std: float = Field(default=0.0, ge=0.0, le=1e3, description="Std of N(0, std^2) added to g")
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    std: float = Field(
+        default=0.0, ge=0.0, le=SETTINGS.max_noise_std, description="Std of N(0, std^2) added to g"
+    )
+    seed: Seed = 0
 
 
 class TrajectoryRequest(Strict):
@@ -262,7 +266,7 @@ class TrajectoryRequest(Strict):
     steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
     runs: list[RunIn] = Field(min_length=1, max_length=SETTINGS.max_runs)
     noise: NoiseIn | None = None
-    grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
+    grad_tol: GradTol = 1e-6
     include_state: bool = False
     batch_size: int | None = Field(
         default=None,
@@ -271,7 +275,7 @@ class TrajectoryRequest(Strict):
         description="Examples per update on a data set surface: n is batch GD, 1 is SGD, "
         "anything between is mini-batch; default: all of them",
     )
-    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seeds mini-batch shuffling")
+    seed: Seed = Field(default=0, description="Seeds mini-batch shuffling")
     repeats: int = Field(
         default=1, ge=1, le=SETTINGS.max_repeats, description="Each run again with other seeds"
     )
@@ -318,7 +322,7 @@ class GridRequest(Strict):
 class GradcheckRequest(Strict):
     surface: SurfaceRef
     point: Point
-    eps: float = Field(default=1e-6, gt=0.0, le=1.0)
+    eps: float = Field(default=1e-6, gt=0.0, le=SETTINGS.max_gradcheck_eps)
 
     @model_validator(mode="after")
     def _dimension(self) -> GradcheckRequest:
@@ -333,10 +337,11 @@ class LrSweepRequest(OptimizerChoice):
     start: Point | None = Field(default=None, description="Default: the surface's start")
     steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
     lr_range: Annotated[
-        list[Annotated[float, Field(gt=0.0, le=1e4)]], Field(min_length=2, max_length=2)
+        list[Annotated[float, Field(gt=0.0, le=SETTINGS.max_sweep_lr)]],
+        Field(min_length=2, max_length=2),
     ] = Field(examples=[[1e-4, 1.0]])
     count: int = Field(default=64, ge=2, le=SETTINGS.max_sweep_count)
-    grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
+    grad_tol: GradTol = 1e-6
 
     @model_validator(mode="after")
     def _consistent(self) -> LrSweepRequest:
@@ -349,7 +354,7 @@ class LrSweepRequest(OptimizerChoice):
                 self.resolved_optimizer.resolve({**self.hyperparameters, "lr": lr})
             except HyperparameterError as error:
                 raise self._located(error, {"lr": (("lr_range", index), lr)}) from None
-        estimate = cost.batched(self.surface.surface, self.count, self.steps, SWEEP_LANE_BYTES)
+        estimate = cost.batched(self.surface.surface, self.count, self.steps, cost.SWEEP_LANE_BYTES)
         cost.refuse_above_budget(estimate, "steps, count or the data set's n")
         return self
 
@@ -361,197 +366,36 @@ class BasinRequest(OptimizerChoice):
     steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
     resolution: int = Field(default=64, ge=2, le=SETTINGS.max_basin_resolution)
     window: WindowIn | None = None
-    tolerance: float = Field(default=1e-2, gt=0.0, le=1e3, description="Distance to a minimum")
-    grad_tol: float = Field(default=1e-6, ge=0.0, le=1e6)
+    tolerance: float = Field(
+        default=1e-2,
+        gt=0.0,
+        le=SETTINGS.max_basin_tolerance,
+        description="Distance to a minimum",
+    )
+    grad_tol: GradTol = 1e-6
 
     @model_validator(mode="after")
     def _consistent(self) -> BasinRequest:
         if self.surface.surface.dim != 2:
             raise ValueError("a basin map needs a 2-D surface")
         lanes = self.resolution * self.resolution
-        estimate = cost.batched(self.surface.surface, lanes, self.steps, BASIN_LANE_BYTES)
+        estimate = cost.batched(self.surface.surface, lanes, self.steps, cost.BASIN_LANE_BYTES)
         cost.refuse_above_budget(estimate, "steps, resolution or the data set's n")
         return self
 
 
-# ---------------------------------------------------------------- responses
+class BackpropRequest(Strict):
+    surface: SurfaceRef
+    point: Point
+
+    @model_validator(mode="after")
+    def _dimension(self) -> BackpropRequest:
+        check_dimension(self.surface, self.point, "point")
+        if self.surface.surface.data is not None:
+            raise ValueError("backprop draws a formula's graph; a data set loss has no formula")
+        return self
 
 
-class ParamOut(BaseModel):
-    name: str
-    default: float
-    min: float
-    max: float
-    description: str = ""
-
-
-class WindowOut(BaseModel):
-    x: list[float]
-    y: list[float] | None
-
-
-class MinimumOut(BaseModel):
-    point: list[float]
-    value: float
-
-
-class DataOut(BaseModel):
-    """The examples of a data set surface (one feature x, target or label y)."""
-
-    x: list[float]
-    y: list[float]
-
-
-class SurfaceOut(BaseModel):
-    id: str
-    name: str
-    dim: int
-    formula: str
-    description: str
-    params: list[ParamOut]
-    window: WindowOut
-    default_start: list[float]
-    minima: list[MinimumOut]
-    saddle_points: list[list[float]]
-    suggested_lr: dict[str, float]
-    cost: dict[str, int] = Field(
-        description="Work (and bytes) per unit of each request kind, in the units of the"
-        " max_work and max_memory_bytes budgets: run_step (one update of one trajectory run),"
-        " turn (one step of a sweep or basin map besides its lanes),"
-        " lane_step (one lr or start of a sweep or basin map, per step), lane_bytes, cell"
-        " (one grid cell)"
-    )
-    data: DataOut | None = None
-
-
-class DatasetOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    params: list[ParamOut]
-
-
-class SurfaceList(BaseModel):
-    surfaces: list[SurfaceOut]
-    datasets: list[DatasetOut]
-
-
-class HyperparameterOut(BaseModel):
-    name: str
-    default: float | bool
-    min: float | None
-    max: float | None
-    log_scale: bool
-    description: str
-
-
-class OptimizerOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    update_rule: str
-    reference: str
-    hyperparameters: list[HyperparameterOut]
-
-
-class OptimizerList(BaseModel):
-    optimizers: list[OptimizerOut]
-
-
-class SummaryOut(BaseModel):
-    final_loss: float | None
-    best_loss: float | None
-    best_step: int | None
-    steps_run: int
-    nearest_minimum: list[float] | None
-    distance_to_minimum: float | None
-
-
-class RepeatOut(BaseModel):
-    points: list[list[float]]
-    losses: list[float]
-    batch_losses: list[float | None] | None = None
-    status: Literal["converged", "diverged", "max_steps"]
-    stopped_at: int
-
-
-class SpreadOut(BaseModel):
-    """The loss per step across repeats (the repeats still running at that step)."""
-
-    median: list[float | None]
-    p10: list[float | None]
-    p90: list[float | None]
-
-
-class RunOut(BaseModel):
-    label: str
-    optimizer: str
-    hyperparameters: dict[str, float | bool]
-    points: list[list[float]]
-    losses: list[float]
-    gradients: list[list[float]]
-    noisy_gradients: list[list[float]] | None = None
-    lrs: list[float] | None = None
-    batch_losses: list[float | None] | None = None
-    epoch_starts: list[int] | None = None
-    repeats: list[RepeatOut] | None = None
-    spread: SpreadOut | None = None
-    status: Literal["converged", "diverged", "max_steps"]
-    stopped_at: int
-    reason: str | None
-    message: str
-    summary: SummaryOut
-    state: dict[str, list[list[float | None]]] | None = None
-
-
-class SurfaceUsed(BaseModel):
-    id: str
-    params: dict[str, float]
-
-
-class TrajectoryResponse(BaseModel):
-    surface: SurfaceUsed
-    start: list[float]
-    steps: int
-    runs: list[RunOut]
-
-
-class GridResponse(BaseModel):
-    x: list[float]
-    y: list[float] | None = None
-    z: list[float | None] | list[list[float | None]] | dict[str, Any]
-    z_min: float | None
-    z_max: float | None
-
-
-class GradcheckResponse(BaseModel):
-    analytic: list[float | None]
-    numeric: list[float | None]
-    max_abs_error: float | None
-    relative_error: float | None
-    ok: bool
-
-
-class LrSweepResponse(BaseModel):
-    lrs: list[float]
-    final_loss: list[float | None]
-    best_loss: list[float | None]
-    status: list[Literal["converged", "diverged", "max_steps"]]
-    stopped_at: list[int]
-    best_lr: float | None
-    smallest_diverged_lr: float | None
-
-
-class BasinResponse(BaseModel):
-    x: list[float]
-    y: list[float]
-    minima: list[MinimumOut]
-    outcome: list[list[int]]
-    steps: list[list[int]]
-    reached: list[int]
-    none: int
-    diverged: int
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
+def stop_rules(grad_tol: float) -> StopRules:
+    """When a run stops: converged below ``grad_tol``, diverged past the settings' caps."""
+    return StopRules(grad_tol, SETTINGS.max_loss, SETTINGS.max_coord)

@@ -1,0 +1,207 @@
+"""Response bodies of API v1: what goes out. They document the responses in the OpenAPI schema;
+``app.api.records`` builds each body from the numerical core's results, and the handlers send
+it as ``FiniteJSONResponse`` (no NaN or Infinity, ever; big bodies encoded in slices)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ParamOut(BaseModel):
+    name: str
+    default: float
+    min: float
+    max: float
+    description: str = ""
+
+
+class WindowOut(BaseModel):
+    x: list[float]
+    y: list[float] | None
+
+
+class MinimumOut(BaseModel):
+    point: list[float]
+    value: float
+
+
+class DataOut(BaseModel):
+    """The examples of a data set surface (one feature x, target or label y)."""
+
+    x: list[float]
+    y: list[float]
+
+
+class SurfaceOut(BaseModel):
+    id: str
+    name: str
+    dim: int
+    formula: str
+    description: str
+    params: list[ParamOut]
+    window: WindowOut
+    default_start: list[float]
+    minima: list[MinimumOut]
+    saddle_points: list[list[float]]
+    suggested_lr: dict[str, float]
+    cost: dict[str, int] = Field(
+        description="Work (and bytes) per unit of each request kind, in the units of the"
+        " max_work and max_memory_bytes budgets: run_step (one update of one trajectory run),"
+        " turn (one step of a sweep or basin map besides its lanes),"
+        " lane_step (one lr or start of a sweep or basin map, per step), lane_bytes, cell"
+        " (one grid cell)"
+    )
+    data: DataOut | None = None
+
+
+class DatasetOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    params: list[ParamOut]
+
+
+class SurfaceList(BaseModel):
+    surfaces: list[SurfaceOut]
+    datasets: list[DatasetOut]
+
+
+class HyperparameterOut(BaseModel):
+    name: str
+    default: float | bool
+    min: float | None
+    max: float | None
+    log_scale: bool
+    description: str
+
+
+class OptimizerOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    update_rule: str
+    reference: str
+    hyperparameters: list[HyperparameterOut]
+
+
+class OptimizerList(BaseModel):
+    optimizers: list[OptimizerOut]
+
+
+class SummaryOut(BaseModel):
+    final_loss: float | None
+    best_loss: float | None
+    best_step: int | None
+    steps_run: int
+    nearest_minimum: list[float] | None
+    distance_to_minimum: float | None
+
+
+class RepeatOut(BaseModel):
+    points: list[list[float]]
+    losses: list[float]
+    batch_losses: list[float | None] | None = None
+    status: Literal["converged", "diverged", "max_steps"]
+    stopped_at: int
+
+
+class SpreadOut(BaseModel):
+    """The loss per step across repeats (the repeats still running at that step)."""
+
+    median: list[float | None]
+    p10: list[float | None]
+    p90: list[float | None]
+
+
+class RunOut(BaseModel):
+    label: str
+    optimizer: str
+    hyperparameters: dict[str, float | bool]
+    points: list[list[float]]
+    losses: list[float]
+    gradients: list[list[float]]
+    noisy_gradients: list[list[float]] | None = None
+    lrs: list[float] | None = None
+    batch_losses: list[float | None] | None = None
+    epoch_starts: list[int] | None = None
+    repeats: list[RepeatOut] | None = None
+    spread: SpreadOut | None = None
+    status: Literal["converged", "diverged", "max_steps"]
+    stopped_at: int
+    reason: str | None
+    message: str
+    summary: SummaryOut
+    state: dict[str, list[list[float | None]]] | None = None
+
+
+class SurfaceUsed(BaseModel):
+    id: str
+    params: dict[str, float]
+
+
+class TrajectoryResponse(BaseModel):
+    surface: SurfaceUsed
+    start: list[float]
+    steps: int
+    runs: list[RunOut]
+
+
+class GridResponse(BaseModel):
+    x: list[float]
+    y: list[float] | None = None
+    z: list[float | None] | list[list[float | None]] | dict[str, Any]
+    z_min: float | None
+    z_max: float | None
+
+
+class GradcheckResponse(BaseModel):
+    analytic: list[float | None]
+    numeric: list[float | None]
+    max_abs_error: float | None
+    relative_error: float | None
+    ok: bool
+
+
+class LrSweepResponse(BaseModel):
+    lrs: list[float]
+    final_loss: list[float | None]
+    best_loss: list[float | None]
+    status: list[Literal["converged", "diverged", "max_steps"]]
+    stopped_at: list[int]
+    best_lr: float | None
+    smallest_diverged_lr: float | None
+
+
+class BasinResponse(BaseModel):
+    x: list[float]
+    y: list[float]
+    minima: list[MinimumOut]
+    outcome: list[list[int]]
+    steps: list[list[int]]
+    reached: list[int]
+    none: int
+    diverged: int
+
+
+class GraphNode(BaseModel):
+    id: int
+    op: str = Field(description='"var", "const", or an operation: "add", "mul", "sin", ...')
+    label: str = Field(description='What to draw: "x", "2", "pi", "*", "sin"')
+    inputs: list[int]
+    value: float | None = Field(description="Forward value at the point (null if not finite)")
+    grad: float | None = Field(description="d output / d node, by the chain rule")
+
+
+class BackpropResponse(BaseModel):
+    expression: str = Field(description="The formula the graph was built from")
+    formula: str = Field(description="The formula in LaTeX")
+    nodes: list[GraphNode] = Field(description="Topological order: inputs first, output last")
+    output: int
+    value: float | None
+    gradient: list[float | None] = Field(description="d output / d x (and d y)")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
