@@ -51,6 +51,20 @@ def default(name: str, value: str, mutated: str) -> Mutant:
     )
 
 
+REQ = "app/api/requests.py"
+
+
+def enforced(name: str, snippet: str) -> Mutant:
+    """A limit enforced one past its value: the test built with a small value sees it."""
+    return Mutant(
+        f"limit {name} enforced one past it",
+        REQ,
+        snippet,
+        snippet.replace(f"SETTINGS.{name}", f"SETTINGS.{name} + 1"),
+        T_LIMITS,
+    )
+
+
 MUTANTS = [
     # -- the optimizers: one bug in each rule -----------------------------------------------
     Mutant("sgd: plain step sign", OPT, "return neg_lr * grad, state", "return -neg_lr * grad, state", T_OPT),
@@ -144,7 +158,36 @@ MUTANTS = [
     default("max_work", "int = 2_000_000_000", "int = 2_000_000_000_000"),
     default("max_memory_bytes", "int = 256 << 20", "int = 256 << 30"),
     default("max_response_bytes", "int = 32 << 20", "int = 32 << 30"),
+    default("max_id_chars", "int = 64", "int = 6400"),
+    default("max_name_chars", "int = 32", "int = 3200"),
+    default("max_map_items", "int = 16", "int = 1600"),
+    default("max_seed", "int = 2**32 - 1", "int = 2**64 - 1"),
+    default("max_noise_std", "float = 1e3", "float = 1e6"),
+    default("max_grad_tol", "float = 1e6", "float = 1e9"),
+    default("max_eta_min", "float = 100.0", "float = 1e4"),
+    default("max_sweep_lr", "float = 1e4", "float = 1e6"),
+    default("max_basin_tolerance", "float = 1e3", "float = 1e6"),
+    default("max_gradcheck_eps", "float = 1.0", "float = 100.0"),
+    Mutant("limit max_formula_chars default", "app/numerics/expression.py", "chars: int = 200",
+           "chars: int = 2000", T_LIMITS),
+    Mutant("limit max_formula_exponent default", "app/numerics/expression.py",
+           "exponent: float = 100.0", "exponent: float = 1e6", T_LIMITS),
     default("max_coord", "float = 1e6", "float = 1e9"),
+    enforced("max_seed", "le=SETTINGS.max_seed)"),
+    enforced("max_grad_tol", "le=SETTINGS.max_grad_tol)"),
+    enforced("max_runs", "max_length=SETTINGS.max_runs)"),
+    enforced("max_label_chars", "max_length=SETTINGS.max_label_chars)"),
+    enforced("max_batch_size", "le=SETTINGS.max_batch_size,"),
+    enforced("max_repeats", "le=SETTINGS.max_repeats,"),
+    enforced("max_noise_std", "le=SETTINGS.max_noise_std,"),
+    enforced("max_sweep_lr", "le=SETTINGS.max_sweep_lr)"),
+    enforced("max_sweep_count", "le=SETTINGS.max_sweep_count)"),
+    enforced("max_basin_tolerance", "le=SETTINGS.max_basin_tolerance,"),
+    enforced("max_basin_resolution", "le=SETTINGS.max_basin_resolution)"),
+    enforced("max_gradcheck_eps", "le=SETTINGS.max_gradcheck_eps)"),
+    enforced("max_eta_min", "le=SETTINGS.max_eta_min,"),
+    enforced("max_map_items", "len(value) > SETTINGS.max_map_items"),
+    enforced("max_points", "total > SETTINGS.max_points"),
     default("max_loss", "float = 1e12", "float = 1e15"),
     default("max_url_bytes", "int = 16_384", "int = 1_638_400"),
     default("max_header_bytes", "int = 65_536", "int = 6_553_600"),

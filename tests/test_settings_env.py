@@ -72,6 +72,63 @@ CASES = [
      "20"),
 ]  # fmt: skip
 
+# A second app for the limits on the shape of a request: its formula limits are small, which
+# the first app's costly formula could not pass.
+ENV_SHAPE = {
+    "GRADSCAPE_MAX_ID_CHARS": "10",
+    "GRADSCAPE_MAX_NAME_CHARS": "6",
+    "GRADSCAPE_MAX_MAP_ITEMS": "3",
+    "GRADSCAPE_MAX_SEED": "1000",
+    "GRADSCAPE_MAX_NOISE_STD": "2.5",
+    "GRADSCAPE_MAX_GRAD_TOL": "0.5",
+    "GRADSCAPE_MAX_ETA_MIN": "0.25",
+    "GRADSCAPE_MAX_SWEEP_LR": "0.75",
+    "GRADSCAPE_MAX_BASIN_TOLERANCE": "0.125",
+    "GRADSCAPE_MAX_GRADCHECK_EPS": "0.0625",
+    "GRADSCAPE_MAX_FORMULA_CHARS": "30",
+    "GRADSCAPE_MAX_FORMULA_NODES": "12",
+    "GRADSCAPE_MAX_FORMULA_DEPTH": "5",
+    "GRADSCAPE_MAX_FORMULA_EXPONENT": "7",
+}
+Q = {"id": "quadratic"}
+GRADCHECK = {"surface": Q, "point": [1.0, 1.0]}
+ADAM = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999}
+COSINE = {"type": "cosine", "t_max": 10}
+SHAPE_CASES = [
+    ("max_id_chars", "grid", {"surface": {"id": "quadratic"}, "resolution": 5},
+     {"surface": {"id": "quadraticxy"}, "resolution": 5}, '"max_length": 10'),
+    ("max_name_chars", "trajectories", {**TRAJ, "runs": [{"optimizer": "sgd"}]},
+     {**TRAJ, "runs": [{"optimizer": "sgdsgdx"}]}, '"max_length": 6'),
+    ("max_map_items", "trajectories",
+     {**TRAJ, "runs": [{"optimizer": "adam", "hyperparameters": ADAM}]},
+     {**TRAJ, "runs": [{"optimizer": "adam", "hyperparameters": {**ADAM, "eps": 1e-8}}]},
+     '"max_length": 3'),
+    ("max_seed", "trajectories", {**TRAJ, "noise": {"std": 0.1, "seed": 1000}},
+     {**TRAJ, "noise": {"std": 0.1, "seed": 1001}}, '"le": 1000'),
+    ("max_noise_std", "trajectories", {**TRAJ, "noise": {"std": 2.5}},
+     {**TRAJ, "noise": {"std": 2.6}}, '"le": 2.5'),
+    ("max_grad_tol", "trajectories", {**TRAJ, "grad_tol": 0.5}, {**TRAJ, "grad_tol": 0.6},
+     '"le": 0.5'),
+    ("max_eta_min", "trajectories",
+     {**TRAJ, "runs": [{"optimizer": "sgd", "schedule": {**COSINE, "eta_min": 0.25}}]},
+     {**TRAJ, "runs": [{"optimizer": "sgd", "schedule": {**COSINE, "eta_min": 0.3}}]},
+     '"le": 0.25'),
+    ("max_sweep_lr", "sweeps/lr", {**SWEEP, "lr_range": [0.01, 0.75], "count": 3},
+     {**SWEEP, "lr_range": [0.01, 0.8], "count": 3}, '"le": 0.75'),
+    ("max_basin_tolerance", "basins", {**BASIN, "resolution": 3, "tolerance": 0.125},
+     {**BASIN, "resolution": 3, "tolerance": 0.13}, '"le": 0.125'),
+    ("max_gradcheck_eps", "gradcheck", {**GRADCHECK, "eps": 0.0625},
+     {**GRADCHECK, "eps": 0.07}, '"le": 0.0625'),
+    ("max_formula_chars", "surfaces/resolve", {"expression": "x" + " " * 29},
+     {"expression": "x" + " " * 30}, "30"),
+    ("max_formula_nodes", "surfaces/resolve", {"expression": "+".join("x" * 6)},
+     {"expression": "+".join("x" * 7)}, "at most 12"),
+    ("max_formula_depth", "surfaces/resolve", {"expression": "-(" * 5 + "x" + ")" * 5},
+     {"expression": "-(" * 6 + "x" + ")" * 6}, "5 levels"),
+    ("max_formula_exponent", "surfaces/resolve", {"expression": "x**7"},
+     {"expression": "x**8"}, "at most 7"),
+]  # fmt: skip
+
 SCRIPT = """
 import json, sys
 from fastapi.testclient import TestClient
@@ -94,24 +151,31 @@ print(json.dumps(out))
 """
 
 
-@pytest.fixture(scope="module")
-def answers() -> dict[str, list]:
-    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+def run_app(env: dict[str, str], cases: list) -> dict[str, list]:
+    """Each case's two answers from an app built in a fresh interpreter with ``env``."""
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT],
-        input=json.dumps(CASES),
+        input=json.dumps(cases),
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         timeout=120,
         check=True,
     )
     return {row[0]: row[1:] for row in json.loads(done.stdout.splitlines()[-1])}
 
 
+@pytest.fixture(scope="module")
+def answers() -> dict[str, list]:
+    # (the script's body-size and loss-cap checks are the first app's)
+    return {**run_app(ENV_SHAPE, SHAPE_CASES), **run_app(ENV, CASES)}
+
+
 @pytest.mark.parametrize(
-    ("name", "needle"), [(c[0], c[4]) for c in CASES], ids=[c[0] for c in CASES]
+    ("name", "needle"),
+    [(c[0], c[4]) for c in CASES + SHAPE_CASES],
+    ids=[c[0] for c in CASES + SHAPE_CASES],
 )
 def test_each_limit_is_honoured_at_its_new_value(answers, name, needle):
     within_status, within, past_status, past = answers[name]
