@@ -91,6 +91,9 @@ class Settings:
     header_timeout_s: float = 10.0
     """A request's headers must arrive within this many seconds of its first byte (the first
     request of a connection: of the connection): else 408 and the connection closes."""
+    send_timeout_s: float = 30.0
+    """A response the client stops reading (the server's send buffer stays full) for this many
+    seconds closes the connection: a slow reader cannot hold a response's memory forever."""
     body_timeout_s: float = 30.0
     """A request's body must arrive within this many seconds of its headers: else 408 and the
     connection closes. Computing the response does not count."""

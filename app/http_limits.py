@@ -16,7 +16,10 @@ connection may make the server read, and the server's own refusals in the API's 
   the server itself has stopped reading (a pipelined request waiting for the one before it);
 - answers these and uvicorn's own 400 (a malformed request) in the shape of every 4xx of the
   API, ``{"detail": [{loc, msg, type, ctx?}]}``, with the security headers of every response,
-  then closes the connection.
+  then closes the connection;
+- closes a connection whose client has stopped reading its response for ``send_timeout_s``
+  (the transport's write buffer full all along): unread, a 26 MB response stayed in memory for
+  as long as the client kept the connection open.
 
 The hooks overridden are uvicorn's (0.30 to 0.54, pinned in pyproject.toml): the parser
 callbacks, ``data_received``, ``send_400_response``, ``on_response_complete``.
@@ -47,6 +50,7 @@ LINE_ROOM = 1024
 """Bytes of a request head besides its URL and headers: the method, the version, line ends."""
 HEAD, BODY = "head", "body"
 TIMEOUTS = {HEAD: SETTINGS.header_timeout_s, BODY: SETTINGS.body_timeout_s}
+SEND_TIMEOUT_S = SETTINGS.send_timeout_s
 Refusal = tuple[int, bytes]
 
 
@@ -125,7 +129,30 @@ class Limits:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.enter(None)
+        self.resume_writing()
         super().connection_lost(exc)  # type: ignore[misc]
+
+    send_deadline: asyncio.TimerHandle | None = None
+
+    def pause_writing(self) -> None:
+        """The client reads slower than the response is written: it has ``SEND_TIMEOUT_S``
+        to take some of it before the connection is closed (the response's memory freed)."""
+        super().pause_writing()  # type: ignore[misc]
+        if self.send_deadline is None:
+            self.send_deadline = self.loop.call_later(SEND_TIMEOUT_S, self.stalled_reader)
+
+    def resume_writing(self) -> None:
+        if self.send_deadline is not None:
+            self.send_deadline.cancel()
+            self.send_deadline = None
+        if self.flow.write_paused:
+            super().resume_writing()  # type: ignore[misc]
+
+    def stalled_reader(self) -> None:
+        self.send_deadline = None
+        self.logger.info("A client stopped reading its response: closing the connection")
+        self.refuse(None)
+        self.transport.abort()  # close() would wait for the unread buffer to drain
 
     def enter(self, phase: str | None) -> None:
         """Start receiving a request's head or its body (with its deadline), or stop."""

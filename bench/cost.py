@@ -5,19 +5,23 @@ accepts, both data sets at their largest n), and for the shapes that stress each
 model (a few lanes for many steps, many lanes for fewer), a bisection on the request's size
 finds the largest one the API accepts; that request is then sent through the real app
 (in-process, validation and encoding included) and its CPU time measured. The aim (issue 19):
-no accepted request costs more than about 2 s of CPU. The slowest is printed last.
+no accepted request costs more than about 2 s of CPU. The slowest is printed last, and the
+request whose memory (traced by tracemalloc, numpy included) most passes its estimate.
 
     python -m bench.cost
 """
 
 from __future__ import annotations
 
+import gc
 import time
+import tracemalloc
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from app.api import cost
 from app.api.requests import BasinRequest, GridRequest, LrSweepRequest, TrajectoryRequest
 from app.main import create_app
 from bench.common import row
@@ -25,9 +29,16 @@ from bench.common import row
 AIM_S = 2.0
 LONG_FORMULA = " + ".join(["*".join(["x"] * 36), "*".join(["y"] * 36)])
 """147 characters, a graph of 72 products: a costly formula within the parser's limits."""
+DEEP_FORMULA = "tanh(" * 32 + "x*y" + ")" * 32
+"""195 characters, 32 nested tanh: transcendental nodes, dearer than products."""
+SOFTPLUS_FORMULA = "softplus(" * 19 + "x*y" + ")" * 19
+"""The dearest function the parser offers, nested as deep as 200 characters allow."""
 SURFACES = {
     "rosenbrock": {"id": "rosenbrock"},
     "formula": {"expression": LONG_FORMULA, "window": {"x": [-0.9, 0.9], "y": [-0.9, 0.9]}},
+    "tanh formula": {"expression": DEEP_FORMULA, "window": {"x": [-0.9, 0.9], "y": [-0.9, 0.9]}},
+    "softplus formula": {"expression": SOFTPLUS_FORMULA},
+    "1-D formula": {"expression": "sin(" * 39 + "x" + ")" * 39},
     "linear n=5000": {"dataset": {"id": "linear_regression", "params": {"n": 5000}}},
     "logistic n=5000": {"dataset": {"id": "logistic_regression", "params": {"n": 5000}}},
 }
@@ -36,15 +47,20 @@ MIXED = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "
 START = [0.5, 0.5]
 
 
+def start_of(surface: dict) -> list[float]:
+    return START[:1] if "expression" in surface and "y" not in surface["expression"] else START
+
+
 def trajectories(surface: dict, steps: int) -> dict:
     runs = [{"optimizer": name, "hyperparameters": {"lr": 1e-6}} for name in MIXED]
-    return {"surface": surface, "start": START, "steps": steps, "runs": runs, "grad_tol": 0.0}
+    body = {"surface": surface, "start": start_of(surface), "steps": steps, "runs": runs}
+    return {**body, "grad_tol": 0.0}
 
 
 def sweep(surface: dict, steps: int, count: int) -> dict:
     return {
         "surface": surface,
-        "start": START,
+        "start": start_of(surface),
         "optimizer": "adam",
         "lr_range": [1e-6, 1e-5],
         "count": count,
@@ -73,6 +89,25 @@ SHAPES: list[tuple[str, type, str, Callable[[dict, int], dict], int]] = [
         TrajectoryRequest,
         "8 runs x 4 repeats, batch 32, steps",
         lambda s, n: {**trajectories(s, n), "batch_size": 32, "repeats": 4},
+        100_000,
+    ),
+    (
+        "trajectories",
+        TrajectoryRequest,
+        "32 adam x 16 repeats, batch 2500, steps",
+        lambda s, n: {
+            **trajectories(s, n),
+            "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 1e-6}}] * 32,
+            "batch_size": 2500,
+            "repeats": 16,
+        },
+        100_000,
+    ),
+    (
+        "trajectories",
+        TrajectoryRequest,
+        "8 runs, state, steps",
+        lambda s, n: {**trajectories(s, n), "include_state": True},
         100_000,
     ),
     ("grid", GridRequest, "json, resolution", lambda s, n: {"surface": s, "resolution": n}, 1000),
@@ -116,6 +151,32 @@ def cpu_seconds(client: TestClient, path: str, body: dict) -> tuple[float, int, 
     return time.process_time() - started, response.status_code, len(response.content)
 
 
+def peak_bytes(client: TestClient, path: str, body: dict) -> int:
+    """The request again, with the peak of what Python and numpy allocated meanwhile."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        client.post(f"/api/v1/{path}", json=body)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def estimated_memory(model: type, body: dict) -> int:
+    """What the cost model expects of the request's memory."""
+    request = model.model_validate(body)
+    surface = request.surface.surface
+    if model is GridRequest:
+        return cost.grid(surface, request.resolution, request.encoding == "binary").memory
+    if model is TrajectoryRequest:
+        runs, repeats = len(request.runs), request.repeats
+        return cost.trajectories(
+            surface, request.steps, runs, repeats, request.batch_size, request.include_state, False
+        ).memory
+    lanes = request.count if model is LrSweepRequest else request.resolution**2
+    return cost.batched(surface, lanes, request.steps, 0).memory
+
+
 def fixed_requests() -> list[tuple[str, str, dict]]:
     formula = SURFACES["formula"]
     logistic = SURFACES["logistic n=5000"]
@@ -129,7 +190,7 @@ def fixed_requests() -> list[tuple[str, str, dict]]:
 
 def main() -> list[str]:
     lines = []
-    slowest = (0.0, "")
+    slowest, fatter = (0.0, ""), (0.0, "")
     with TestClient(create_app()) as client:
         client.get("/api/v1/surfaces")  # warm the catalogue and the data set caches
         for path, model, shape, make, high in SHAPES:
@@ -141,9 +202,15 @@ def main() -> list[str]:
                 if size is None:
                     lines.append(f"{label:<58} refused at the smallest size")
                     continue
-                seconds, status, size_bytes = cpu_seconds(client, path, make(surface, size))
+                body = make(surface, size)
+                seconds, status, size_bytes = cpu_seconds(client, path, body)
+                peak, expected = peak_bytes(client, path, body), estimated_memory(model, body)
                 slowest = max(slowest, (seconds, label))
-                extra = f"status {status}, {size_bytes / 1e6:.1f} MB"
+                fatter = max(fatter, (peak / expected, label))
+                extra = (
+                    f"status {status}, {size_bytes / 1e6:.1f} MB out; memory {peak / 1e6:.0f} MB"
+                    f" (estimate {expected / 1e6:.0f} MB)"
+                )
                 lines.append(row(label, seconds * 1e3, "ms", AIM_S * 1e3, extra))
         for path, name, body in fixed_requests():
             seconds, status, size_bytes = cpu_seconds(client, path, body)
@@ -152,6 +219,8 @@ def main() -> list[str]:
             lines.append(row(label, seconds * 1e3, "ms", AIM_S * 1e3, f"status {status}"))
     seconds, label = slowest
     lines.append(row("cost: slowest accepted request", seconds * 1e3, "ms", AIM_S * 1e3, label))
+    ratio, label = fatter
+    lines.append(row("cost: memory against its estimate, the worst", ratio, "x", 1.0, label))
     return lines
 
 

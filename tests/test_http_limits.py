@@ -24,6 +24,7 @@ from tests.test_serve import ROOT, free_port, healthy, wait_for
 
 HEADER_TIMEOUT_S = 0.25
 BODY_TIMEOUT_S = 0.35
+SEND_TIMEOUT_S = 0.5
 LATE_S = 1.0
 """How much later than its deadline a time-out may come on a busy machine."""
 MAX_URL = 16_384
@@ -43,6 +44,7 @@ def servers() -> Iterator[dict[str, int]]:
         **os.environ,
         "GRADSCAPE_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
         "GRADSCAPE_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
+        "GRADSCAPE_SEND_TIMEOUT_S": str(SEND_TIMEOUT_S),
         "GRADSCAPE_MAX_URL_BYTES": str(MAX_URL),
         "GRADSCAPE_MAX_HEADER_BYTES": str(MAX_HEADERS),
     }
@@ -351,3 +353,31 @@ def test_a_request_that_never_finishes(port, head, piece, deadline, loc):
         elapsed = drip(sock, piece, deadline + LATE_S)
         assert_refused(sock, 408, [loc], "timeout")
     assert deadline - 0.05 < elapsed < deadline + LATE_S
+
+
+def test_a_client_that_stops_reading_its_response_is_cut_off(port):
+    """A 9 MB response to a client that reads nothing: the server's send buffer fills, and
+    after the send deadline the connection is closed and the response's memory freed."""
+    runs = [{"optimizer": "adam", "hyperparameters": {"lr": 1e-4}}] * 16
+    body = json.dumps({"surface": {"id": "rosenbrock"}, "steps": 5000, "runs": runs,
+                       "grad_tol": 0}).encode()  # fmt: skip
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    with sock:
+        head = b"%sContent-Length: %d\r\n\r\n" % (
+            POST_HEAD.replace(b"gradcheck", b"trajectories"),
+            len(body),
+        )
+        sock.sendall(head + body)
+        time.sleep(SEND_TIMEOUT_S + 3 + LATE_S)  # computing (about 1 s), then the deadline
+        received, sock_closed = 0, False
+        sock.settimeout(5)
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += len(chunk)
+            sock_closed = True
+        except ConnectionResetError:
+            sock_closed = True
+        assert sock_closed, "the server closed the connection"
+        assert 0 < received < 9_000_000, f"the response was cut off ({received:,} bytes read)"

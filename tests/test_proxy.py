@@ -107,6 +107,34 @@ def test_nginx_refuses_bodies_above_the_apps_limit_with_the_apps_413(pair, front
     assert refused.json() == direct.json(), "nginx's 413 is not the app's"
 
 
+@pytest.mark.parametrize(
+    ("where", "status", "loc"),
+    [
+        ("url 20 KB", 414, ["url"]),  # past the app's 16 KiB: the app's own 414
+        ("url 40 KB", 414, ["url"]),  # past nginx's 32 KB line: nginx's, in the same shape
+        ("header 40 KB", 431, ["header"]),
+        ("headers 100 KB", 431, ["header"]),  # within nginx's 128 KB, past the app's 64 KiB
+    ],
+)
+def test_oversized_requests_get_the_apps_error_shape_and_headers(pair, front, where, status, loc):
+    kind, kilobytes, _ = where.split()
+    size = int(kilobytes) * 1000
+    path, headers = "/healthz", dict(IDENTITY)
+    if kind == "url":
+        path += "?q=" + "a" * size
+    elif kind == "header":
+        headers["X-Big"] = "a" * size
+    else:
+        headers.update({f"X-Part-{i}": "a" * 5000 for i in range(size // 5000)})
+    answer = httpx.get(front.url + path, headers=headers)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("application/json")
+    (error,) = answer.json()["detail"]
+    assert error["loc"] == loc and {"msg", "type"} <= set(error)
+    for name in ("content-security-policy", "x-content-type-options", "x-frame-options"):
+        assert name in answer.headers, name
+
+
 def test_both_replicas_and_nginx_answer_with_the_same_bytes(pair, front):
     trajectories, _ = default_experiment()
     bodies: dict[str, set[bytes]] = {"POST": set(), "GET": set()}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
+from app.numerics.datasets import CHUNK
 from app.numerics.grid import CHUNK_CELLS
 from app.numerics.surfaces import Surface
 
@@ -55,6 +56,14 @@ RUN_STEP_BYTES = 300
 """A run-step's arrays and the Python floats of its JSON."""
 CELL_BYTES = 64
 """A grid cell's coordinates, value, mask and encoded text."""
+DATA_ELEMENT_BYTES = 8 * 7
+"""A data set's loss at many points is evaluated over chunks of points x examples (at most
+``datasets.CHUNK`` elements at once, 59 MB), about 7 float64 temporaries per element."""
+PLAN_BYTES = 8
+"""One entry of a run's shuffled order of examples (int64), drawn for every epoch it walks."""
+MINIBATCH_BYTES = 64
+"""One example of one run's mini-batch on the vectorised path: the gathered example, its
+output, loss and slope, in float64."""
 
 STEP_JSON_BYTES = 110
 """One step of one run in a response: point, loss and gradient as JSON numbers."""
@@ -107,6 +116,13 @@ def lane_bytes(surface: Surface) -> int:
     return LANE_BYTES + elements * ELEMENT_BYTES
 
 
+def data_bytes(surface: Surface, points: int) -> int:
+    """A data set's working arrays when its loss is evaluated at ``points`` points at once."""
+    if surface.data is None:
+        return 0
+    return min(CHUNK, points * surface.data.size) * DATA_ELEMENT_BYTES
+
+
 def cell_work(surface: Surface) -> int:
     return GRID_CELL + surface.cost.elements * VALUE_ELEMENT
 
@@ -119,19 +135,28 @@ def trajectories(
     batch_size: int | None,
     include_state: bool,
     noisy: bool,
+    scheduled: int = 0,
 ) -> Cost:
-    """``runs x repeats`` runs of ``steps`` updates, each recorded step by step."""
+    """``runs x repeats`` runs of ``steps`` updates, each recorded step by step; ``scheduled``
+    of the runs have a learning-rate schedule (their lr at every step is reported too)."""
     data = surface.data
     batch = batch_size if data is not None and batch_size is not None else None
     if batch is not None and batch >= data.size:
         batch = None  # a batch of every example is full-batch descent
-    run_steps = steps * runs * repeats
+    walks = runs * repeats
+    run_steps = steps * walks
     per_step = STEP_JSON_BYTES + (STATE_JSON_BYTES if include_state else 0)
     per_step += EXTRA_JSON_BYTES * (int(noisy or batch is not None) + int(batch is not None))
+    memory = run_steps * RUN_STEP_BYTES + surface.cost.elements * ELEMENT_BYTES
+    memory += data_bytes(surface, walks)
+    if batch is not None:
+        # Every walk's order of examples for all its epochs, and its batch (walks with one
+        # optimizer go through numpy together, so all their batches exist at once).
+        memory += walks * ((steps * batch + data.size) * PLAN_BYTES + batch * MINIBATCH_BYTES)
     return Cost(
         work=run_steps * run_step_work(surface, batch),
-        memory=run_steps * RUN_STEP_BYTES + surface.cost.elements * ELEMENT_BYTES,
-        response=run_steps * per_step,
+        memory=memory,
+        response=run_steps * per_step + steps * scheduled * repeats * EXTRA_JSON_BYTES,
     )
 
 
@@ -139,7 +164,7 @@ def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) ->
     """``lanes`` runs walked together for ``steps`` steps: a sweep, a basin map."""
     return Cost(
         work=steps * (turn_work(surface) + lanes * lane_step_work(surface)),
-        memory=lanes * lane_bytes(surface),
+        memory=lanes * lane_bytes(surface) + data_bytes(surface, lanes),
         response=lanes * response_per_lane,
     )
 
@@ -147,10 +172,12 @@ def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) ->
 def grid(surface: Surface, resolution: int, binary: bool) -> Cost:
     """The loss at every cell of a ``resolution``-per-axis grid."""
     cells = resolution**surface.dim
-    chunk = min(cells, CHUNK_CELLS) if surface.data is None else 0  # datasets chunk their own
+    chunk = min(cells, CHUNK_CELLS) * surface.cost.elements * ELEMENT_BYTES
+    if surface.data is not None:
+        chunk = data_bytes(surface, cells)  # a data set chunks its own points x examples
     return Cost(
         work=cells * cell_work(surface),
-        memory=cells * CELL_BYTES + chunk * surface.cost.elements * ELEMENT_BYTES,
+        memory=cells * CELL_BYTES + chunk,
         response=cells * (CELL_BINARY_BYTES if binary else CELL_JSON_BYTES),
     )
 

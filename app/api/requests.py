@@ -301,6 +301,10 @@ class TrajectoryRequest(Strict):
             self.batch_size,
             self.include_state,
             noisy,
+            scheduled=sum(
+                run.schedule is not None and not run.schedule.to_schedule().is_constant
+                for run in self.runs
+            ),
         )
         cost.refuse_above_budget(estimate, "steps, runs, repeats or the data set's n")
         return self

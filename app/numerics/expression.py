@@ -454,8 +454,15 @@ def surface_from_expression(
         minima=_nothing,
         saddle_points=_nothing,
         suggested_lr={optimizer: GENERIC_LR[optimizer] for optimizer in OPTIMIZERS},
-        cost=EvaluationCost(len(expression.graph.nodes), len(expression.graph.nodes)),
+        cost=graph_cost(expression.graph),
     )
+
+
+def graph_cost(graph) -> EvaluationCost:
+    """A formula's evaluation, value and gradient, as its nodes' costs add up (``Op.cost``;
+    a variable or a constant counts as one multiply)."""
+    costs = [OPS[node.op].cost if node.op in OPS else (1, 1) for node in graph.nodes]
+    return EvaluationCost(sum(c[0] for c in costs), sum(c[1] for c in costs))
 
 
 def _nothing(params):
