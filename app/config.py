@@ -8,10 +8,13 @@ the OpenAPI schema.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, fields
 
 from app.numerics.expression import FORMULA_LIMITS, FormulaLimits
+
+log = logging.getLogger("gradscape")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,11 @@ class Settings:
             if raw is not None:
                 kind = type(field.default)
                 values[field.name] = kind(float(raw)) if kind is int else kind(raw)
+        known = {f"GRADSCAPE_{field.name.upper()}" for field in fields(cls)}
+        for name in sorted(n for n in env if n.startswith("GRADSCAPE_") and n not in known):
+            # A misspelt or retired limit (MAX_EXAMPLES, MAX_SWEEP_WORK and MAX_BASIN_WORK gave
+            # way to MAX_WORK) would otherwise be ignored without a word.
+            log.warning("%s is not a setting and is ignored (the README lists them)", name)
         return cls(**values)
 
     @property

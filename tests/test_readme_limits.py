@@ -25,3 +25,12 @@ def test_every_limit_has_a_row_with_its_default():
     assert sorted(rows) == sorted(limits)
     for name in limits:
         assert float(rows[name]) == getattr(defaults, name), name
+
+
+def test_a_variable_that_is_no_setting_is_named_in_a_warning(caplog):
+    with caplog.at_level("WARNING", logger="gradscape"):
+        settings = Settings.from_env({"GRADSCAPE_MAX_SWEEP_WORK": "10", "GRADSCAPE_MAX_STEPS": "9"})
+    assert settings.max_steps == 9
+    assert [r.getMessage() for r in caplog.records] == [
+        "GRADSCAPE_MAX_SWEEP_WORK is not a setting and is ignored (the README lists them)"
+    ]

@@ -127,9 +127,17 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> FiniteJSO
         msg = _UNPARSABLE.get(type(exc.__cause__), _UNPARSABLE_OTHER)
         detail = error_detail(["body"], msg, "json_invalid")
         return FiniteJSONResponse({"detail": detail}, status_code=422)
+    detail = exc.detail
+    if isinstance(detail, str):  # Starlette's own: 404 Not Found, 405 Method Not Allowed
+        where, kind = _ROUTING.get(exc.status_code, (["request"], "http_error"))
+        detail = error_detail(where, detail.lower(), kind)
     return FiniteJSONResponse(
-        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
     )
+
+
+_ROUTING = {404: (["path"], "not_found"), 405: (["method"], "method_not_allowed")}
+"""Where Starlette's routing errors are, and their type, in the shape of every other 4xx."""
 
 
 async def server_error(request: Request, exc: Exception) -> FiniteJSONResponse:

@@ -367,3 +367,16 @@ def test_unknown_ids_and_names_are_not_echoed_in_messages(client, path, body):
     for error in strict_json(response)["detail"]:
         assert "echo" not in error["msg"] and "<b>" not in error["msg"]
         assert "valid: " in error["msg"]
+
+
+def test_routing_errors_have_the_shape_of_every_4xx(client):
+    missing = client.get("/nope")
+    assert missing.status_code == 404
+    assert strict_json(missing)["detail"] == [
+        {"loc": ["path"], "msg": "not found", "type": "not_found"}
+    ]
+    wrong = client.delete("/healthz")
+    assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
+    assert strict_json(wrong)["detail"] == [
+        {"loc": ["method"], "msg": "method not allowed", "type": "method_not_allowed"}
+    ]
