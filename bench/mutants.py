@@ -135,7 +135,8 @@ MUTANTS = [
     # -- the cost model -----------------------------------------------------------------------
     Mutant("cost: a data set's examples not counted", "app/numerics/datasets.py",
            "cost=EvaluationCost(1, sample.size * sample.per_example, sample.per_example),",
-           "cost=EvaluationCost(1, 1, sample.per_example),", ("tests/api/test_cost.py",)),
+           "cost=EvaluationCost(1, 1, sample.per_example),",
+           ("tests/api/test_cost.py::test_surface_records_carry_what_one_unit_of_each_request_costs",)),
     Mutant("cost: a formula's nodes not counted in a batched pass", COST,
            "return LANE_TURN + surface.cost.operations * LANE_TURN_OPERATION", "return LANE_TURN",
            ("tests/api/test_cost.py",)),
