@@ -27,6 +27,8 @@ from app.main import create_app
 from bench.common import row
 
 AIM_S = 2.0
+SIZEABLE_BYTES = 32 << 20
+"""Requests whose traced peak is at least this are held to their memory estimate."""
 LONG_FORMULA = " + ".join(["*".join(["x"] * 36), "*".join(["y"] * 36)])
 """147 characters, a graph of 72 products: a costly formula within the parser's limits."""
 DEEP_FORMULA = "tanh(" * 32 + "x*y" + ")" * 32
@@ -206,7 +208,8 @@ def main() -> list[str]:
                 seconds, status, size_bytes = cpu_seconds(client, path, body)
                 peak, expected = peak_bytes(client, path, body), estimated_memory(model, body)
                 slowest = max(slowest, (seconds, label))
-                fatter = max(fatter, (peak / expected, label))
+                if peak >= SIZEABLE_BYTES:  # small peaks are the interpreter's, not the request's
+                    fatter = max(fatter, (peak / expected, label))
                 extra = (
                     f"status {status}, {size_bytes / 1e6:.1f} MB out; memory {peak / 1e6:.0f} MB"
                     f" (estimate {expected / 1e6:.0f} MB)"
@@ -220,7 +223,8 @@ def main() -> list[str]:
     seconds, label = slowest
     lines.append(row("cost: slowest accepted request", seconds * 1e3, "ms", AIM_S * 1e3, label))
     ratio, label = fatter
-    lines.append(row("cost: memory against its estimate, the worst", ratio, "x", 1.0, label))
+    name = "cost: memory over its estimate, the worst of those above 32 MB"
+    lines.append(row(name, ratio, "x", 1.0, label))
     return lines
 
 

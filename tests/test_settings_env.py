@@ -26,7 +26,7 @@ ENV = {
     "GRADSCAPE_MAX_SWEEP_COUNT": "9",
     "GRADSCAPE_MAX_BASIN_RESOLUTION": "8",
     "GRADSCAPE_MAX_WORK": "5000000",
-    "GRADSCAPE_MAX_MEMORY_BYTES": "100000",
+    "GRADSCAPE_MAX_MEMORY_BYTES": "150000",
     "GRADSCAPE_MAX_RESPONSE_BYTES": "20000",
     "GRADSCAPE_MAX_COORD": "20",
     "GRADSCAPE_MAX_LOSS": "100",
@@ -61,8 +61,8 @@ CASES = [
     # formula (about 70,000 each, its nodes at 700): 8.4 M, past 5 M
     ("max_work", "trajectories", {**TRAJ, "steps": 38, "runs": SGD * 3},
      {**TRAJ, "steps": 40, "runs": SGD * 3, "surface": WIDE}, "GRADSCAPE_MAX_WORK"),
-    # 8 x 8 starts of 424 bytes: 27 kB; with the wide formula's graph (about 4,500 bytes per
-    # start, its sines weighing 6 multiplies each): 290 kB. Two steps keep the work small.
+    # 8 x 8 starts of 424 bytes: 27 kB; with the wide formula's graph (86 nodes, 2,464 bytes per
+    # start): 158 kB. Two steps keep the work small.
     ("max_memory_bytes", "basins", {**BASIN, "resolution": 8, "steps": 2},
      {**BASIN, "resolution": 8, "steps": 2, "surface": WIDE}, "GRADSCAPE_MAX_MEMORY_BYTES"),
     # 120 steps of 110 bytes: 13 kB; with the optimizer's state (120 more each): 28 kB

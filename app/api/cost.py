@@ -52,16 +52,16 @@ ELEMENT_BYTES = 24
 """A vectorised evaluation keeps a value, a gradient and a temporary per element (float64)."""
 LANE_BYTES = 400
 """A lane's optimizer state, coordinates and outcome arrays."""
-RUN_STEP_BYTES = 300
+RUN_STEP_BYTES = 450
 """A run-step's arrays and the Python floats of its JSON."""
-CELL_BYTES = 64
+CELL_BYTES = 96
 """A grid cell's coordinates, value, mask and encoded text."""
 DATA_ELEMENT_BYTES = 8 * 7
 """A data set's loss at many points is evaluated over chunks of points x examples (at most
 ``datasets.CHUNK`` elements at once, 59 MB), about 7 float64 temporaries per element."""
 PLAN_BYTES = 8
 """One entry of a run's shuffled order of examples (int64), drawn for every epoch it walks."""
-MINIBATCH_BYTES = 64
+MINIBATCH_BYTES = 96
 """One example of one run's mini-batch on the vectorised path: the gathered example, its
 output, loss and slope, in float64."""
 
@@ -112,8 +112,8 @@ def lane_step_work(surface: Surface) -> int:
 def lane_bytes(surface: Surface) -> int:
     """A lane's share of a batched pass's working memory: its state, and a formula's graph
     over it (a data set is evaluated over chunks of lanes x examples, ``datasets.CHUNK``)."""
-    elements = surface.cost.elements if surface.data is None else 0
-    return LANE_BYTES + elements * ELEMENT_BYTES
+    nodes = surface.cost.nodes if surface.data is None else 0
+    return LANE_BYTES + nodes * ELEMENT_BYTES
 
 
 def data_bytes(surface: Surface, points: int) -> int:
@@ -147,7 +147,7 @@ def trajectories(
     run_steps = steps * walks
     per_step = STEP_JSON_BYTES + (STATE_JSON_BYTES if include_state else 0)
     per_step += EXTRA_JSON_BYTES * (int(noisy or batch is not None) + int(batch is not None))
-    memory = run_steps * RUN_STEP_BYTES + surface.cost.elements * ELEMENT_BYTES
+    memory = run_steps * RUN_STEP_BYTES + surface.cost.nodes * ELEMENT_BYTES
     memory += data_bytes(surface, walks)
     if batch is not None:
         # Every walk's order of examples for all its epochs, and its batch (walks with one
@@ -172,7 +172,7 @@ def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) ->
 def grid(surface: Surface, resolution: int, binary: bool) -> Cost:
     """The loss at every cell of a ``resolution``-per-axis grid."""
     cells = resolution**surface.dim
-    chunk = min(cells, CHUNK_CELLS) * surface.cost.elements * ELEMENT_BYTES
+    chunk = min(cells, CHUNK_CELLS) * surface.cost.nodes * ELEMENT_BYTES
     if surface.data is not None:
         chunk = data_bytes(surface, cells)  # a data set chunks its own points x examples
     return Cost(

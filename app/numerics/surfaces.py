@@ -99,6 +99,9 @@ class EvaluationCost:
     graph nodes, a data set's examples times the operations on each; 1 for a built-in."""
     per_example: int = 0
     """For a data set: the array elements one example costs, so a mini-batch can be counted."""
+    nodes: int = 1
+    """Arrays a vectorised evaluation keeps per point until its gradient is done: a formula's
+    graph nodes (its memory, where ``elements`` is its time)."""
 
 
 @dataclass(frozen=True)
