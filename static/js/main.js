@@ -1,33 +1,33 @@
 // Wires the page: catalog -> form -> API -> figures -> player, with the experiment in the URL.
 
 import { ApiError, getJson, postJson } from "./api.js";
-import { fetchTrajectories, requestsFor } from "./batching.js";
+import { fetchTrajectories, requestsFor } from "./panels/batching.js";
 import { affordableResolution } from "./budget.js";
-import { createBackpropPanel } from "./backprop.js";
-import { createControls } from "./controls.js";
-import { CUSTOM, seedCustom, surfaceRecord } from "./custom.js";
-import { createDataPanel, loadDatasets, surfaceFor } from "./data.js";
+import { createBackpropPanel } from "./panels/backprop.js";
+import { createControls } from "./panels/controls.js";
+import { CUSTOM, seedCustom, surfaceRecord } from "./panels/custom.js";
+import { createDataPanel, loadDatasets, surfaceFor } from "./panels/data.js";
 import { exportCsv, exportJson, exportPng } from "./exports.js";
 import { plotlyText } from "./format.js";
-import { createGradcheckPanel } from "./gradcheck.js";
-import { createLessonMenu, lessonById, renderLesson } from "./lessons.js";
-import { buildLossFigure } from "./losschart.js";
+import { createGradcheckPanel } from "./panels/gradcheck.js";
+import { createLessonMenu, lessonById, renderLesson } from "./panels/lessons.js";
+import { buildLossFigure } from "./render/losschart.js";
 import { createPlayer } from "./player.js";
-import { watchPointer } from "./pointer.js";
-import { createMotionLayer } from "./motion.js";
-import { buildFigure, frameUpdate, paintFrame, restingFrame, viewWindow } from "./plots.js";
-import { canPaint, clearPreview, paintFigure, previewLayout, previewable } from "./preview.js";
-import { gridRows, zScale } from "./scale.js";
+import { watchPointer } from "./render/pointer.js";
+import { createMotionLayer } from "./render/motion.js";
+import { buildFigure, frameUpdate, paintFrame, restingFrame, viewWindow } from "./render/plots.js";
+import { canPaint, clearPreview, paintFigure, previewLayout, previewable } from "./render/preview.js";
+import { gridRows, zScale } from "./render/scale.js";
 import {
   fromQuery, knownPointsHold, makeCatalog, makeExperiment, surfaceSpec, toQuery,
 } from "./state.js";
-import { renderSummary, renderSummaryMessage } from "./summary.js";
-import { createBasinMap } from "./basins.js";
-import { drawLrChart } from "./schedule.js";
-import { createSweep } from "./sweep.js";
-import { afterPaint, loadPlotly } from "./vendor.js";
+import { renderSummary, renderSummaryMessage } from "./panels/summary.js";
+import { createBasinMap } from "./panels/basins.js";
+import { drawLrChart } from "./panels/schedule.js";
+import { createSweep } from "./panels/sweep.js";
+import { afterPaint, loadPlotly } from "./render/plotly.js";
+import { $ } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 /** plotly.js once it has run; until then the figures on screen are previews (preview.js). */
 let Plotly = null;
 const NARROW_PX = 640;

@@ -1,9 +1,9 @@
 // The experiment: one plain object, built from the catalog, sent to the API, kept in the URL.
 
 import { CONFIG } from "./api.js";
-import { CUSTOM, DEFAULT_EXPRESSION, customFromQuery, customSpec, customToQuery } from "./custom.js";
+import { CUSTOM, DEFAULT_EXPRESSION, customFromQuery, customSpec, customToQuery } from "./panels/custom.js";
 import { numberText, parseNumber } from "./format.js";
-import { normaliseSchedule, scheduleFromQuery, scheduleRequest, scheduleToQuery } from "./schedule.js";
+import { normaliseSchedule, scheduleFromQuery, scheduleRequest, scheduleToQuery } from "./panels/schedule.js";
 
 /** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442"];

@@ -2,15 +2,15 @@
 // POST /sweeps/lr), the diverged region shaded, the best lr marked, a fan of paths for a few
 // lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
 
-import { ApiError, CONFIG, postJson } from "./api.js";
-import { affordableLanes, affordableRuns } from "./budget.js";
-import { fmt, numberText, parseNumber, plotlyText } from "./format.js";
-import { FONT } from "./plots.js";
-import { lossAxis } from "./scale.js";
-import { isDefaultParams, surfaceSpec } from "./state.js";
-import { loadPlotly } from "./vendor.js";
+import { ApiError, CONFIG, postJson } from "../api.js";
+import { affordableLanes, affordableRuns } from "../budget.js";
+import { fmt, numberText, parseNumber, plotlyText } from "../format.js";
+import { FONT } from "../render/plots.js";
+import { lossAxis } from "../render/scale.js";
+import { isDefaultParams, surfaceSpec } from "../state.js";
+import { loadPlotly } from "../render/plotly.js";
+import { $ } from "../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const DEFAULT_COUNT = Math.min(64, CONFIG.limits.max_sweep_count);
 const FAN_SIZE = 5;
 const MAX_FAN_DRAWN = 800;

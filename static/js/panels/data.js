@@ -2,12 +2,12 @@
 // shows the examples and each run's model at the animation step: the line y = w x + b, or the
 // sigmoid p = σ(w x + b) with its decision boundary x = −b/w.
 
-import { ApiError, resolveSurface } from "./api.js";
-import { fmt } from "./format.js";
-import { FONT } from "./plots.js";
-import { surfaceSpec } from "./state.js";
+import { ApiError, resolveSurface } from "../api.js";
+import { fmt } from "../format.js";
+import { FONT } from "../render/plots.js";
+import { surfaceSpec } from "../state.js";
+import { $ } from "../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
 const CURVE_POINTS = 80;
 const FIT_COLOUR = "#52606d";

@@ -1,24 +1,15 @@
 // The "Gradient check" card: the analytic gradient next to the chapter's central-difference
 // estimate at the current point, their difference and a verdict (POST /gradcheck).
 
-import { ApiError, createLatest, postJson } from "./api.js";
+import { ApiError, createLatest, postJson } from "../api.js";
 import { errorText } from "./custom.js";
-import { fmt, fmtPoint } from "./format.js";
-import { renderLatex } from "./latex.js";
+import { fmt, fmtPoint } from "../format.js";
+import { renderLatex } from "../latex.js";
+import { $, el } from "../dom.js";
 
 export const EPS = 1e-6;
 const FOLLOW_MS = 120;
 const CENTRAL_DIFFERENCE = "\\frac{f(v + \\epsilon e_i) - f(v - \\epsilon e_i)}{2\\epsilon}";
-
-export function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 /**
  * A card showing an API answer about the surface at one point, following the animation:
@@ -118,7 +109,7 @@ function renderCheck(box, check, point) {
 }
 
 export function createGradcheckPanel() {
-  const box = document.getElementById("gradcheck-body");
+  const box = $("gradcheck-body");
   return createPointPanel({
     box,
     path: "/gradcheck",

@@ -1,6 +1,6 @@
 // The pointer over a 2-D contour: a readout of the loss under it, and a click to start there.
 
-import { fmt } from "./format.js";
+import { fmt } from "../format.js";
 import { previewLayout } from "./preview.js";
 
 /** The panel under the pointer: its axes and its plotting area on screen, or null. */

@@ -1,11 +1,10 @@
 // Mini-batches and their analogue: batch size, shuffle seed and repeats for data set surfaces,
 // gradient noise for functions; per-run overrides, sent as one request per distinct setting.
 
-import { ApiError, postJson } from "./api.js";
-import { numberText, parseNumber } from "./format.js";
-import { isDataset, trajectoryRequest } from "./state.js";
-
-const $ = (id) => document.getElementById(id);
+import { ApiError, postJson } from "../api.js";
+import { numberText, parseNumber } from "../format.js";
+import { isDataset, trajectoryRequest } from "../state.js";
+import { $ } from "../dom.js";
 
 /** The quick choices: the chapter's three flavours. "" is every example (batch GD). */
 const PRESETS = ["", "1", "32"];

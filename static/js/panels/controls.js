@@ -1,28 +1,13 @@
 // The settings form: draws an experiment into labelled controls and reads it back.
 
-import { CONFIG } from "./api.js";
-import { numberText, parseNumber } from "./format.js";
+import { CONFIG } from "../api.js";
+import { numberText, parseNumber } from "../format.js";
 import { readBatching, readRunOverride, renderBatching, runOverrideField, wireBatching } from "./batching.js";
 import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
-import { renderLatex } from "./latex.js";
+import { renderLatex } from "../latex.js";
 import { readSchedule, scheduleEditor } from "./schedule.js";
-import { makeRun, withSurface } from "./state.js";
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key === "style") {
-      for (const [prop, v] of Object.entries(value)) node.style.setProperty(prop, v);
-    } else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children);
-  return node;
-}
+import { makeRun, withSurface } from "../state.js";
+import { $, el } from "../dom.js";
 
 function rangeText(spec) {
   if (typeof spec.default === "boolean") return `default ${spec.default}`;

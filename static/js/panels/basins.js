@@ -1,12 +1,12 @@
 // The basin map: from every start of a grid over the contour, which known minimum does the
 // first run's optimizer reach (one batched POST /basins)? Drawn as a heatmap under the paths.
 
-import { ApiError, CONFIG, postJson } from "./api.js";
-import { affordableLanes } from "./budget.js";
-import { fmt, fmtPoint, plotlyText } from "./format.js";
-import { surfaceSpec } from "./state.js";
+import { ApiError, CONFIG, postJson } from "../api.js";
+import { affordableLanes } from "../budget.js";
+import { fmt, fmtPoint, plotlyText } from "../format.js";
+import { surfaceSpec } from "../state.js";
+import { $ } from "../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const MAX_RESOLUTION = 96;
 const OPACITY = 0.55;
 // ColorBrewer Set2: none of the (Okabe-Ito) run colours, light enough at half opacity for the

@@ -6,7 +6,7 @@
 // panel of scatter traces (lines, markers, text, a fill between two traces) over a layout image,
 // with a legend and a colour bar; a figure with anything else waits for plotly.
 
-import { fromPlotlyText, hexRgb } from "./format.js";
+import { fromPlotlyText, hexRgb } from "../format.js";
 import { clearedContext, dot, polyline } from "./motion.js";
 
 const AXIS_COLOUR = "#444444"; // plotly's default for ticks, zero lines and grid mixing

@@ -2,7 +2,7 @@
 // one head marker per run. Animation touches only the trail and head traces (see frameUpdate).
 
 import { contourImage } from "./contour.js";
-import { fmt, fmtPoint } from "./format.js";
+import { fmt, fmtPoint } from "../format.js";
 import { axesOf, dot, polyline, sceneOf } from "./motion.js";
 
 const MAX_TRAIL = 2500;

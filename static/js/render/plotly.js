@@ -3,7 +3,7 @@
 // leaves the page alone (main.js). A <link rel="preload"> in the page's head has fetched the
 // bytes by then.
 
-import { CONFIG } from "./api.js";
+import { CONFIG } from "../api.js";
 
 let loading = null;
 
