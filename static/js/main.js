@@ -15,7 +15,8 @@ import { buildLossFigure } from "./render/losschart.js";
 import { createPlayer } from "./player.js";
 import { watchPointer } from "./render/pointer.js";
 import { createMotionLayer } from "./render/motion.js";
-import { buildFigure, frameUpdate, paintFrame, restingFrame, viewWindow } from "./render/plots.js";
+import { frameUpdate, paintFrame, restingFrame } from "./render/frames.js";
+import { buildFigure, viewWindow } from "./render/plots.js";
 import { canPaint, clearPreview, paintFigure, previewLayout, previewable } from "./render/preview.js";
 import { gridRows, zScale } from "./render/scale.js";
 import {
