@@ -3,7 +3,7 @@
 // from app/api/cost.py). The page sizes its own requests (grid resolution, sweep count, basin
 // resolution, the sweep's fan of runs) with these, so it never asks for more than is allowed.
 
-import { CONFIG } from "./api.js";
+import { CONFIG } from "./config.js";
 
 /** Lanes (learning rates, starts) a batched pass of `steps` steps can afford on `surface`. */
 export function affordableLanes(surface, steps) {

@@ -21,9 +21,13 @@ export function el(tag, attrs = {}, children = []) {
   return node;
 }
 
-/** Shows `message` in the box with this id (hides it when empty). */
-export function showMessage(id, message) {
-  const box = $(id);
+let toastTimer = 0;
+
+/** A short message at the bottom of the page for a few seconds. */
+export function toast(message) {
+  const box = $("toast");
   box.textContent = message;
-  box.hidden = !message;
+  box.classList.add("show");
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => box.classList.remove("show"), 3500);
 }

@@ -1,5 +1,7 @@
 // Downloads: the figure as PNG (plotly's), the runs as JSON and as CSV.
 
+import { downloadImage } from "./render/plotly.js";
+
 const CSV_HEADER = ["run", "label", "optimizer", "step", "x", "y", "loss", "grad_x", "grad_y"];
 
 function download(filename, text, type) {
@@ -42,7 +44,7 @@ export function exportCsv(name, response) {
 }
 
 export function exportPng(name, graphDiv) {
-  return window.Plotly.downloadImage(graphDiv, {
+  return downloadImage(graphDiv, {
     format: "png", filename: name, width: graphDiv.clientWidth, height: graphDiv.clientHeight, scale: 2,
   });
 }

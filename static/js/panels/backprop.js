@@ -2,6 +2,7 @@
 // SVG left to right from the inputs to f, each node with its forward value and its gradient.
 
 import { fmt, fmtPoint } from "../format.js";
+import { postBackprop } from "../api.js";
 import { el } from "../dom.js";
 import { createPointPanel, pointText } from "./gradcheck.js";
 
@@ -136,7 +137,7 @@ export function createBackpropPanel() {
   const box = document.getElementById("backprop-body");
   return createPointPanel({
     box,
-    path: "/backprop",
+    ask: postBackprop,
     body: (surface, point) => ({ surface, point }),
     render: (graph, point) => renderGraph(box, graph, point),
     skip: (surface) => (surface.dataset

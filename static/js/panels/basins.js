@@ -1,7 +1,8 @@
 // The basin map: from every start of a grid over the contour, which known minimum does the
 // first run's optimizer reach (one batched POST /basins)? Drawn as a heatmap under the paths.
 
-import { ApiError, CONFIG, postJson } from "../api.js";
+import { CONFIG } from "../config.js";
+import { ApiError, postBasins } from "../api.js";
 import { affordableLanes } from "../budget.js";
 import { fmt, fmtPoint, plotlyText } from "../format.js";
 import { surfaceSpec } from "../state.js";
@@ -120,7 +121,7 @@ export function createBasinMap({ catalog, onChange }) {
     waiting("Computing the basin map…");
     document.body.dataset.basins = "busy";
     try {
-      const result = await postJson("/basins", body, controller.signal);
+      const result = await postBasins(body, controller.signal);
       state = { key, result, cells: cells(result) };
       if (shownKey !== key) return;
       renderLegend(experiment);

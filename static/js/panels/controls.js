@@ -1,55 +1,36 @@
 // The settings form: draws an experiment into labelled controls and reads it back.
 
-import { CONFIG } from "../api.js";
-import { numberText, parseNumber } from "../format.js";
-import { readBatching, readRunOverride, renderBatching, runOverrideField, wireBatching } from "./batching.js";
-import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
-import { renderLatex } from "../latex.js";
-import { readSchedule, scheduleEditor } from "./schedule.js";
-import { makeRun, withSurface } from "../state.js";
 import { $, el } from "../dom.js";
+import { numberText, parseNumber } from "../format.js";
+import { renderLatex } from "../latex.js";
+import { withSurface } from "../state.js";
+import { readBatching, renderBatching, wireBatching } from "./batching.js";
+import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
+import { createRunCards, numberField } from "./runs.js";
 
-function rangeText(spec) {
-  if (typeof spec.default === "boolean") return `default ${spec.default}`;
-  const parts = [`default ${spec.default}`];
-  if (spec.min !== null && spec.min !== undefined && spec.max !== null && spec.max !== undefined) {
-    parts.push(`range ${spec.min} to ${spec.max}`);
-  }
-  return parts.join(", ");
-}
-
-function numberField(id, label, value, spec) {
-  const hint = spec ? [spec.description, rangeText(spec)].filter(Boolean).join(" · ") : undefined;
-  return el("div", { class: "field" }, [
-    el("label", { for: id, text: label }),
-    el("input", {
-      id, type: "text", inputmode: "decimal", autocomplete: "off", spellcheck: "false",
-      value: numberText(value), placeholder: spec ? String(spec.default) : undefined, title: hint,
-    }),
-    el("p", { class: "field-error", id: `${id}-error`, hidden: true }),
-  ]);
-}
-
-function checkField(id, label, checked, spec) {
-  const input = el("input", { id, type: "checkbox", title: spec.description });
-  input.checked = Boolean(checked);
-  return el("div", { class: "field check" }, [input, el("label", { for: id, text: label })]);
-}
-
-export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
-  const form = $("controls");
-  const surfaceSelect = $("surface");
-  const runsBox = $("runs");
-  // The surface whose parameter fields are on screen (the select may already show another).
-  let rendered = null;
+/** The surface menu: the functions, Custom, then the data sets in their own group. */
+function fillSurfaceSelect(select, catalog) {
   const datasets = el("optgroup", { label: "Data sets" });
   for (const surface of catalog.surfaces.values()) {
     if (surface.id === CUSTOM) continue;
     const tag = surface.dim === 1 ? " (1-D)" : "";
-    (surface.kind === "dataset" ? datasets : surfaceSelect).append(el("option", { value: surface.id, text: surface.name + tag }));
+    (surface.kind === "dataset" ? datasets : select).append(el("option", { value: surface.id, text: surface.name + tag }));
   }
-  if (catalog.surfaces.has(CUSTOM)) surfaceSelect.append(el("option", { value: CUSTOM, text: "Custom" }));
-  if (datasets.children.length) surfaceSelect.append(datasets);
+  if (catalog.surfaces.has(CUSTOM)) select.append(el("option", { value: CUSTOM, text: "Custom" }));
+  if (datasets.children.length) select.append(datasets);
+}
+
+/**
+ * `onRun(experiment)` on Run, `onSurfaceChange(experiment)` when another surface is picked (it
+ * runs at once), `onColour(runIndex, colour)` as a run's colour is edited (only drawing).
+ */
+export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
+  const form = $("controls");
+  const surfaceSelect = $("surface");
+  // The surface whose parameter fields are on screen (the select may already show another).
+  let rendered = null;
+  fillSurfaceSelect(surfaceSelect, catalog);
+  const runs = createRunCards({ catalog, read, surfaceId: () => rendered.id, onStale: () => setStale(true) });
   // Your own formula: a valid edit redraws the formula line and the 1-D or 2-D start fields.
   const custom = createCustomInput({
     catalog,
@@ -58,73 +39,6 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       if (record.dim === 2 && !$("start-y").value) $("start-y").value = numberText(record.default_start[1]);
     },
   });
-
-  function hyperparameterValue(run, spec) {
-    return spec.name in run.hyperparameters ? run.hyperparameters[spec.name] : spec.default;
-  }
-
-  function runCard(run, i, total) {
-    const optimizer = catalog.optimizers.get(run.optimizer);
-    const prefix = `run-${i}`;
-    const select = el("select", { id: `${prefix}-optimizer`, dataset: { role: "optimizer" } });
-    for (const o of catalog.optimizers.values()) select.append(el("option", { value: o.id, text: o.name }));
-    select.value = run.optimizer;
-
-    const main = [];
-    const extra = [];
-    for (const spec of optimizer.hyperparameters) {
-      const id = `${prefix}-hp-${spec.name}`;
-      const value = hyperparameterValue(run, spec);
-      const field = typeof spec.default === "boolean"
-        ? checkField(id, spec.name, value, spec)
-        : numberField(id, spec.name === "lr" ? "Learning rate" : spec.name, value, spec);
-      (spec.name === "lr" ? main : extra).push(field);
-    }
-    const rule = el("p", { class: "formula small" });
-    renderLatex(rule, optimizer.update_rule);
-    const colour = el("input", { id: `${prefix}-colour`, type: "color", value: run.colour, "aria-label": "Colour" });
-
-    return el("fieldset", { class: "run-card", dataset: { index: String(i) }, style: { "--run-colour": run.colour } }, [
-      el("legend", { text: `Run ${i + 1}` }),
-      el("div", { class: "run-head" }, [
-        colour,
-        el("div", { class: "field grow" }, [
-          el("label", { for: `${prefix}-label`, text: "Label" }),
-          el("input", {
-            id: `${prefix}-label`, type: "text", maxlength: String(CONFIG.limits.max_label_chars),
-            value: run.label, autocomplete: "off",
-          }),
-          el("p", { class: "field-error", id: `${prefix}-label-error`, hidden: true }),
-        ]),
-        el("button", {
-          type: "button", class: "button icon subtle", "aria-label": `Remove run ${i + 1}`,
-          title: "Remove this run", dataset: { action: "remove" }, disabled: total <= 1,
-        }, ["✕"]),
-      ]),
-      el("div", { class: "field-grid" }, [
-        el("div", { class: "field" }, [
-          el("label", { for: `${prefix}-optimizer`, text: "Optimizer" }),
-          select,
-          el("p", { class: "field-error", id: `${prefix}-optimizer-error`, hidden: true }),
-        ]),
-        ...main,
-        runOverrideField(run, i, rendered.id, numberField),
-      ]),
-      el("details", { class: "more" }, [
-        el("summary", { text: extra.length ? `More settings (${extra.length})` : "Update rule" }),
-        el("p", { class: "hint", text: optimizer.description }),
-        rule,
-        el("div", { class: "field-grid" }, extra),
-      ]),
-      scheduleEditor(prefix, run.schedule),
-      el("p", { class: "field-error", id: `${prefix}-error`, hidden: true }),
-    ]);
-  }
-
-  function renderRuns(experiment) {
-    runsBox.replaceChildren(...experiment.runs.map((run, i) => runCard(run, i, experiment.runs.length)));
-    $("add-run").disabled = experiment.runs.length >= CONFIG.limits.max_runs;
-  }
 
   function renderSurface(experiment) {
     const surface = catalog.surfaces.get(experiment.surface);
@@ -152,28 +66,9 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     $("noise-seed").value = numberText(experiment.noise.seed);
     $("grad-tol").value = numberText(experiment.gradTol);
     renderBatching(experiment, experiment.surface);
-    renderRuns(experiment);
+    runs.render(experiment);
     clearErrors();
     setStale(false);
-  }
-
-  function readRun(card) {
-    const i = card.dataset.index;
-    const optimizer = catalog.optimizers.get($(`run-${i}-optimizer`).value);
-    const hyperparameters = {};
-    for (const spec of optimizer.hyperparameters) {
-      const input = $(`run-${i}-hp-${spec.name}`);
-      if (!input) continue;
-      hyperparameters[spec.name] = input.type === "checkbox" ? input.checked : parseNumber(input.value);
-    }
-    return {
-      optimizer: optimizer.id,
-      label: $(`run-${i}-label`).value,
-      colour: $(`run-${i}-colour`).value,
-      hyperparameters,
-      ...readRunOverride(i),
-      schedule: readSchedule(`run-${i}`),
-    };
   }
 
   /** The experiment the form describes now (not yet run); layout, view and lesson are not here. */
@@ -194,9 +89,23 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       noise: { std: parseNumber($("noise-std").value) ?? 0, seed: parseNumber($("noise-seed").value) ?? 0 },
       gradTol: parseNumber($("grad-tol").value),
       batch: readBatching(),
-      runs: [...runsBox.querySelectorAll(".run-card")].map(readRun),
+      runs: runs.read(),
       custom: custom.read(),
     };
+  }
+
+  /** "Use this learning rate": into that run's Learning rate field, then run again. */
+  function useLr(index, lr) {
+    const input = $(`run-${index}-hp-lr`);
+    if (!input) return;
+    input.value = String(lr);
+    form.requestSubmit();
+  }
+
+  /** A start point picked on the figure, into the start fields. */
+  function setStart(start) {
+    $("start-x").value = String(start[0]);
+    if (start.length > 1) $("start-y").value = String(start[1]);
   }
 
   function setStale(stale) {
@@ -274,40 +183,8 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     render(next);
     onSurfaceChange(next);
   });
-  runsBox.addEventListener("change", (event) => {
-    if (event.target.dataset.role !== "optimizer") return;
-    const card = event.target.closest(".run-card");
-    const i = Number(card.dataset.index);
-    const experiment = read();
-    const previous = experiment.runs[i];
-    const keepLabel = previous.label && ![...catalog.optimizers.values()].some((o) => o.name === previous.label);
-    experiment.runs[i] = makeRun(catalog, experiment.surface, event.target.value, i, {
-      colour: previous.colour,
-      label: keepLabel ? previous.label : undefined,
-      schedule: previous.schedule,
-    });
-    renderRuns(experiment);
-    $(`run-${i}-optimizer`).focus();
-  });
-  runsBox.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-action=remove]");
-    if (!button) return;
-    const experiment = read();
-    experiment.runs.splice(Number(button.closest(".run-card").dataset.index), 1);
-    renderRuns(experiment);
-    setStale(true);
-  });
-  $("add-run").addEventListener("click", () => {
-    const experiment = read();
-    const used = new Set(experiment.runs.map((r) => r.optimizer));
-    const next = [...catalog.optimizers.keys()].find((id) => !used.has(id)) || "sgd";
-    experiment.runs.push(makeRun(catalog, experiment.surface, next, experiment.runs.length));
-    renderRuns(experiment);
-    setStale(true);
-    $(`run-${experiment.runs.length - 1}-optimizer`).focus();
-  });
 
-  return { render, read, showErrors, clearErrors, setStale };
+  return { render, read, showErrors, clearErrors, setStale, setStart, useLr };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The "Gradient check" card: the analytic gradient next to the chapter's central-difference
 // estimate at the current point, their difference and a verdict (POST /gradcheck).
 
-import { ApiError, createLatest, postJson } from "../api.js";
+import { ApiError, createLatest, postGradcheck } from "../api.js";
 import { errorText } from "./custom.js";
 import { fmt, fmtPoint } from "../format.js";
 import { renderLatex } from "../latex.js";
@@ -13,11 +13,11 @@ const CENTRAL_DIFFERENCE = "\\frac{f(v + \\epsilon e_i) - f(v - \\epsilon e_i)}{
 
 /**
  * A card showing an API answer about the surface at one point, following the animation:
- * at(surface, point) posts body(surface, point) to `path` (after a short quiet, newest only,
+ * at(surface, point) asks `ask(body(surface, point), signal)` (an API client function; after a short quiet, newest only,
  * never twice for the same question) and calls render(answer, point); a refusal shows as text,
  * and so does skip(surface), a reason not to ask at all.
  */
-export function createPointPanel({ box, path, body, render, skip = () => null }) {
+export function createPointPanel({ box, ask, body, render, skip = () => null }) {
   const latest = createLatest(FOLLOW_MS);
   let asked = "";
 
@@ -40,7 +40,7 @@ export function createPointPanel({ box, path, body, render, skip = () => null })
     asked = key;
     latest.run(async (signal) => {
       try {
-        const answer = await postJson(path, request, signal);
+        const answer = await ask(request, signal);
         if (!signal.aborted) render(answer, point);
       } catch (error) {
         if (signal.aborted) return;
@@ -108,11 +108,17 @@ function renderCheck(box, check, point) {
   );
 }
 
+/** The point the gradient check and backprop cards look at: the first run's head at `step`, or the start. */
+export function inspectedPoint({ experiment, result }, step) {
+  const first = result.runs[0];
+  return first ? first.points[Math.min(step, first.points.length - 1)] : experiment.start;
+}
+
 export function createGradcheckPanel() {
   const box = $("gradcheck-body");
   return createPointPanel({
     box,
-    path: "/gradcheck",
+    ask: postGradcheck,
     body: (surface, point) => ({ surface, point, eps: EPS }),
     render: (check, point) => renderCheck(box, check, point),
   });

@@ -4,6 +4,7 @@
 import { fmt, numberText, parseNumber } from "../format.js";
 import { FONT } from "../render/plots.js";
 import { $, el } from "../dom.js";
+import { react } from "../render/plotly.js";
 
 /** The server's schedule parameters and defaults (torch.optim.lr_scheduler's names). */
 export const SCHEDULE_PARAMS = [
@@ -167,5 +168,5 @@ export function drawLrChart(runs, config) {
   box.hidden = !runs.some((run) => Array.isArray(run.lrs) && run.lrs.length);
   if (box.hidden) return Promise.resolve();
   const figure = buildLrFigure({ runs, width: div.clientWidth, height: div.clientHeight });
-  return window.Plotly.react(div, figure.data, figure.layout, config);
+  return react(div, figure.data, figure.layout, config);
 }

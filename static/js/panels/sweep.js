@@ -2,13 +2,13 @@
 // POST /sweeps/lr), the diverged region shaded, the best lr marked, a fan of paths for a few
 // lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
 
-import { ApiError, CONFIG, postJson } from "../api.js";
+import { CONFIG } from "../config.js";
+import { ApiError, postSweep, postTrajectories } from "../api.js";
 import { affordableLanes, affordableRuns } from "../budget.js";
 import { fmt, numberText, parseNumber, plotlyText } from "../format.js";
-import { FONT } from "../render/plots.js";
-import { lossAxis } from "../render/scale.js";
-import { isDefaultParams, surfaceSpec } from "../state.js";
-import { loadPlotly } from "../render/plotly.js";
+import { fanRequest, isDefaultParams, surfaceSpec } from "../state.js";
+import { onFigure, react } from "../render/plotly.js";
+import { nearestIndex, statusText, sweepFigure } from "./sweep-chart.js";
 import { $ } from "../dom.js";
 
 const DEFAULT_COUNT = Math.min(64, CONFIG.limits.max_sweep_count);
@@ -16,11 +16,6 @@ const FAN_SIZE = 5;
 const MAX_FAN_DRAWN = 800;
 // Dark to warm as the lr grows; every colour stays readable on the light contour.
 const FAN_COLOURS = ["#3b0f70", "#721f81", "#b5367a", "#e55064", "#d97b08"];
-const STATUS = {
-  converged: { name: "converged", colour: "#0b6e4f", symbol: "circle" },
-  max_steps: { name: "still going", colour: "#52606d", symbol: "circle" },
-  diverged: { name: "diverged", colour: "#a23b00", symbol: "x" },
-};
 const PLOT_CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
 
 /** A round number near `value` for a default range end (2 significant digits). */
@@ -48,98 +43,149 @@ function spread(indices, n) {
   return [...new Set(picked)];
 }
 
-function nearestIndex(lrs, lr) {
-  let best = 0;
-  for (let i = 1; i < lrs.length; i += 1) {
-    if (Math.abs(Math.log(lrs[i] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = i;
-  }
-  return best;
+function runLr(catalog, experiment, index) {
+  const run = experiment.runs[index];
+  if (typeof run.hyperparameters.lr === "number" && run.hyperparameters.lr > 0) return run.hyperparameters.lr;
+  const spec = catalog.optimizers.get(run.optimizer).hyperparameters.find((h) => h.name === "lr");
+  return spec ? spec.default : 0.01;
 }
 
-function statusText(result, i) {
-  const status = result.status[i];
-  if (status === "converged") return `converged at step ${result.stopped_at[i]}`;
-  if (status === "diverged") return `diverged at step ${result.stopped_at[i]}`;
-  return `still going after ${result.stopped_at[i]} steps`;
+/** A range two decades either side of the run's lr, within the optimizer's bounds. */
+function defaults(catalog, shown, index) {
+  const { experiment, surface } = shown;
+  const lr = runLr(catalog, experiment, index);
+  const spec = catalog.optimizers.get(experiment.runs[index].optimizer).hyperparameters.find((h) => h.name === "lr");
+  const max = spec && spec.max ? Math.min(spec.max, 1e4) : 1e4;
+  // As many lrs as the server's budgets allow at these steps (a long run gets fewer).
+  const affordable = Math.max(2, affordableLanes(surface, experiment.steps));
+  return { run: index, from: round2(lr / 100), to: Math.min(round2(lr * 100), max), count: Math.min(DEFAULT_COUNT, affordable) };
 }
 
-/** The chart: final loss against lr, log-log where the losses allow it. */
-function sweepFigure({ result, chosen, fan, fStar, width, height, narrow }) {
-  const { lrs } = result;
-  const axis = lossAxis([{ losses: result.final_loss.filter((v) => v !== null) }], fStar);
-  const shown = (v) => {
-    if (v === null) return null;
-    const y = v - axis.offset;
-    return axis.type === "log" && !(y > 0) ? null : y;
+function renderRunOptions(experiment) {
+  const select = $("sweep-run");
+  const options = experiment.runs.map((run, i) => {
+    const option = document.createElement("option");
+    option.value = String(i);
+    option.textContent = `Run ${i + 1}: ${run.label}`;
+    return option;
+  });
+  select.replaceChildren(...options);
+}
+
+function renderSettings(settings) {
+  $("sweep-run").value = String(settings.run);
+  $("sweep-from").value = numberText(settings.from);
+  $("sweep-to").value = numberText(settings.to);
+  $("sweep-count").value = numberText(settings.count);
+}
+
+function readSettings() {
+  return {
+    run: Number($("sweep-run").value) || 0,
+    from: parseNumber($("sweep-from").value),
+    to: parseNumber($("sweep-to").value),
+    count: parseNumber($("sweep-count").value),
   };
-  const data = [{
-    type: "scatter", mode: "lines", x: lrs, y: result.final_loss.map(shown), line: { color: "#bcccdc", width: 1.5 },
-    hoverinfo: "skip", showlegend: false,
-  }];
-  for (const [status, look] of Object.entries(STATUS)) {
-    const idx = lrs.map((_, i) => i).filter((i) => result.status[i] === status);
-    if (!idx.length) continue;
-    data.push({
-      type: "scatter", mode: "markers", name: look.name, x: idx.map((i) => lrs[i]), y: idx.map((i) => shown(result.final_loss[i])),
-      marker: { color: look.colour, symbol: look.symbol, size: 7 },
-      customdata: idx.map((i) => [fmt(lrs[i]), statusText(result, i), fmt(result.final_loss[i])]),
-      hovertemplate: "lr %{customdata[0]}<br>%{customdata[1]}<br>final loss %{customdata[2]}<extra></extra>",
-    });
+}
+
+function setBusy(busy) {
+  const panel = $("sweep-panel");
+  $("sweep-busy").hidden = !busy;
+  panel.setAttribute("aria-busy", String(busy));
+  panel.dataset.busy = String(busy);
+  $("sweep-go").disabled = busy;
+}
+
+function clearErrors() {
+  for (const id of ["sweep-from", "sweep-to", "sweep-count", "sweep"]) {
+    const box = $(`${id}-error`);
+    box.hidden = true;
+    box.textContent = "";
+    $(id)?.removeAttribute("aria-invalid");
   }
-  if (fan.length) {
-    data.push({
-      type: "scatter", mode: "markers", name: "paths on the plot", x: fan.map((f) => f.lr),
-      y: fan.map((f) => shown(result.final_loss[f.index])), hoverinfo: "skip",
-      marker: { color: "rgba(0,0,0,0)", size: 13, line: { color: fan.map((f) => f.colour), width: 2.5 } },
-    });
+}
+
+function showError(id, message) {
+  const box = $(`${id}-error`);
+  box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
+  box.hidden = false;
+  $(id)?.setAttribute("aria-invalid", "true");
+}
+
+function lrTooHigh(catalog, body) {
+  const spec = catalog.optimizers.get(body.optimizer).hyperparameters.find((h) => h.name === "lr");
+  return Boolean(spec && spec.max !== null && spec.max !== undefined && body.lr_range[1] > spec.max);
+}
+
+/** Each 422 message beside the input it is about: From, To or Count. */
+function showErrors(catalog, error, body) {
+  clearErrors();
+  if (!error.fieldErrors.length) {
+    showError("sweep", error.message);
+    return;
   }
-  const best = result.best_lr === null ? -1 : nearestIndex(lrs, result.best_lr);
-  if (best >= 0) {
-    data.push({
-      type: "scatter", mode: "markers", name: "best lr", x: [lrs[best]], y: [shown(result.final_loss[best])],
-      marker: { symbol: "star", size: 17, color: "#f0e442", line: { color: "#243b53", width: 1.2 } },
-      hovertemplate: `best lr ${fmt(lrs[best])}<extra></extra>`,
-    });
+  for (const { loc, msg } of error.fieldErrors) {
+    const text = msg.replace(/^Value error, /, "");
+    const [head, index] = loc.slice(1);
+    let id = "sweep";
+    if (head === "lr_range") id = index === 1 || /low < high/.test(text) ? "sweep-to" : "sweep-from";
+    else if (head === "count" || /count/.test(text)) id = "sweep-count";
+    else if (/^'?lr'? must\b/.test(text)) id = lrTooHigh(catalog, body) ? "sweep-to" : "sweep-from";
+    else if (head === "steps") id = "sweep-count";
+    showError(id, id === "sweep" ? `${loc.slice(1).join(" › ") || "sweep"}: ${text}` : text);
   }
-  if (chosen >= 0) {
-    data.push({
-      type: "scatter", mode: "markers", name: "chosen", x: [lrs[chosen]], y: [shown(result.final_loss[chosen])],
-      marker: { symbol: "circle-open", size: 22, color: "#0b5cad", line: { width: 2.5 } }, hoverinfo: "skip",
-    });
-  }
-  const shapes = [];
-  const annotations = [];
-  const edge = result.smallest_diverged_lr;
-  if (edge !== null) {
-    // Shapes take data values on a log axis; annotations take log10 of them.
-    shapes.push(
-      { type: "rect", xref: "x", yref: "paper", x0: edge, x1: lrs[lrs.length - 1] * 1.5, y0: 0, y1: 1, fillcolor: "rgba(213,94,0,0.13)", line: { width: 0 }, layer: "below" },
-      { type: "line", xref: "x", yref: "paper", x0: edge, x1: edge, y0: 0, y1: 1, line: { color: "#a23b00", width: 1.5, dash: "dash" } },
-    );
-    const [lo, hi] = [Math.log10(lrs[0]), Math.log10(lrs[lrs.length - 1])];
-    const right = Math.log10(edge) - lo > (hi - lo) / 2;
-    annotations.push({
-      xref: "x", yref: "paper", x: Math.log10(edge), y: 1, xanchor: right ? "right" : "left", yanchor: "top",
-      xshift: right ? -4 : 4, showarrow: false, text: `diverges from lr ${fmt(edge)}${right ? " →" : ""}`,
-      font: { color: "#a23b00", size: 11.5 }, bgcolor: "rgba(255,255,255,0.75)",
-    });
-  }
-  const layout = {
-    font: FONT, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff", width, height, autosize: false,
-    margin: { l: 62, r: 12, t: 8, b: narrow ? 78 : 64 }, hovermode: "closest", shapes, annotations,
-    hoverlabel: { bgcolor: "#ffffff", bordercolor: "#9aa5b1", font: { family: FONT.family, size: 12 } },
-    showlegend: true,
-    legend: {
-      orientation: "h", x: 0, y: narrow ? -0.36 : -0.26, yanchor: "top", font: { size: 11 },
-      ...(narrow ? { entrywidth: 0.5, entrywidthmode: "fraction" } : {}),
-    },
-    xaxis: {
-      type: "log", title: { text: "learning rate (log scale)" }, exponentformat: "power", gridcolor: "#eef1f4",
-      range: [Math.log10(lrs[0]) - 0.05, Math.log10(lrs[lrs.length - 1]) + 0.05],
-    },
-    yaxis: { type: axis.type, title: { text: `final ${axis.title}` }, exponentformat: "power", gridcolor: "#eef1f4" },
-  };
-  return { data, layout };
+  document.body.dataset.sweep = "error";
+}
+
+/** The sweep's outcome in words, and the chosen lr. */
+function renderReadout({ result, chosen }) {
+  const parts = [];
+  if (result.best_lr !== null) parts.push(`Best lr ${fmt(result.best_lr)}: ${statusText(result, nearestIndex(result.lrs, result.best_lr))}.`);
+  else parts.push("No lr in this range converged or kept a finite loss.");
+  parts.push(result.smallest_diverged_lr !== null
+    ? `Diverges from lr ${fmt(result.smallest_diverged_lr)} up (shaded).`
+    : "No lr in this range diverged.");
+  $("sweep-summary").textContent = parts.join(" ");
+  const best = result.best_lr !== null && chosen === nearestIndex(result.lrs, result.best_lr);
+  $("sweep-chosen").textContent = chosen >= 0
+    ? `Chosen: lr ${fmt(result.lrs[chosen])}${best ? " (the best)" : ""}, ${statusText(result, chosen)}. Click a point to choose another.`
+    : "Click a point on the chart to choose an lr.";
+  $("sweep-use").disabled = chosen < 0;
+}
+
+/** A handful of converging lrs to draw over the contour (as many as one POST /trajectories affords). */
+function fanPicks(result, { experiment, surface }) {
+  // The converging range; without one, every lr that kept a finite loss.
+  const all = result.lrs.map((_, i) => i);
+  const converged = all.filter((i) => result.status[i] === "converged");
+  const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged");
+  // As many runs as one POST /trajectories can afford (none: no fan).
+  const size = Math.min(FAN_SIZE, affordableRuns(surface, experiment.steps));
+  return spread(steady, size).map((index, k, all) => ({
+    index, lr: result.lrs[index], colour: FAN_COLOURS[Math.round((k * (FAN_COLOURS.length - 1)) / Math.max(1, all.length - 1))],
+  }));
+}
+
+/** The fan's traces for the main figure (2-D contour or 1-D curve; none in 3-D). */
+function fanTraces(state, shown, model) {
+  if (!state || !state.fan || model.is3d || state.run >= shown.experiment.runs.length) return [];
+  const trail = model.data[model.trailIndex[state.run]] || model.data[model.trailIndex[0]];
+  const axes = trail ? { xaxis: trail.xaxis, yaxis: trail.yaxis } : {};
+  return state.fan.runs.map((run, i) => {
+    const pick = state.fan.picks[i];
+    const stride = Math.max(1, Math.ceil(run.points.length / MAX_FAN_DRAWN));
+    const ks = [];
+    for (let k = 0; k < run.points.length; k += stride) ks.push(k);
+    if (ks[ks.length - 1] !== run.points.length - 1) ks.push(run.points.length - 1);
+    return {
+      type: "scatter", mode: model.dim === 1 ? "lines+markers" : "lines", uid: `sweep-fan-${i}`, ...axes,
+      name: plotlyText(`lr ${fmt(pick.lr)}`), showlegend: false, opacity: 0.9,
+      x: ks.map((k) => run.points[k][0]), y: ks.map((k) => (model.dim === 1 ? run.losses[k] : run.points[k][1])),
+      line: { color: pick.colour, width: 1.3 }, marker: { color: pick.colour, size: 4 }, customdata: ks,
+      hovertemplate: `sweep path, lr ${fmt(pick.lr)}<br>step %{customdata}<br>loss %{text}<extra></extra>`,
+      text: ks.map((k) => fmt(run.losses[k])),
+    };
+  });
 }
 
 /**
@@ -156,99 +202,6 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   let pending = null;
   let clickWired = false;
 
-  function runLr(experiment, index) {
-    const run = experiment.runs[index];
-    if (typeof run.hyperparameters.lr === "number" && run.hyperparameters.lr > 0) return run.hyperparameters.lr;
-    const spec = catalog.optimizers.get(run.optimizer).hyperparameters.find((h) => h.name === "lr");
-    return spec ? spec.default : 0.01;
-  }
-
-  /** A range two decades either side of the run's lr, within the optimizer's bounds. */
-  function defaults(shown, index) {
-    const { experiment, surface } = shown;
-    const lr = runLr(experiment, index);
-    const spec = catalog.optimizers.get(experiment.runs[index].optimizer).hyperparameters.find((h) => h.name === "lr");
-    const max = spec && spec.max ? Math.min(spec.max, 1e4) : 1e4;
-    // As many lrs as the server's budgets allow at these steps (a long run gets fewer).
-    const affordable = Math.max(2, affordableLanes(surface, experiment.steps));
-    return { run: index, from: round2(lr / 100), to: Math.min(round2(lr * 100), max), count: Math.min(DEFAULT_COUNT, affordable) };
-  }
-
-  function renderRuns(experiment) {
-    const select = $("sweep-run");
-    const options = experiment.runs.map((run, i) => {
-      const option = document.createElement("option");
-      option.value = String(i);
-      option.textContent = `Run ${i + 1}: ${run.label}`;
-      return option;
-    });
-    select.replaceChildren(...options);
-  }
-
-  function renderSettings() {
-    $("sweep-run").value = String(settings.run);
-    $("sweep-from").value = numberText(settings.from);
-    $("sweep-to").value = numberText(settings.to);
-    $("sweep-count").value = numberText(settings.count);
-  }
-
-  function readSettings() {
-    return {
-      run: Number($("sweep-run").value) || 0,
-      from: parseNumber($("sweep-from").value),
-      to: parseNumber($("sweep-to").value),
-      count: parseNumber($("sweep-count").value),
-    };
-  }
-
-  function setBusy(busy) {
-    $("sweep-busy").hidden = !busy;
-    panel.setAttribute("aria-busy", String(busy));
-    panel.dataset.busy = String(busy);
-    $("sweep-go").disabled = busy;
-  }
-
-  function clearErrors() {
-    for (const id of ["sweep-from", "sweep-to", "sweep-count", "sweep"]) {
-      const box = $(`${id}-error`);
-      box.hidden = true;
-      box.textContent = "";
-      $(id)?.removeAttribute("aria-invalid");
-    }
-  }
-
-  function showError(id, message) {
-    const box = $(`${id}-error`);
-    box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
-    box.hidden = false;
-    $(id)?.setAttribute("aria-invalid", "true");
-  }
-
-  function lrTooHigh(body) {
-    const spec = catalog.optimizers.get(body.optimizer).hyperparameters.find((h) => h.name === "lr");
-    return Boolean(spec && spec.max !== null && spec.max !== undefined && body.lr_range[1] > spec.max);
-  }
-
-  /** Each 422 message beside the input it is about: From, To or Count. */
-  function showErrors(error, body) {
-    clearErrors();
-    if (!error.fieldErrors.length) {
-      showError("sweep", error.message);
-      return;
-    }
-    for (const { loc, msg } of error.fieldErrors) {
-      const text = msg.replace(/^Value error, /, "");
-      const [head, index] = loc.slice(1);
-      let id = "sweep";
-      if (head === "lr_range") id = index === 1 || /low < high/.test(text) ? "sweep-to" : "sweep-from";
-      else if (head === "count" || /count/.test(text)) id = "sweep-count";
-      else if (/^'?lr'? must\b/.test(text)) id = lrTooHigh(body) ? "sweep-to" : "sweep-from";
-      else if (head === "steps") id = "sweep-count";
-      showError(id, id === "sweep" ? `${loc.slice(1).join(" › ") || "sweep"}: ${text}` : text);
-    }
-    document.body.dataset.sweep = "error";
-  }
-
   function draw() {
     if (!state || panel.hidden) return;
     const shown = getShown();
@@ -258,37 +211,21 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
       result: state.result, chosen: state.chosen, fan: state.fan ? state.fan.picks : [], fStar,
       width: chart.clientWidth, height: chart.clientHeight, narrow: window.innerWidth < 640,
     });
-    // A sweep in the link can arrive before plotly.js has run (see vendor.js).
-    loadPlotly().then((Plotly) => Plotly.react(chart, figure.data, figure.layout, PLOT_CONFIG)).then(() => {
+    // A sweep in the link can arrive before plotly.js has run (see render/plotly.js).
+    react(chart, figure.data, figure.layout, PLOT_CONFIG).then(() => {
       if (!clickWired) {
-        chart.on("plotly_click", (event) => {
+        onFigure(chart, "plotly_click", (event) => {
           const point = event.points && event.points[0];
           if (!point || !state) return;
           state.chosen = nearestIndex(state.result.lrs, point.x);
           draw();
-          readout();
+          renderReadout(state);
         });
         clickWired = true;
       }
     }, () => {
-      // plotly.js did not load: main.js says so above the form (see requestPlotly).
+      // plotly.js did not load: the renderer says so above the form.
     });
-  }
-
-  function readout() {
-    const { result, chosen } = state;
-    const parts = [];
-    if (result.best_lr !== null) parts.push(`Best lr ${fmt(result.best_lr)}: ${statusText(result, nearestIndex(result.lrs, result.best_lr))}.`);
-    else parts.push("No lr in this range converged or kept a finite loss.");
-    parts.push(result.smallest_diverged_lr !== null
-      ? `Diverges from lr ${fmt(result.smallest_diverged_lr)} up (shaded).`
-      : "No lr in this range diverged.");
-    $("sweep-summary").textContent = parts.join(" ");
-    const best = result.best_lr !== null && chosen === nearestIndex(result.lrs, result.best_lr);
-    $("sweep-chosen").textContent = chosen >= 0
-      ? `Chosen: lr ${fmt(result.lrs[chosen])}${best ? " (the best)" : ""}, ${statusText(result, chosen)}. Click a point to choose another.`
-      : "Click a point on the chart to choose an lr.";
-    $("sweep-use").disabled = chosen < 0;
   }
 
   async function sweep() {
@@ -304,10 +241,10 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     setBusy(true);
     document.body.dataset.sweep = "busy";
     try {
-      const result = await postJson("/sweeps/lr", body, controller.signal);
+      const result = await postSweep(body, controller.signal);
       const chosen = result.best_lr === null ? -1 : nearestIndex(result.lrs, result.best_lr);
       state = { key, body, result, chosen, fan: null, surface: shown.experiment.surface, run: settings.run };
-      readout();
+      renderReadout(state);
       draw();
       await loadFan(shown, controller.signal);
       if (pending !== controller) return;
@@ -315,7 +252,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
-      showErrors(error, body);
+      showErrors(catalog, error, body);
     } finally {
       if (pending === controller) {
         pending = null;
@@ -324,23 +261,11 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     }
   }
 
-  /** A handful of converging lrs, one /trajectories request, drawn over the contour. */
-  async function loadFan({ experiment, surface }, signal) {
-    const { result, body } = state;
-    // The converging range; without one, every lr that kept a finite loss.
-    const all = result.lrs.map((_, i) => i);
-    const converged = all.filter((i) => result.status[i] === "converged");
-    const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged");
-    // As many runs as one POST /trajectories can afford (none: no fan).
-    const size = Math.min(FAN_SIZE, affordableRuns(surface, experiment.steps));
-    const picks = spread(steady, size).map((index, k, all) => ({
-      index, lr: result.lrs[index], colour: FAN_COLOURS[Math.round((k * (FAN_COLOURS.length - 1)) / Math.max(1, all.length - 1))],
-    }));
+  /** The fan: one /trajectories request, drawn over the contour. */
+  async function loadFan(shown, signal) {
+    const picks = fanPicks(state.result, shown);
     if (!picks.length) return;
-    const answer = await postJson("/trajectories", {
-      surface: body.surface, start: body.start, steps: body.steps, grad_tol: body.grad_tol,
-      runs: picks.map((p) => ({ optimizer: body.optimizer, hyperparameters: { ...body.hyperparameters, lr: p.lr }, label: `lr ${fmt(p.lr)}` })),
-    }, signal);
+    const answer = await postTrajectories(fanRequest(state.body, picks, (lr) => `lr ${fmt(lr)}`), signal);
     state.fan = { picks, runs: answer.runs };
     draw();
     onFan();
@@ -349,8 +274,8 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   function open(next) {
     settings = next;
     const shown = getShown();
-    if (shown) renderRuns(shown.experiment);
-    renderSettings();
+    if (shown) renderRunOptions(shown.experiment);
+    renderSettings(settings);
     panel.hidden = false;
     opener.setAttribute("aria-expanded", "true");
   }
@@ -371,7 +296,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   opener.addEventListener("click", () => {
     const shown = getShown();
     if (!shown) return;
-    if (panel.hidden) open(shown.experiment.sweep || defaults(shown, 0));
+    if (panel.hidden) open(shown.experiment.sweep || defaults(catalog, shown, 0));
     else settings = readSettings();
     onSettings(settings);
     panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
@@ -390,8 +315,8 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   });
   $("sweep-run").addEventListener("change", () => {
     const shown = getShown();
-    settings = defaults(shown, Number($("sweep-run").value) || 0);
-    renderSettings();
+    settings = defaults(catalog, shown, Number($("sweep-run").value) || 0);
+    renderSettings(settings);
     onSettings(settings);
     sweep();
   });
@@ -412,37 +337,15 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
       sweep();
       return;
     }
-    renderRuns(shown.experiment);
+    renderRunOptions(shown.experiment);
     if (state && state.surface !== shown.experiment.surface) {
-      settings = defaults(shown, Math.min(settings.run, shown.experiment.runs.length - 1));
+      settings = defaults(catalog, shown, Math.min(settings.run, shown.experiment.runs.length - 1));
       onSettings(settings);
     }
-    renderSettings();
+    renderSettings(settings);
     if (!state || JSON.stringify(sweepRequest(shown.experiment, settings)) !== state.key) sweep();
     else draw();
   }
 
-  /** The fan's traces for the main figure (2-D contour or 1-D curve; none in 3-D). */
-  function traces(shown, model) {
-    if (!state || !state.fan || model.is3d || state.run >= shown.experiment.runs.length) return [];
-    const trail = model.data[model.trailIndex[state.run]] || model.data[model.trailIndex[0]];
-    const axes = trail ? { xaxis: trail.xaxis, yaxis: trail.yaxis } : {};
-    return state.fan.runs.map((run, i) => {
-      const pick = state.fan.picks[i];
-      const stride = Math.max(1, Math.ceil(run.points.length / MAX_FAN_DRAWN));
-      const ks = [];
-      for (let k = 0; k < run.points.length; k += stride) ks.push(k);
-      if (ks[ks.length - 1] !== run.points.length - 1) ks.push(run.points.length - 1);
-      return {
-        type: "scatter", mode: model.dim === 1 ? "lines+markers" : "lines", uid: `sweep-fan-${i}`, ...axes,
-        name: plotlyText(`lr ${fmt(pick.lr)}`), showlegend: false, opacity: 0.9,
-        x: ks.map((k) => run.points[k][0]), y: ks.map((k) => (model.dim === 1 ? run.losses[k] : run.points[k][1])),
-        line: { color: pick.colour, width: 1.3 }, marker: { color: pick.colour, size: 4 }, customdata: ks,
-        hovertemplate: `sweep path, lr ${fmt(pick.lr)}<br>step %{customdata}<br>loss %{text}<extra></extra>`,
-        text: ks.map((k) => fmt(run.losses[k])),
-      };
-    });
-  }
-
-  return { sync, traces, redraw: draw };
+  return { sync, traces: (shown, model) => fanTraces(state, shown, model), redraw: draw };
 }

@@ -1,5 +1,5 @@
 // A first paint of a figure on a <canvas>, while plotly.js (4.8 MB, ~0.9 s of evaluation) loads
-// after it (see main.js). It draws the very figure objects that plots.js and losschart.js build
+// after it (see renderer.js). It draws the very figure objects that plots.js and losschart.js build
 // for plotly, laid out by plotly's rules (margins pushed by the legend and the colour bar, its
 // automatic ticks and ranges, its legend and marker shapes; constants measured on plotly.js 4),
 // so that plotly's interactive figure takes its place without a jump. It draws one cartesian
