@@ -3,7 +3,7 @@
 
 import { getOptimizers, getSurfaces } from "./api.js";
 import { $, toast } from "./dom.js";
-import { createLab, setBusy } from "./lab.js";
+import { createLab, followScreen, screenOf, setBusy } from "./lab.js";
 import { createBackpropPanel } from "./panels/backprop.js";
 import { createBasinMap } from "./panels/basins.js";
 import { createControls } from "./panels/controls.js";
@@ -11,16 +11,12 @@ import { CUSTOM, seedCustom } from "./panels/custom.js";
 import { createDataPanel, loadDatasets } from "./panels/data.js";
 import { createGradcheckPanel } from "./panels/gradcheck.js";
 import { createLessonMenu } from "./panels/lessons.js";
-import { renderPlaying, wirePlayback } from "./panels/playback.js";
-import { createPlotPicks } from "./panels/plot.js";
+import { createPlotPicks, createViewPanel, renderPlaying, wirePlayback, wireShare } from "./panels/figure.js";
 import { drawLrChart } from "./panels/schedule.js";
-import { wireShare } from "./panels/share.js";
 import { createSweep } from "./panels/sweep.js";
-import { createViewPanel } from "./panels/view.js";
 import { createPlayer } from "./player.js";
 import { LOSS_CONFIG, createRenderer } from "./render/renderer.js";
 import { makeCatalog, makeExperiment } from "./state.js";
-import { followScreen, screenOf } from "./screen.js";
 import { createStore } from "./store.js";
 import { experimentFromUrl, followUrl } from "./url.js";
 

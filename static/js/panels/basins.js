@@ -1,9 +1,8 @@
 // The basin map: from every start of a grid over the contour, which known minimum does the
 // first run's optimizer reach (one batched POST /basins)? Drawn as a heatmap under the paths.
 
-import { CONFIG } from "../config.js";
+import { CONFIG, affordableLanes } from "../config.js";
 import { ApiError, postBasins } from "../api.js";
-import { affordableLanes } from "../budget.js";
 import { fmt, fmtPoint, plotlyText } from "../format.js";
 import { surfaceSpec } from "../state.js";
 import { $ } from "../dom.js";

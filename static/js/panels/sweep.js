@@ -2,9 +2,8 @@
 // POST /sweeps/lr), the diverged region shaded, the best lr marked, a fan of paths for a few
 // lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
 
-import { CONFIG } from "../config.js";
+import { CONFIG, affordableLanes, affordableRuns } from "../config.js";
 import { ApiError, postSweep, postTrajectories } from "../api.js";
-import { affordableLanes, affordableRuns } from "../budget.js";
 import { fmt, numberText, parseNumber, plotlyText } from "../format.js";
 import { fanRequest, isDefaultParams, surfaceSpec } from "../state.js";
 import { onFigure, react } from "../render/plotly.js";
@@ -188,16 +187,21 @@ function fanTraces(state, shown, model) {
   });
 }
 
+/** The sweep's settings in `experiment`, for one of its runs (a link may name a run it lacks). */
+function settingsFor(experiment) {
+  const { sweep } = experiment;
+  return sweep && { ...sweep, run: Math.min(sweep.run, experiment.runs.length - 1) };
+}
+
 /**
- * `getShown()` is what is on screen ({experiment, surface, model, ...}); `onSettings(s)` keeps
- * the panel's settings (or null when closed) in the experiment and its URL; `onFan()` redraws
- * the main figure; `onUse(runIndex, lr)` puts an lr into a run and runs again.
+ * `getShown()` is what is on screen ({experiment, surface, model, ...}), whose experiment holds
+ * the panel's settings (the store's; null when it is closed); `onSettings(s)` changes them;
+ * `onFan()` redraws the main figure; `onUse(runIndex, lr)` puts an lr into a run and runs again.
  */
 export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   const panel = $("sweep-panel");
   const chart = $("sweep-plot");
   const opener = $("sweep-open");
-  let settings = null;
   let state = null;
   let pending = null;
   let clickWired = false;
@@ -230,8 +234,8 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
 
   async function sweep() {
     const shown = getShown();
-    if (!shown || !settings) return;
-    settings = { ...settings, run: Math.min(settings.run, shown.experiment.runs.length - 1) };
+    const settings = shown && settingsFor(shown.experiment);
+    if (!settings) return;
     const body = sweepRequest(shown.experiment, settings);
     const key = JSON.stringify(body);
     pending?.abort();
@@ -271,8 +275,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     onFan();
   }
 
-  function open(next) {
-    settings = next;
+  function open(settings) {
     const shown = getShown();
     if (shown) renderRunOptions(shown.experiment);
     renderSettings(settings);
@@ -287,7 +290,6 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     panel.hidden = true;
     opener.setAttribute("aria-expanded", "false");
     const hadFan = Boolean(state && state.fan);
-    settings = null;
     state = null;
     delete document.body.dataset.sweep;
     if (hadFan) onFan();
@@ -296,9 +298,9 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   opener.addEventListener("click", () => {
     const shown = getShown();
     if (!shown) return;
-    if (panel.hidden) open(shown.experiment.sweep || defaults(catalog, shown, 0));
-    else settings = readSettings();
-    onSettings(settings);
+    const next = panel.hidden ? settingsFor(shown.experiment) || defaults(catalog, shown, 0) : readSettings();
+    if (panel.hidden) open(next);
+    onSettings(next);
     panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
     sweep();
   });
@@ -309,15 +311,13 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
   });
   $("sweep-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    settings = readSettings();
-    onSettings(settings);
+    onSettings(readSettings());
     sweep();
   });
   $("sweep-run").addEventListener("change", () => {
-    const shown = getShown();
-    settings = defaults(catalog, shown, Number($("sweep-run").value) || 0);
-    renderSettings(settings);
-    onSettings(settings);
+    const next = defaults(catalog, getShown(), Number($("sweep-run").value) || 0);
+    renderSettings(next);
+    onSettings(next);
     sweep();
   });
   $("sweep-use").addEventListener("click", () => {
@@ -327,19 +327,19 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
 
   /** After every new result on screen: follow the experiment's sweep settings and its runs. */
   function sync(shown) {
-    const wanted = shown.experiment.sweep;
-    if (!wanted) {
+    let settings = settingsFor(shown.experiment);
+    if (!settings) {
       if (!panel.hidden) close();
       return;
     }
     if (panel.hidden) {
-      open({ ...wanted, run: Math.min(wanted.run, shown.experiment.runs.length - 1) });
+      open(settings);
       sweep();
       return;
     }
     renderRunOptions(shown.experiment);
     if (state && state.surface !== shown.experiment.surface) {
-      settings = defaults(catalog, shown, Math.min(settings.run, shown.experiment.runs.length - 1));
+      settings = defaults(catalog, shown, settings.run);
       onSettings(settings);
     }
     renderSettings(settings);

@@ -6,13 +6,12 @@
 // panel of scatter traces (lines, markers, text, a fill between two traces) over a layout image,
 // with a legend and a colour bar; a figure with anything else waits for plotly.
 //
-// The preview's parts: preview-layout.js (margins, axes, ranges, the legend's place),
-// preview-ticks.js (ticks, their labels, text measures), preview-draw.js (grid, traces, markers,
-// axes, legend, annotations) and preview-colourbar.js.
+// Its parts: preview-layout.js (margins, axes and ranges, the legend's place, ticks and their
+// labels, text measures) and preview-draw.js (grid, traces, markers, axes, legend, colour bar,
+// annotations).
 
 import { clearedContext } from "./motion.js";
-import { drawColourBar } from "./preview-colourbar.js";
-import { clipTo, drawAnnotations, drawAxes, drawGrid, drawLegend, drawTrace } from "./preview-draw.js";
+import { clipTo, drawAnnotations, drawAxes, drawColourBar, drawGrid, drawLegend, drawTrace } from "./preview-draw.js";
 import { place } from "./preview-layout.js";
 
 /** Whether the experiment's main figure is one the preview draws (else plotly is needed now). */
