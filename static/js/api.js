@@ -1,10 +1,10 @@
-// Talks to the JSON API. Failures become ApiError with the fields FastAPI named.
+// The one API client: one function per endpoint, with the grid and resolve caches. Failures
+// become ApiError with the fields FastAPI named. No other module fetches.
 
-/**
- * The page's settings from the server: the API base, the version, the plotly.js URL, and in
- * `limits` the server's request limits (app/config.py) that the page keeps its requests within.
- */
-export const CONFIG = JSON.parse(document.getElementById("gradscape-config").textContent);
+import { CONFIG } from "./config.js";
+import { gridRows, zScale } from "./render/scale.js";
+import { runGroups } from "./state.js";
+
 const BASE = CONFIG.api;
 
 export class ApiError extends Error {
@@ -44,11 +44,11 @@ async function request(path, options) {
   return response.json();
 }
 
-export function getJson(path, signal) {
+function getJson(path, signal) {
   return request(path, { signal, headers: { Accept: "application/json" } });
 }
 
-export function postJson(path, body, signal) {
+function postJson(path, body, signal) {
   return request(path, {
     method: "POST",
     signal,
@@ -83,6 +83,16 @@ export function createLatest(delay) {
   return { run, cancel };
 }
 
+// ---- the endpoints --------------------------------------------------------------------------
+
+export const getSurfaces = () => getJson("/surfaces");
+export const getOptimizers = () => getJson("/optimizers");
+export const postGradcheck = (body, signal) => postJson("/gradcheck", body, signal);
+export const postBackprop = (body, signal) => postJson("/backprop", body, signal);
+export const postSweep = (body, signal) => postJson("/sweeps/lr", body, signal);
+export const postBasins = (body, signal) => postJson("/basins", body, signal);
+export const postTrajectories = (body, signal) => postJson("/trajectories", body, signal);
+
 const RESOLVED_SIZE = 24;
 const resolved = new Map();
 
@@ -95,4 +105,53 @@ export async function resolveSurface(ref, signal) {
     if (resolved.size > RESOLVED_SIZE) resolved.delete(resolved.keys().next().value);
   }
   return resolved.get(key);
+}
+
+const GRID_CACHE_SIZE = 8;
+const grids = new Map();
+
+/** POST /grid, cached with its rows and colour scale: {grid, rows, scale}. The cache holds
+ *  promises, so a grid fetched ahead (while the runs compute) is not fetched twice. */
+export function fetchGrid(body, signal) {
+  const key = JSON.stringify(body);
+  if (!grids.has(key)) {
+    const entry = postJson("/grid", body, signal).then((grid) => {
+      const rows = gridRows(grid);
+      return { grid, rows, scale: zScale(rows) };
+    });
+    entry.catch(() => grids.delete(key));
+    grids.set(key, entry);
+    if (grids.size > GRID_CACHE_SIZE) grids.delete(grids.keys().next().value);
+  }
+  return grids.get(key);
+}
+
+/** POSTs every group and merges the runs back into the experiment's order. */
+export async function fetchTrajectories(experiment, signal) {
+  const groups = runGroups(experiment);
+  const settled = await Promise.allSettled(groups.map((g) => postTrajectories(g.request, signal)));
+  const failed = settled.filter((s) => s.status === "rejected");
+  if (failed.length) {
+    const errors = failed.map((s) => s.reason);
+    const other = errors.find((e) => !(e instanceof ApiError));
+    if (other) throw other;
+    const fieldErrors = [];
+    settled.forEach((s, j) => {
+      if (s.status === "rejected") fieldErrors.push(...s.reason.fieldErrors.map((e) => groupLoc(e, groups[j])));
+    });
+    throw new ApiError(errors.map((e) => e.message).join("; "), fieldErrors);
+  }
+  const answers = settled.map((s) => s.value);
+  const runs = [];
+  groups.forEach((g, j) => g.indices.forEach((i, k) => (runs[i] = answers[j].runs[k])));
+  return { ...answers[0], runs };
+}
+
+/** A group's error, placed on the experiment: run k of the group is run indices[k]. */
+function groupLoc({ loc, msg }, group) {
+  const [body, head, k, ...rest] = loc;
+  if (head === "runs" && typeof k === "number") return { loc: [body, head, group.indices[k], ...rest], msg };
+  if (group.own && head === "batch_size") return { loc: [body, "runs", group.indices[0], "batch_size"], msg };
+  if (group.own && head === "noise" && k === "std") return { loc: [body, "runs", group.indices[0], "noise_std"], msg };
+  return { loc, msg };
 }

@@ -1,9 +1,8 @@
-// The experiment: one plain object, built from the catalog, sent to the API, kept in the URL.
+// The experiment: one plain object, built from the catalog, and the request bodies made from it
+// (its URL form is url.js's).
 
-import { CONFIG } from "./api.js";
-import { CUSTOM, DEFAULT_EXPRESSION, customFromQuery, customSpec, customToQuery } from "./custom.js";
-import { numberText, parseNumber } from "./format.js";
-import { normaliseSchedule, scheduleFromQuery, scheduleRequest, scheduleToQuery } from "./schedule.js";
+import { CUSTOM, DEFAULT_EXPRESSION, customSpec } from "./panels/custom.js";
+import { normaliseSchedule, scheduleRequest } from "./panels/schedule.js";
 
 /** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442"];
@@ -137,6 +136,38 @@ function batchFields(experiment) {
   return repeats === 1 ? fields : { ...fields, repeats };
 }
 
+/** One request per distinct effective setting: [{request, indices, own}] in run order. */
+export function runGroups(experiment) {
+  const dataset = isDataset(experiment.surface);
+  const groups = new Map();
+  experiment.runs.forEach((run, i) => {
+    const own = dataset ? run.batchSize : run.noiseStd;
+    const key = own === null || own === undefined ? "shared" : `own ${own}`;
+    if (!groups.has(key)) groups.set(key, { own: key === "shared" ? null : own, indices: [] });
+    groups.get(key).indices.push(i);
+  });
+  return [...groups.values()].map(({ own, indices }) => {
+    const part = { ...experiment, runs: indices.map((i) => experiment.runs[i]) };
+    if (own !== null && dataset) part.batch = { ...experiment.batch, size: own };
+    if (own !== null && !dataset) part.noise = { ...experiment.noise, std: own };
+    return { request: trajectoryRequest(part), indices, own: own !== null };
+  });
+}
+
+/** What Export JSON saves: the one request, or the list when runs needed several. */
+export function requestsFor(experiment) {
+  const groups = runGroups(experiment);
+  return groups.length === 1 ? groups[0].request : groups.map((g) => g.request);
+}
+
+/** The POST /trajectories body for the sweep's fan: `sweep` (a POST /sweeps/lr body) at each pick's lr. */
+export function fanRequest(sweep, picks, label) {
+  return {
+    surface: sweep.surface, start: sweep.start, steps: sweep.steps, grad_tol: sweep.grad_tol,
+    runs: picks.map((p) => ({ optimizer: sweep.optimizer, hyperparameters: { ...sweep.hyperparameters, lr: p.lr }, label: label(p.lr) })),
+  };
+}
+
 export function surfaceSpec(experiment) {
   const params = Object.fromEntries(
     Object.entries(experiment.surfaceParams).filter(([, value]) => value !== null && value !== ""),
@@ -144,127 +175,4 @@ export function surfaceSpec(experiment) {
   if (isDataset(experiment.surface)) return { dataset: { id: experiment.surface, params } };
   if (experiment.surface === CUSTOM) return customSpec(experiment.custom);
   return { id: experiment.surface, params };
-}
-
-// ---- URL ----------------------------------------------------------------------------------
-
-export function toQuery(experiment, catalog) {
-  const q = new URLSearchParams();
-  q.set("surface", experiment.surface);
-  if (experiment.surface === CUSTOM) customToQuery(q, experiment.custom);
-  for (const [name, value] of Object.entries(experiment.surfaceParams)) q.set(`sp.${name}`, numberText(value));
-  q.set("start", experiment.start.map(numberText).join(","));
-  q.set("steps", numberText(experiment.steps));
-  if (experiment.noise.std !== 0) q.set("noise", numberText(experiment.noise.std));
-  if (experiment.noise.seed !== 0) q.set("seed", numberText(experiment.noise.seed));
-  if (experiment.gradTol !== DEFAULT_GRAD_TOL) q.set("tol", numberText(experiment.gradTol));
-  if (experiment.batch.size !== null) q.set("batch", numberText(experiment.batch.size));
-  if (experiment.batch.seed !== 0) q.set("shuffle", numberText(experiment.batch.seed));
-  if (experiment.batch.repeats !== 1) q.set("repeats", numberText(experiment.batch.repeats));
-  experiment.runs.forEach((run, i) => {
-    const key = `r${i + 1}`;
-    const optimizer = catalog.optimizers.get(run.optimizer);
-    q.set(key, run.optimizer);
-    if (run.label !== optimizer.name) q.set(`${key}.label`, run.label);
-    if (run.colour.toLowerCase() !== PALETTE[i % PALETTE.length]) q.set(`${key}.colour`, run.colour);
-    if (run.batchSize !== null && run.batchSize !== undefined) q.set(`${key}.batch`, numberText(run.batchSize));
-    if (run.noiseStd !== null && run.noiseStd !== undefined) q.set(`${key}.noise`, numberText(run.noiseStd));
-    scheduleToQuery(q, key, run.schedule);
-    for (const [name, value] of Object.entries(run.hyperparameters)) {
-      const spec = optimizer.hyperparameters.find((h) => h.name === name);
-      if (name === "lr" || !spec || value !== spec.default) q.set(`${key}.${name}`, String(value));
-    }
-  });
-  if (experiment.layout !== "overlay") q.set("layout", experiment.layout);
-  if (experiment.view !== "2d") q.set("view", experiment.view);
-  if (experiment.step) q.set("step", String(experiment.step));
-  if (experiment.lesson) q.set("lesson", experiment.lesson);
-  if (experiment.basins) q.set("basins", "1");
-  if (experiment.sweep) {
-    q.set("sweep", String(experiment.sweep.run + 1));
-    q.set("sweep.lr", [experiment.sweep.from, experiment.sweep.to].map(numberText).join(","));
-    q.set("sweep.count", numberText(experiment.sweep.count));
-  }
-  return q.toString();
-}
-
-/** The experiment a query string describes, or null when it describes none. */
-export function fromQuery(search, catalog) {
-  const q = new URLSearchParams(search);
-  if (!q.has("surface") && !q.has("r1")) return null;
-  const problems = [];
-  let surfaceId = q.get("surface") || DEFAULT_SURFACE;
-  if (!catalog.surfaces.has(surfaceId)) {
-    problems.push(`unknown surface "${surfaceId}"`);
-    surfaceId = DEFAULT_SURFACE;
-  }
-  const surfaceParams = {};
-  for (const [key, value] of q) {
-    if (key.startsWith("sp.")) surfaceParams[key.slice(3)] = parseNumber(value);
-  }
-  const runs = [];
-  const { max_runs: maxRuns } = CONFIG.limits;
-  if (q.has(`r${maxRuns + 1}`)) problems.push(`more than ${maxRuns} runs (the ones after run ${maxRuns})`);
-  for (let i = 1; q.has(`r${i}`) && i <= maxRuns; i += 1) {
-    const key = `r${i}`;
-    const optimizer = catalog.optimizers.get(q.get(key));
-    if (!optimizer) {
-      problems.push(`unknown optimizer "${q.get(key)}"`);
-      continue;
-    }
-    const hyperparameters = {};
-    for (const spec of optimizer.hyperparameters) {
-      if (!q.has(`${key}.${spec.name}`)) continue;
-      const raw = q.get(`${key}.${spec.name}`);
-      hyperparameters[spec.name] = typeof spec.default === "boolean" ? raw === "true" : parseNumber(raw);
-    }
-    runs.push({
-      optimizer: optimizer.id,
-      label: q.get(`${key}.label`) ?? undefined,
-      colour: validColour(q.get(`${key}.colour`)) ?? PALETTE[runs.length % PALETTE.length],
-      hyperparameters,
-      batchSize: q.has(`${key}.batch`) ? parseNumber(q.get(`${key}.batch`)) : null,
-      noiseStd: q.has(`${key}.noise`) ? parseNumber(q.get(`${key}.noise`)) : null,
-      schedule: scheduleFromQuery(q, key),
-    });
-  }
-  const start = q.has("start") ? q.get("start").split(",").map(parseNumber) : undefined;
-  const custom = customFromQuery(q);
-  if (surfaceId === CUSTOM) problems.push(...custom.problems);
-  const experiment = makeExperiment(catalog, {
-    custom: custom.custom,
-    surface: surfaceId,
-    surfaceParams,
-    start,
-    steps: q.has("steps") ? parseNumber(q.get("steps")) : undefined,
-    noise: { std: parseNumber(q.get("noise") ?? "0"), seed: parseNumber(q.get("seed") ?? "0") },
-    gradTol: q.has("tol") ? parseNumber(q.get("tol")) : undefined,
-    batch: {
-      size: q.has("batch") ? parseNumber(q.get("batch")) : null,
-      seed: parseNumber(q.get("shuffle") ?? "0"),
-      repeats: parseNumber(q.get("repeats") ?? "1"),
-    },
-    runs: runs.length ? runs : undefined,
-    layout: q.get("layout") === "side" ? "side" : "overlay",
-    view: q.get("view") === "3d" ? "3d" : "2d",
-    step: Math.max(0, Number.parseInt(q.get("step") || "0", 10) || 0),
-    lesson: q.get("lesson"),
-    basins: q.get("basins") === "1",
-    sweep: sweepFromQuery(q, runs.length || DEFAULT_OPTIMIZERS.length),
-  });
-  return { experiment, problems };
-}
-
-/** The open sweep: sweep=<run number>&sweep.lr=<from>,<to>&sweep.count=<n>; null if none or bad. */
-function sweepFromQuery(q, runCount) {
-  const run = Number.parseInt(q.get("sweep") || "", 10);
-  if (!(run >= 1 && run <= runCount)) return null;
-  const [from, to] = (q.get("sweep.lr") || "").split(",").map(parseNumber);
-  const count = parseNumber(q.get("sweep.count") || "64");
-  if (![from, to, count].every((v) => typeof v === "number")) return null;
-  return { run: run - 1, from, to, count };
-}
-
-function validColour(text) {
-  return text && /^#[0-9a-fA-F]{6}$/.test(text) ? text.toLowerCase() : null;
 }

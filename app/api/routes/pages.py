@@ -3,7 +3,7 @@
 plotly.js is served from the installed Python package (no CDN, so the page works offline) at
 a URL that carries its version, which lets browsers cache it for a year. The page preloads it
 and runs it after its first paint, once the person leaves the page alone or something needs it
-(static/js/main.js, requestPlotly), from the URL in its config.
+(static/js/render/plotly.js, the quiet-moment rule), from the URL in its config.
 """
 
 from __future__ import annotations
@@ -51,7 +51,12 @@ def static_version(directory: Path = STATIC_DIR) -> str:
 
 PLOTLY_URL = f"/vendor/plotly-{plotly_js_version()}.min.js"
 STATIC_VERSION = static_version()
-MODULES = sorted(p.name for p in (STATIC_DIR / "js").glob("*.js") if p.name != "main.js")
+MODULES = sorted(
+    p.relative_to(STATIC_DIR / "js").as_posix()
+    for p in (STATIC_DIR / "js").rglob("*.js")
+    if p.relative_to(STATIC_DIR / "js").as_posix() != "main.js"
+)
+"""Every module under static/js that main.js imports (render/plots.js, panels/sweep.js, ...)."""
 PAGE_LIMITS = {
     name: getattr(SETTINGS, name)
     for name in (

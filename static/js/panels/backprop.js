@@ -1,8 +1,10 @@
 // The "Backprop" card: the computation graph at the current point (POST /backprop), drawn as an
 // SVG left to right from the inputs to f, each node with its forward value and its gradient.
 
-import { fmt, fmtPoint } from "./format.js";
-import { createPointPanel, el, pointText } from "./gradcheck.js";
+import { fmt, fmtPoint } from "../format.js";
+import { postBackprop } from "../api.js";
+import { el } from "../dom.js";
+import { createPointPanel, pointText } from "./gradcheck.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const NODE_W = 112;
@@ -135,7 +137,7 @@ export function createBackpropPanel() {
   const box = document.getElementById("backprop-body");
   return createPointPanel({
     box,
-    path: "/backprop",
+    ask: postBackprop,
     body: (surface, point) => ({ surface, point }),
     render: (graph, point) => renderGraph(box, graph, point),
     skip: (surface) => (surface.dataset

@@ -1,6 +1,6 @@
 // The summary table: one row per run with its status badge and headline numbers.
 
-import { fmt, fmtPoint } from "./format.js";
+import { fmt, fmtPoint } from "../format.js";
 
 export function statusBadge(run) {
   if (run.status === "converged") return { kind: "converged", icon: "✓", text: `converged at step ${run.stopped_at}` };

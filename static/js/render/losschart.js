@@ -1,6 +1,6 @@
 // Loss vs step for every run, with a head marker per run that follows the animation.
 
-import { fmt, hexRgb } from "./format.js";
+import { fmt, hexRgb } from "../format.js";
 import { axesOf, dot } from "./motion.js";
 import { FONT } from "./plots.js";
 import { lossAxis } from "./scale.js";

@@ -8,6 +8,8 @@
 // defaults of the whole figure. With 6 runs x 5,000 steps that cost 35-150 ms a frame (measured
 // with Chromium's trace: the time is plotly's script, not painting); the canvas costs about 1 ms.
 
+import { fullLayout, sceneCamera, traceUid } from "./plotly.js";
+
 const HIDDEN_CLASS = "motion-hidden";
 const MAX_PX = 1e6;
 
@@ -31,12 +33,11 @@ export function axesOf(full, xaxis, yaxis) {
  * major, as gl-matrix keeps them) applied to the point scaled by the scene's data scale.
  */
 export function sceneOf(full, canvas) {
-  const scene = full.scene?._scene;
-  const camera = scene?.glplot?.cameraParams;
-  if (!camera || !scene.container) return null;
+  const camera = sceneCamera(full);
+  if (!camera) return null;
   const matrix = multiply(camera.projection, multiply(camera.view, camera.model));
-  const [sx, sy, sz] = scene.dataScale;
-  const area = scene.container.getBoundingClientRect();
+  const [sx, sy, sz] = camera.dataScale;
+  const area = camera.container.getBoundingClientRect();
   const origin = canvas.getBoundingClientRect();
   const [left, top, width, height] = [area.left - origin.left, area.top - origin.top, area.width, area.height];
   return {
@@ -124,7 +125,7 @@ export function createMotionLayer(graph, prefixes) {
     // A 3-D scene draws in the WebGL layer that follows: the canvas goes above it.
     const gl = graph.querySelector(".svg-container > .gl-container");
     const base = gl && gl.childElementCount ? gl : svg;
-    return { base, full: base && graph._fullLayout };
+    return { base, full: base && fullLayout(graph) };
   }
 
   function place() {
@@ -141,7 +142,7 @@ export function createMotionLayer(graph, prefixes) {
 
   function hideTraces(hide) {
     for (const el of graph.querySelectorAll(".scatterlayer .trace")) {
-      const uid = el.__data__?.[0]?.trace?.uid;
+      const uid = traceUid(el);
       if (typeof uid === "string" && prefixes.some((p) => uid.startsWith(p))) el.classList.toggle(HIDDEN_CLASS, hide);
     }
     hidden = hide;

@@ -1,5 +1,7 @@
 // Lessons: presets that replay the gradient-descent chapter, each with a short explanation.
 
+import { $ } from "../dom.js";
+
 export const LESSONS = [
   {
     id: "simplest-descent",
@@ -164,8 +166,8 @@ export function lessonById(id) {
 
 /** The lesson menu: a button that opens a list of menu items; arrows and Escape work. */
 export function createLessonMenu({ onPick }) {
-  const button = document.getElementById("lessons-button");
-  const menu = document.getElementById("lessons-menu");
+  const button = $("lessons-button");
+  const menu = $("lessons-menu");
   for (const lesson of LESSONS) {
     const item = document.createElement("li");
     item.setAttribute("role", "none");
@@ -223,18 +225,18 @@ export function createLessonMenu({ onPick }) {
 
 /** Fills the lesson panel: title, the explanation and, where the chapter prints values, a check. */
 export function renderLesson(lesson, result) {
-  const panel = document.getElementById("lesson");
+  const panel = $("lesson");
   panel.hidden = !lesson;
   if (!lesson) return;
-  document.getElementById("lesson-title").textContent = lesson.title;
-  document.getElementById("lesson-text").replaceChildren(
+  $("lesson-title").textContent = lesson.title;
+  $("lesson-text").replaceChildren(
     ...lesson.text.map((sentence) => {
       const p = document.createElement("p");
       p.textContent = sentence;
       return p;
     }),
   );
-  const box = document.getElementById("lesson-checkpoints");
+  const box = $("lesson-checkpoints");
   box.replaceChildren();
   if (!lesson.checkpoints || !result) return;
   const { digits, rows } = lesson.checkpoints;

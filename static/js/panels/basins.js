@@ -1,12 +1,12 @@
 // The basin map: from every start of a grid over the contour, which known minimum does the
 // first run's optimizer reach (one batched POST /basins)? Drawn as a heatmap under the paths.
 
-import { ApiError, CONFIG, postJson } from "./api.js";
-import { affordableLanes } from "./budget.js";
-import { fmt, fmtPoint, plotlyText } from "./format.js";
-import { surfaceSpec } from "./state.js";
+import { CONFIG, affordableLanes } from "../config.js";
+import { ApiError, postBasins } from "../api.js";
+import { fmt, fmtPoint, plotlyText } from "../format.js";
+import { surfaceSpec } from "../state.js";
+import { $ } from "../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const MAX_RESOLUTION = 96;
 const OPACITY = 0.55;
 // ColorBrewer Set2: none of the (Okabe-Ito) run colours, light enough at half opacity for the
@@ -120,7 +120,7 @@ export function createBasinMap({ catalog, onChange }) {
     waiting("Computing the basin map…");
     document.body.dataset.basins = "busy";
     try {
-      const result = await postJson("/basins", body, controller.signal);
+      const result = await postBasins(body, controller.signal);
       state = { key, result, cells: cells(result) };
       if (shownKey !== key) return;
       renderLegend(experiment);

@@ -1,6 +1,6 @@
 // How loss values are drawn: the contour/surface colour scale and the loss-vs-step axis.
 
-import { fmt } from "./format.js";
+import { fmt } from "../format.js";
 
 /** z as rows of numbers (NaN for non-finite cells), from JSON rows or a plotly typed-array spec. */
 export function gridRows(grid) {

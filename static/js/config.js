@@ -1,9 +1,14 @@
-// How large a request the page may send: the server's budgets (CONFIG.limits, from
-// app/config.py) over what one unit of each request costs on a surface (its record's `cost`,
-// from app/api/cost.py). The page sizes its own requests (grid resolution, sweep count, basin
+// The page's settings from the server (the API base, the version, the plotly.js URL and the
+// request limits of app/config.py), and how large a request they afford: the server's budgets
+// over what one unit of each request costs on a surface (its record's `cost`, from
+// app/api/cost.py). The page sizes its own requests (grid resolution, sweep count, basin
 // resolution, the sweep's fan of runs) with these, so it never asks for more than is allowed.
 
-import { CONFIG } from "./api.js";
+/**
+ * The page's settings from the server: the API base, the version, the plotly.js URL, and in
+ * `limits` the server's request limits (app/config.py) that the page keeps its requests within.
+ */
+export const CONFIG = JSON.parse(document.getElementById("gradscape-config").textContent);
 
 /** Lanes (learning rates, starts) a batched pass of `steps` steps can afford on `surface`. */
 export function affordableLanes(surface, steps) {

@@ -6,7 +6,7 @@
 // playing, motion.js paints the moving paths itself). Plotly.animate with redraw: false deletes
 // non-animatable traces such as contours from the plot.
 
-import { hexRgb } from "./format.js";
+import { hexRgb } from "../format.js";
 
 const LINE_COLOUR = "rgba(36, 59, 83, 0.30)";
 

@@ -1,32 +1,23 @@
 // The "Gradient check" card: the analytic gradient next to the chapter's central-difference
 // estimate at the current point, their difference and a verdict (POST /gradcheck).
 
-import { ApiError, createLatest, postJson } from "./api.js";
+import { ApiError, createLatest, postGradcheck } from "../api.js";
 import { errorText } from "./custom.js";
-import { fmt, fmtPoint } from "./format.js";
-import { renderLatex } from "./latex.js";
+import { fmt, fmtPoint } from "../format.js";
+import { renderLatex } from "../latex.js";
+import { $, el } from "../dom.js";
 
 export const EPS = 1e-6;
 const FOLLOW_MS = 120;
 const CENTRAL_DIFFERENCE = "\\frac{f(v + \\epsilon e_i) - f(v - \\epsilon e_i)}{2\\epsilon}";
 
-export function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
 /**
  * A card showing an API answer about the surface at one point, following the animation:
- * at(surface, point) posts body(surface, point) to `path` (after a short quiet, newest only,
+ * at(surface, point) asks `ask(body(surface, point), signal)` (an API client function; after a short quiet, newest only,
  * never twice for the same question) and calls render(answer, point); a refusal shows as text,
  * and so does skip(surface), a reason not to ask at all.
  */
-export function createPointPanel({ box, path, body, render, skip = () => null }) {
+export function createPointPanel({ box, ask, body, render, skip = () => null }) {
   const latest = createLatest(FOLLOW_MS);
   let asked = "";
 
@@ -49,7 +40,7 @@ export function createPointPanel({ box, path, body, render, skip = () => null })
     asked = key;
     latest.run(async (signal) => {
       try {
-        const answer = await postJson(path, request, signal);
+        const answer = await ask(request, signal);
         if (!signal.aborted) render(answer, point);
       } catch (error) {
         if (signal.aborted) return;
@@ -117,11 +108,17 @@ function renderCheck(box, check, point) {
   );
 }
 
+/** The point the gradient check and backprop cards look at: the first run's head at `step`, or the start. */
+export function inspectedPoint({ experiment, result }, step) {
+  const first = result.runs[0];
+  return first ? first.points[Math.min(step, first.points.length - 1)] : experiment.start;
+}
+
 export function createGradcheckPanel() {
-  const box = document.getElementById("gradcheck-body");
+  const box = $("gradcheck-body");
   return createPointPanel({
     box,
-    path: "/gradcheck",
+    ask: postGradcheck,
     body: (surface, point) => ({ surface, point, eps: EPS }),
     render: (check, point) => renderCheck(box, check, point),
   });

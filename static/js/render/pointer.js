@@ -1,6 +1,7 @@
 // The pointer over a 2-D contour: a readout of the loss under it, and a click to start there.
 
-import { fmt } from "./format.js";
+import { fmt } from "../format.js";
+import { subplotAxes } from "./plotly.js";
 import { previewLayout } from "./preview.js";
 
 /** The panel under the pointer: its axes and its plotting area on screen, or null. */
@@ -15,11 +16,7 @@ function panelAt(graph, event) {
     const rect = { left: canvas.left + xa._offset, top: canvas.top + ya._offset, width: xa._length, height: ya._length };
     return { xa, ya, rect };
   }
-  const drag = target && target.closest(".nsewdrag");
-  const layout = graph._fullLayout;
-  const match = drag && layout && /^x(\d*)y(\d*)$/.exec(drag.dataset.subplot || "");
-  if (!match) return null;
-  return { xa: layout[`xaxis${match[1]}`], ya: layout[`yaxis${match[2]}`], rect: drag.getBoundingClientRect() };
+  return subplotAxes(graph, target);
 }
 
 /** Data coordinates under the pointer on a 2-D panel, or null off the plotting area. */

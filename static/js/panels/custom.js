@@ -4,16 +4,15 @@
 // what and where); the page never evaluates it. The latest resolved record is the catalog's
 // "custom" surface, so the rest of the page treats it like any built-in one.
 
-import { ApiError, createLatest, resolveSurface } from "./api.js";
-import { numberText, parseNumber } from "./format.js";
+import { ApiError, createLatest, resolveSurface } from "../api.js";
+import { numberText, parseNumber } from "../format.js";
+import { $ } from "../dom.js";
 
 export const CUSTOM = "custom";
 export const DEFAULT_EXPRESSION = "x**2 + 2*y**2 + sin(3*x)";
 const DEFAULT_WINDOW = [-3, 3];
 const VALIDATE_MS = 250;
 const AXES = ["x", "y"];
-
-const $ = (id) => document.getElementById(id);
 
 /** The surface reference the API takes: {expression, window?}. */
 export function customSpec(custom) {

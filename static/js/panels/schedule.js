@@ -1,8 +1,10 @@
 // Learning-rate schedules: the per-run editor, their place in the request and the URL, and the
 // "Learning rate vs step" chart drawn from the lr the server reports for every update.
 
-import { fmt, numberText, parseNumber } from "./format.js";
-import { FONT } from "./plots.js";
+import { fmt, numberText, parseNumber } from "../format.js";
+import { FONT } from "../render/plots.js";
+import { $, el } from "../dom.js";
+import { react } from "../render/plotly.js";
 
 /** The server's schedule parameters and defaults (torch.optim.lr_scheduler's names). */
 export const SCHEDULE_PARAMS = [
@@ -21,17 +23,6 @@ const TYPES = [
 ];
 const WARMUP = ["warmup_steps", "start_factor"];
 const MAX_POINTS = 2500;
-
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children);
-  return node;
-}
 
 /** A schedule that changes nothing (constant, no warmup) is no schedule: null. */
 export function normaliseSchedule(schedule) {
@@ -99,11 +90,11 @@ export function scheduleEditor(prefix, schedule) {
 
 /** The schedule the editor with ids `${prefix}-schedule…` describes (null: constant lr). */
 export function readSchedule(prefix) {
-  const select = document.getElementById(`${prefix}-schedule`);
+  const select = $(`${prefix}-schedule`);
   if (!select) return null;
   const schedule = { type: select.value };
   for (const spec of SCHEDULE_PARAMS) {
-    schedule[spec.name] = parseNumber(document.getElementById(`${prefix}-schedule-${spec.name}`).value);
+    schedule[spec.name] = parseNumber($(`${prefix}-schedule-${spec.name}`).value);
   }
   return normaliseSchedule(schedule);
 }
@@ -172,10 +163,10 @@ export function buildLrFigure({ runs, width, height }) {
 
 /** Shows the chart under the loss chart when some run has a schedule; hides it otherwise. */
 export function drawLrChart(runs, config) {
-  const box = document.getElementById("lr-chart");
-  const div = document.getElementById("lr-plot");
+  const box = $("lr-chart");
+  const div = $("lr-plot");
   box.hidden = !runs.some((run) => Array.isArray(run.lrs) && run.lrs.length);
   if (box.hidden) return Promise.resolve();
   const figure = buildLrFigure({ runs, width: div.clientWidth, height: div.clientHeight });
-  return window.Plotly.react(div, figure.data, figure.layout, config);
+  return react(div, figure.data, figure.layout, config);
 }

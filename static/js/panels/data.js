@@ -2,12 +2,13 @@
 // shows the examples and each run's model at the animation step: the line y = w x + b, or the
 // sigmoid p = σ(w x + b) with its decision boundary x = −b/w.
 
-import { ApiError, resolveSurface } from "./api.js";
-import { fmt } from "./format.js";
-import { FONT } from "./plots.js";
-import { surfaceSpec } from "./state.js";
+import { ApiError, resolveSurface } from "../api.js";
+import { fmt } from "../format.js";
+import { FONT } from "../render/plots.js";
+import { surfaceSpec } from "../state.js";
+import { $ } from "../dom.js";
+import { hasFigure, purge, react, restyleTraces } from "../render/plotly.js";
 
-const $ = (id) => document.getElementById(id);
 const CONFIG = { responsive: false, displaylogo: false, displayModeBar: false, scrollZoom: false };
 const CURVE_POINTS = 80;
 const FIT_COLOUR = "#52606d";
@@ -104,11 +105,10 @@ export function createDataPanel() {
   let model = null;
 
   function draw({ surface, runs, narrow }) {
-    const Plotly = window.Plotly;
     if (surface.kind !== "dataset" || !surface.data || !runs.length) {
       card.hidden = true;
       model = null;
-      if (div.data) Plotly.purge(div);
+      purge(div);
       return Promise.resolve();
     }
     card.hidden = false;
@@ -152,12 +152,12 @@ export function createDataPanel() {
     };
     model = { runs, logistic, xRange, modelIndex, boundaryIndex };
     $("data-caption").textContent = caption(logistic, data.x.length, Boolean(best));
-    return Plotly.react(div, traces, layout, CONFIG);
+    return react(div, traces, layout, CONFIG);
   }
 
   /** Moves every run's model to its parameters (w, b) at `step`. */
   function frame(step) {
-    if (!model || !div.data) return;
+    if (!model || !hasFigure(div)) return;
     const traces = [];
     const indices = [];
     model.runs.forEach((run, i) => {
@@ -171,9 +171,7 @@ export function createDataPanel() {
         indices.push(model.boundaryIndex[i]);
       }
     });
-    const update = {};
-    for (const key of Object.keys(traces[0])) update[key] = traces.map((t) => t[key]);
-    window.Plotly.restyle(div, update, indices);
+    restyleTraces(div, traces, indices);
   }
 
   return { draw, frame };

@@ -1,0 +1,223 @@
+// The settings form: draws an experiment into labelled controls and reads it back.
+
+import { $, el } from "../dom.js";
+import { numberText, parseNumber } from "../format.js";
+import { renderLatex } from "../latex.js";
+import { withSurface } from "../state.js";
+import { readBatching, renderBatching, wireBatching } from "./batching.js";
+import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
+import { createRunCards, numberField } from "./runs.js";
+
+/** The surface menu: the functions, Custom, then the data sets in their own group. */
+function fillSurfaceSelect(select, catalog) {
+  const datasets = el("optgroup", { label: "Data sets" });
+  for (const surface of catalog.surfaces.values()) {
+    if (surface.id === CUSTOM) continue;
+    const tag = surface.dim === 1 ? " (1-D)" : "";
+    (surface.kind === "dataset" ? datasets : select).append(el("option", { value: surface.id, text: surface.name + tag }));
+  }
+  if (catalog.surfaces.has(CUSTOM)) select.append(el("option", { value: CUSTOM, text: "Custom" }));
+  if (datasets.children.length) select.append(datasets);
+}
+
+/**
+ * `onRun(experiment)` on Run, `onSurfaceChange(experiment)` when another surface is picked (it
+ * runs at once), `onColour(runIndex, colour)` as a run's colour is edited (only drawing).
+ */
+export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
+  const form = $("controls");
+  const surfaceSelect = $("surface");
+  // The surface whose parameter fields are on screen (the select may already show another).
+  let rendered = null;
+  fillSurfaceSelect(surfaceSelect, catalog);
+  const runs = createRunCards({ catalog, read, surfaceId: () => rendered.id, onStale: () => setStale(true) });
+  // Your own formula: a valid edit redraws the formula line and the 1-D or 2-D start fields.
+  const custom = createCustomInput({
+    catalog,
+    onResolved: (record) => {
+      renderSurface({ surface: CUSTOM, surfaceParams: {} });
+      if (record.dim === 2 && !$("start-y").value) $("start-y").value = numberText(record.default_start[1]);
+    },
+  });
+
+  function renderSurface(experiment) {
+    const surface = catalog.surfaces.get(experiment.surface);
+    rendered = surface;
+    surfaceSelect.value = surface.id;
+    renderLatex($("surface-formula"), surface.formula);
+    $("surface-description").textContent = surface.description;
+    $("surface-params").replaceChildren(
+      ...surface.params.map((spec) => {
+        const value = spec.name in experiment.surfaceParams ? experiment.surfaceParams[spec.name] : spec.default;
+        return numberField(`sp-${spec.name}`, spec.name, value, spec);
+      }),
+    );
+    $("start-y-field").hidden = surface.dim === 1;
+    custom.show(surface.id === CUSTOM);
+  }
+
+  function render(experiment) {
+    renderSurface(experiment);
+    if (experiment.custom) custom.render(experiment.custom, catalog.surfaces.get(CUSTOM));
+    $("start-x").value = numberText(experiment.start[0]);
+    $("start-y").value = numberText(experiment.start[1] ?? "");
+    $("steps").value = numberText(experiment.steps);
+    $("noise-std").value = numberText(experiment.noise.std);
+    $("noise-seed").value = numberText(experiment.noise.seed);
+    $("grad-tol").value = numberText(experiment.gradTol);
+    renderBatching(experiment, experiment.surface);
+    runs.render(experiment);
+    clearErrors();
+    setStale(false);
+  }
+
+  /** The experiment the form describes now (not yet run); layout, view and lesson are not here. */
+  function read() {
+    const surface = rendered;
+    const surfaceParams = {};
+    for (const spec of surface.params) {
+      const value = parseNumber($(`sp-${spec.name}`).value);
+      if (value !== null && value !== spec.default) surfaceParams[spec.name] = value;
+    }
+    const start = [parseNumber($("start-x").value)];
+    if (surface.dim === 2) start.push(parseNumber($("start-y").value));
+    return {
+      surface: surface.id,
+      surfaceParams,
+      start,
+      steps: parseNumber($("steps").value),
+      noise: { std: parseNumber($("noise-std").value) ?? 0, seed: parseNumber($("noise-seed").value) ?? 0 },
+      gradTol: parseNumber($("grad-tol").value),
+      batch: readBatching(),
+      runs: runs.read(),
+      custom: custom.read(),
+    };
+  }
+
+  /** "Use this learning rate": into that run's Learning rate field, then run again. */
+  function useLr(index, lr) {
+    const input = $(`run-${index}-hp-lr`);
+    if (!input) return;
+    input.value = String(lr);
+    form.requestSubmit();
+  }
+
+  /** A start point picked on the figure, into the start fields. */
+  function setStart(start) {
+    $("start-x").value = String(start[0]);
+    if (start.length > 1) $("start-y").value = String(start[1]);
+  }
+
+  function setStale(stale) {
+    $("stale-note").hidden = !stale;
+  }
+
+  function clearErrors() {
+    for (const p of form.querySelectorAll(".field-error")) {
+      p.hidden = true;
+      p.textContent = "";
+    }
+    for (const input of form.querySelectorAll("[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  }
+
+  function showError(id, message) {
+    const target = $(`${id}-error`) ? id : "form";
+    const box = $(`${target}-error`);
+    box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
+    box.hidden = false;
+    const input = $(target);
+    if (input && input.matches("input, select")) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", box.id);
+    }
+    const details = box.closest("details");
+    if (details) details.open = true;
+  }
+
+  /** Puts each API error next to the control that caused it (one message per control). */
+  function showErrors(error) {
+    clearErrors();
+    if (!error.fieldErrors.length) {
+      showError("form", error.message);
+      return;
+    }
+    const shown = new Set();
+    for (const { loc, msg } of error.fieldErrors) {
+      const id = fieldIdFor(loc, msg).find((candidate) => $(`${candidate}-error`)) || "form";
+      if (shown.has(id)) continue;
+      shown.add(id);
+      const text = msg.replace(/^Value error, /, "");
+      showError(id, id === "form" ? `${loc.filter((p) => p !== "body").join(" › ")}: ${text}` : text);
+    }
+    // The fields may be scrolled out of sight: say so by the Run button, and go to the first.
+    const fields = [...shown].filter((id) => id !== "form");
+    if (fields.length) {
+      const count = fields.length === 1 ? "1 setting needs" : `${fields.length} settings need`;
+      showError("form", `${count} fixing: see the messages above.`);
+      const first = form.querySelector("[aria-invalid=true]") || $(`${fields[0]}-error`);
+      first.scrollIntoView({ block: "nearest" });
+      if (first.matches("input, select")) first.focus({ preventScroll: true });
+    }
+  }
+
+  wireBatching();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onRun(read());
+  });
+  form.addEventListener("input", (event) => {
+    // A colour is only drawing: it applies at once, without a new run.
+    if (event.target.type === "color") {
+      const card = event.target.closest(".run-card");
+      card.style.setProperty("--run-colour", event.target.value);
+      onColour(Number(card.dataset.index), event.target.value);
+    } else {
+      setStale(true);
+    }
+  });
+  surfaceSelect.addEventListener("change", () => {
+    const next = withSurface(catalog, read(), surfaceSelect.value);
+    render(next);
+    onSurfaceChange(next);
+  });
+
+  return { render, read, showErrors, clearErrors, setStale, setStart, useLr };
+}
+
+/**
+ * The ids of the controls a FastAPI error may belong to, most specific first. A hyperparameter's
+ * error is at ["body", "runs", i, "hyperparameters", name]: that run's field for the name, or
+ * the run itself for a name it has no field for (an unknown one).
+ */
+export function fieldIdFor(loc, msg = "") {
+  const path = loc[0] === "body" ? loc.slice(1) : loc;
+  const [head, a, b, c] = path;
+  const custom = customFieldFor(head === "surface" ? path.slice(1) : path, msg);
+  if (custom) return [...custom, "surface"];
+  if (head === "surface") {
+    if (a === "params" && b !== undefined) return [`sp-${b}`, "surface"];
+    // A data set names the parameter in the message: "n must be between 2 and 5000 ...".
+    const param = /^(?:Value error, )?(\w+) must be\b/.exec(msg);
+    return param ? [`sp-${param[1]}`, "surface"] : ["surface"];
+  }
+  if (head === "batch_size") return ["batch-size"];
+  if (head === "repeats") return ["repeats"];
+  if (head === "seed") return ["batch-seed"];
+  if (head === "start") return [a === 1 ? "start-y" : "start-x"];
+  if (head === "steps") return ["steps"];
+  if (head === "noise") return [a === "seed" ? "noise-seed" : "noise-std"];
+  if (head === "grad_tol") return ["grad-tol"];
+  if (head === "runs") {
+    if (typeof a !== "number") return ["runs"];
+    if (b === "hyperparameters" && c !== undefined) return [`run-${a}-hp-${c}`, `run-${a}`];
+    if (b === "optimizer" || b === "label") return [`run-${a}-${b}`, `run-${a}`];
+    if (b === "schedule") return [...(c === undefined ? [] : [`run-${a}-schedule-${c}`]), `run-${a}-schedule`, `run-${a}`];
+    // Set by batching.js for a run's own batch size or noise (one request per setting).
+    if (b === "batch_size" || b === "noise_std") return [`run-${a}-${b.replace("_", "-")}`, `run-${a}`];
+    return [`run-${a}`];
+  }
+  return ["form"];
+}
