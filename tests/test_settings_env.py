@@ -18,7 +18,7 @@ ENV = {
     "GRADSCAPE_MAX_BODY_BYTES": "4000",
     "GRADSCAPE_MAX_STEPS": "50",
     "GRADSCAPE_MAX_RUNS": "3",
-    "GRADSCAPE_MAX_POINTS": "120",
+    "GRADSCAPE_MAX_POINTS": "119",
     "GRADSCAPE_MAX_RESOLUTION": "30",
     "GRADSCAPE_MAX_LABEL_CHARS": "5",
     "GRADSCAPE_MAX_BATCH_SIZE": "7",
@@ -44,8 +44,9 @@ WIDE = {"expression": "+".join(f"sin({i}*x)*y" for i in range(1, 18))}
 CASES = [
     ("max_steps", "trajectories", {**TRAJ, "steps": 40}, {**TRAJ, "steps": 51}, "50"),
     ("max_runs", "trajectories", {**TRAJ, "runs": SGD * 3}, {**TRAJ, "runs": SGD * 4}, "3"),
-    ("max_points", "trajectories", {**TRAJ, "steps": 40, "runs": SGD * 3},
-     {**TRAJ, "steps": 41, "runs": SGD * 3}, "120"),
+    # 39 x 3 points within 119, and 40 x 3 = 120, one past it
+    ("max_points", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
+     {**TRAJ, "steps": 40, "runs": SGD * 3}, "119"),
     ("max_resolution", "grid", {"surface": {"id": "quadratic"}, "resolution": 30},
      {"surface": {"id": "quadratic"}, "resolution": 31}, "30"),
     ("max_label_chars", "trajectories", {**TRAJ, "runs": [{**SGD[0], "label": "abcde"}]},
@@ -58,16 +59,16 @@ CASES = [
     ("max_basin_resolution", "basins", {**BASIN, "resolution": 8}, {**BASIN, "resolution": 9},
      "8"),
     # 3 x 38 run-steps of a built-in (about 10,700 units each): 1.2 M; 3 x 40 of the wide
-    # formula (about 70,000 each, its nodes at 700): 8.4 M, past 5 M
+    # formula (about 70,000 each, its nodes at 700): 8.2 M, past 5 M
     ("max_work", "trajectories", {**TRAJ, "steps": 38, "runs": SGD * 3},
-     {**TRAJ, "steps": 40, "runs": SGD * 3, "surface": WIDE}, "GRADSCAPE_MAX_WORK"),
+     {**TRAJ, "steps": 39, "runs": SGD * 3, "surface": WIDE}, "GRADSCAPE_MAX_WORK"),
     # 8 x 8 starts of 424 bytes: 27 kB; with the wide formula's graph (86 nodes, 2,464 bytes per
     # start): 158 kB. Two steps keep the work small.
     ("max_memory_bytes", "basins", {**BASIN, "resolution": 8, "steps": 2},
      {**BASIN, "resolution": 8, "steps": 2, "surface": WIDE}, "GRADSCAPE_MAX_MEMORY_BYTES"),
-    # 120 steps of 110 bytes: 13 kB; with the optimizer's state (120 more each): 28 kB
-    ("max_response_bytes", "trajectories", {**TRAJ, "steps": 40, "runs": SGD * 3},
-     {**TRAJ, "steps": 40, "runs": SGD * 3, "include_state": True},
+    # 117 steps of 110 bytes: 13 kB; with the optimizer's state (120 more each): 27 kB
+    ("max_response_bytes", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
+     {**TRAJ, "steps": 39, "runs": SGD * 3, "include_state": True},
      "GRADSCAPE_MAX_RESPONSE_BYTES"),
     ("max_coord", "trajectories", {**TRAJ, "start": [20.0, 0.0]}, {**TRAJ, "start": [20.5, 0.0]},
      "20"),
@@ -100,9 +101,11 @@ SHAPE_CASES = [
      {"surface": {"id": "quadraticxy"}, "resolution": 5}, '"max_length": 10'),
     ("max_name_chars", "trajectories", {**TRAJ, "runs": [{"optimizer": "sgd"}]},
      {**TRAJ, "runs": [{"optimizer": "sgdsgdx"}]}, '"max_length": 6'),
+    # One entry past the limit, with a bad value too: refused for its size alone, before any
+    # value is looked at (one error, not one per entry).
     ("max_map_items", "trajectories",
      {**TRAJ, "runs": [{"optimizer": "adam", "hyperparameters": ADAM}]},
-     {**TRAJ, "runs": [{"optimizer": "adam", "hyperparameters": {**ADAM, "eps": 1e-8}}]},
+     {**TRAJ, "runs": [{"optimizer": "adam", "hyperparameters": {**ADAM, "eps": "bad"}}]},
      '"max_length": 3'),
     ("max_seed", "trajectories", {**TRAJ, "noise": {"std": 0.1, "seed": 1000}},
      {**TRAJ, "noise": {"std": 0.1, "seed": 1001}}, '"le": 1000'),
@@ -183,6 +186,12 @@ def test_each_limit_is_honoured_at_its_new_value(answers, name, needle):
     assert within_status == 200, within
     assert past_status == 422, past
     assert needle in json.dumps(past["detail"])
+
+
+def test_an_oversized_map_is_refused_before_its_values(answers):
+    _, _, _, past = answers["max_map_items"]
+    (error,) = past["detail"]
+    assert error["type"] == "too_long" and error["ctx"]["max_length"] == 3
 
 
 def test_body_size_limit_from_the_environment(answers):
