@@ -15,7 +15,7 @@ export function affordableLanes(surface, steps) {
   const { max_work, max_memory_bytes } = CONFIG.limits;
   const { turn, lane_step, lane_bytes } = surface.cost;
   const byWork = (max_work / Math.max(1, steps) - turn) / lane_step;
-  return Math.floor(Math.min(byWork, max_memory_bytes / lane_bytes));
+  return Math.max(0, Math.floor(Math.min(byWork, max_memory_bytes / lane_bytes)));
 }
 
 /** Grid points per axis, at most `wanted`, that a grid of `surface` can afford. */

@@ -179,3 +179,20 @@ def test_basin_map_on_himmelblau_colours_four_basins_and_click_sets_start(page, 
     with reopened(page, lab, server_url) as again:
         expect(again.page.get_by_label("Basin map")).to_be_checked()
         again.page.wait_for_function("() => document.body.dataset.basins === 'ready'")
+
+
+def test_a_basin_map_too_long_for_the_budget_is_explained_not_requested(page, lab):
+    """At 20,000 steps not even 2 x 2 starts fit the work budget on Rosenbrock: the page says
+    so beside the switch, and sends no request the server would refuse."""
+    rosenbrock = get_surface("rosenbrock")
+    steps = 20_000
+    assert steps * (cost.turn_work(rosenbrock) + 4 * cost.lane_step_work(rosenbrock)) > (
+        SETTINGS.max_work
+    )
+    posted: list[str] = []
+    page.on("request", lambda req: "/api/v1/basins" in req.url and posted.append(req.url))
+    lab.open(f"?surface=rosenbrock&steps={steps}&r1=adam&r1.lr=0.001")
+    lab.act(lambda: page.get_by_label("Basin map").check())
+    expect(page.locator("#basin-map-error")).to_contain_text("fewer steps")
+    expect(page.get_by_label("Basin map")).to_have_attribute("aria-invalid", "true")
+    assert posted == []

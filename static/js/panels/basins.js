@@ -16,10 +16,14 @@ const NONE_COLOUR = "#9aa5b1";
 const DIVERGED_COLOUR = "#111111";
 const INK = "#243b53";
 
-/** The finest grid of starts on `surface` for `steps` within the server's budgets, at most 96 x 96. */
+/**
+ * The finest grid of starts on `surface` for `steps` within the server's budgets, at most
+ * 96 x 96; 0 when not even 2 x 2 starts can afford that many steps.
+ */
 export function basinResolution(surface, steps) {
   const affordable = Math.floor(Math.sqrt(affordableLanes(surface, steps)));
-  return Math.max(2, Math.min(MAX_RESOLUTION, CONFIG.limits.max_basin_resolution, affordable));
+  if (affordable < 2) return 0;
+  return Math.min(MAX_RESOLUTION, CONFIG.limits.max_basin_resolution, affordable);
 }
 
 /** POST /basins for the first run of `experiment` on `surface`, over the window the contour shows. */
@@ -148,6 +152,14 @@ export function createBasinMap({ catalog, onChange }) {
     const key = keyFor(shown);
     shownKey = key;
     showError("");
+    if (key && JSON.parse(key).resolution === 0) {
+      // Sent, it would only be refused: say so here, with what to change.
+      pending?.abort();
+      legend.hidden = true;
+      showError(`Basin map: ${shown.experiment.steps} steps are more than the work budget allows even for 2 × 2 starts (GRADSCAPE_MAX_WORK): use fewer steps.`);
+      document.body.dataset.basins = "error";
+      return;
+    }
     if (!key) {
       pending?.abort();
       legend.hidden = true;
