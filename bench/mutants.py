@@ -144,7 +144,7 @@ MUTANTS = [
            "", ("tests/api/test_cost.py", "tests/test_settings_env.py")),
     Mutant("cost: grids not costed", "app/api/requests.py",
            '        cost.refuse_above_budget(estimate, "the resolution or the data set\'s n")\n', "",
-           ("tests/api/test_cost.py",)),
+           ("tests/api/test_cost.py::test_grid_resolution_just_within_the_budget_answers_and_one_more_is_refused",)),
     # -- every limit's default (the README's table) and its enforcement ------------------------
     default("max_body_bytes", "int = 1 << 20", "int = 1 << 24"),
     default("max_steps", "int = 100_000", "int = 1_000_000"),
