@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import orjson
@@ -332,9 +333,12 @@ def test_a_replica_killed_under_load_costs_no_request(nginx_found):
             killed["at"] = time.monotonic()
             doomed.kill()
 
-        tally = asyncio.run(
-            drive("127.0.0.1", server.port, 4, 3.0, iter(range(5000)), kill, lambda: None, requests)
-        )
+        clients, seconds, ids = 4, 3.0, iter(range(5000))
+        load = drive("127.0.0.1", server.port, clients, seconds, ids, kill, lambda: None, requests)
+        # In a thread of its own: in a whole run, the browser tests' Playwright keeps an event
+        # loop running in this one, and asyncio.run refuses to start another beside it.
+        with ThreadPoolExecutor(1) as pool:
+            tally = pool.submit(asyncio.run, load).result()
         assert doomed.process.poll() is not None and not proxy.healthy(doomed.url)
         assert killed["before"] > 0, "the killed replica had answered no POST: no load on it"
         later = sum(t > killed["at"] for t in tally.answered_after)
