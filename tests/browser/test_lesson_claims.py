@@ -32,7 +32,7 @@ def lesson_runs(page, lab):
     return open_lesson
 
 
-def test_the_chapters_descents(lesson_runs):
+def check_the_chapters_descents(lesson_runs):
     (run,) = lesson_runs("The simplest descent").values()
     xs = [p[0] for p in run["points"]]
     assert [round(xs[k], 4) for k in (1, 6, 21, 40)] == [0.6, 2.2136, 2.9723, 2.9996]
@@ -49,7 +49,7 @@ def test_the_chapters_descents(lesson_runs):
     assert all(b > a for a, b in pairwise(run["losses"])), "the loss grows"
 
 
-def test_the_loss_explodes_at_a_quarter_more(lesson_runs):
+def check_the_loss_explodes_at_a_quarter_more(lesson_runs):
     runs = lesson_runs("When the loss explodes")
     calm, wild = runs["SGD, lr 0.002"], runs["SGD, lr 0.0025"]
     assert calm["status"] != "diverged"
@@ -58,7 +58,7 @@ def test_the_loss_explodes_at_a_quarter_more(lesson_runs):
     assert wild["reason"] == "|loss| exceeded 1e+12"
 
 
-def test_momentum_gets_along_the_valley_that_sgd_zig_zags_across_or_crawls(lesson_runs):
+def check_momentum_gets_along_the_valley_that_sgd_zig_zags_across_or_crawls(lesson_runs):
     runs = lesson_runs("Momentum against plain SGD")
     big, small, momentum = runs["SGD, lr 0.19"], runs["SGD, lr 0.02"], runs["Momentum, lr 0.02"]
     across = [p[1] for p in big["points"][:20]]
@@ -68,13 +68,13 @@ def test_momentum_gets_along_the_valley_that_sgd_zig_zags_across_or_crawls(lesso
     assert momentum["summary"]["final_loss"] < small["summary"]["final_loss"] / 10
 
 
-def test_adam_keeps_moving_along_rosenbrocks_floor(lesson_runs):
+def check_adam_keeps_moving_along_rosenbrocks_floor(lesson_runs):
     runs = lesson_runs("Adam against SGD on Rosenbrock")
     sgd, adam = (runs[label]["summary"]["distance_to_minimum"] for label in ("SGD", "Adam"))
     assert adam < sgd / 2
 
 
-def test_batch_flavours_fit_200_points_smoothly_or_jitter(lesson_runs):
+def check_batch_flavours_fit_200_points_smoothly_or_jitter(lesson_runs):
     runs = lesson_runs("Batch, stochastic and mini-batch")
     batch, single, mini = (
         runs[label] for label in ("Batch GD: all 200", "SGD: batch 1", "Mini-batch: 32")
@@ -95,7 +95,7 @@ def test_batch_flavours_fit_200_points_smoothly_or_jitter(lesson_runs):
     assert width[0] > width[1] > 0
 
 
-def test_a_saddle_holds_sgd_longer_than_adam(lesson_runs):
+def check_a_saddle_holds_sgd_longer_than_adam(lesson_runs):
     runs = lesson_runs("Stuck at a saddle")
 
     def escaped(run: dict) -> int:
@@ -104,7 +104,7 @@ def test_a_saddle_holds_sgd_longer_than_adam(lesson_runs):
     assert escaped(runs["Adam"]) < escaped(runs["SGD"])
 
 
-def test_noise_escapes_the_saddle_that_exact_descent_stays_in(lesson_runs):
+def check_noise_escapes_the_saddle_that_exact_descent_stays_in(lesson_runs):
     runs = lesson_runs("Noise escapes the saddle")
     exact, noisy = runs["GD, exact gradient"], runs["Noisy SGD, noise std 0.1"]
     assert all(p[1] == 0.0 for p in exact["points"]), "the exact gradient never leaves y = 0"
@@ -112,16 +112,36 @@ def test_noise_escapes_the_saddle_that_exact_descent_stays_in(lesson_runs):
     assert noisy["losses"][-1] < -1, "the noisy run escapes downhill"
 
 
-def test_rastrigin_settles_in_the_nearest_dimple_at_loss_about_8(lesson_runs):
+def check_rastrigin_settles_in_the_nearest_dimple_at_loss_about_8(lesson_runs):
     runs = lesson_runs("Many local minima: Rastrigin")
     assert len(runs) == 3
     for run in runs.values():
         assert 7 < run["summary"]["final_loss"] < 9, run["label"]
 
 
-def test_himmelblau_routes_end_in_different_valleys_at_loss_0(lesson_runs):
+def check_himmelblau_routes_end_in_different_valleys_at_loss_0(lesson_runs):
     runs = lesson_runs("Four valleys: Himmelblau")
     ends = {tuple(run["summary"]["nearest_minimum"]) for run in runs.values()}
     assert len(ends) >= 2
     for run in runs.values():
         assert run["summary"]["final_loss"] < 1e-3 and run["summary"]["distance_to_minimum"] < 0.05
+
+
+CHECKS = [
+    check_the_chapters_descents,
+    check_the_loss_explodes_at_a_quarter_more,
+    check_momentum_gets_along_the_valley_that_sgd_zig_zags_across_or_crawls,
+    check_adam_keeps_moving_along_rosenbrocks_floor,
+    check_batch_flavours_fit_200_points_smoothly_or_jitter,
+    check_a_saddle_holds_sgd_longer_than_adam,
+    check_noise_escapes_the_saddle_that_exact_descent_stays_in,
+    check_rastrigin_settles_in_the_nearest_dimple_at_loss_about_8,
+    check_himmelblau_routes_end_in_different_valleys_at_loss_0,
+]
+
+
+def test_every_lesson_keeps_its_claims(lesson_runs):
+    """One page visits every lesson in turn (a page load each would cost a minute of the
+    suite); each check names its lesson and its claim when it fails."""
+    for check in CHECKS:
+        check(lesson_runs)
