@@ -46,7 +46,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import free_port, percentile, row, serve
+from bench.common import free_port, percentile, row, serve, stop
 from bench.load import Tally, cpu_seconds, drive, machine_busy_seconds, own_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,12 +154,7 @@ def nginx(upstream_ports: Sequence[int]) -> Iterator[Nginx]:
                 time.sleep(0.05)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def nginx_version() -> str:
