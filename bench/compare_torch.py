@@ -126,7 +126,6 @@ def torch_optimizer(torch, optimizer_id: str, hp: dict, params):
 
 def max_relative_difference(torch, optimizer_id: str, overrides: dict) -> float:
     from app.numerics.optimizers import get_optimizer
-    from app.numerics.xp import NUMPY
 
     optimizer = get_optimizer(optimizer_id)
     hp = optimizer.resolve(overrides)
@@ -135,7 +134,7 @@ def max_relative_difference(torch, optimizer_id: str, overrides: dict) -> float:
         rng = np.random.default_rng(seed)
         a, c = rng.uniform(0.5, 5.0, size), rng.normal(size=size)
         start = c + rng.choice([-1.0, 1.0], size) * rng.uniform(1.0, 2.0, size)
-        transform = optimizer.make(hp, NUMPY)
+        transform = optimizer.make(hp)
         ours, state = start.copy(), transform.init(start)
         theirs = torch.tensor(start, requires_grad=True)
         reference = torch_optimizer(torch, optimizer_id, hp, [theirs])

@@ -12,7 +12,6 @@ from app.numerics import engine
 from app.numerics.engine import RunSpec, StopRules
 from app.numerics.optimizers import get_optimizer
 from app.numerics.surfaces import get_surface
-from app.numerics.xp import NUMPY
 from bench.common import best_of, row
 
 MIXED = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw", "nadam", "lion"]
@@ -25,13 +24,13 @@ def spec(optimizer_id: str, lr: float) -> RunSpec:
 
 def plain_numpy_loop(surface, params, run: RunSpec, steps: int) -> np.ndarray:
     """The baseline: a textbook per-step loop on a numpy vector, no batching, no tricks."""
-    transform = run.optimizer.make(run.hyperparameters, NUMPY)
+    transform = run.optimizer.make(run.hyperparameters)
     point = np.array(run.start)
     state = transform.init(point)
     history = np.empty((steps + 1, 2))
     history[0] = point
     for t in range(1, steps + 1):
-        g = np.array(surface.grad(NUMPY, params, *point))
+        g = np.array(surface.grad(params, *point))
         step, state = transform.update(g, state, point, t)
         point = point + step
         history[t] = point

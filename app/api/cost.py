@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
-from app.numerics.datasets import CHUNK
-from app.numerics.grid import CHUNK_CELLS
 from app.numerics.surfaces import Surface
 
 RUN_STEP = 10_000
@@ -116,13 +114,6 @@ def lane_bytes(surface: Surface) -> int:
     return LANE_BYTES + nodes * ELEMENT_BYTES
 
 
-def data_bytes(surface: Surface, points: int) -> int:
-    """A data set's working arrays when its loss is evaluated at ``points`` points at once."""
-    if surface.data is None:
-        return 0
-    return min(CHUNK, points * surface.data.size) * DATA_ELEMENT_BYTES
-
-
 def cell_work(surface: Surface) -> int:
     return GRID_CELL + surface.cost.elements * VALUE_ELEMENT
 
@@ -148,7 +139,6 @@ def trajectories(
     per_step = STEP_JSON_BYTES + (STATE_JSON_BYTES if include_state else 0)
     per_step += EXTRA_JSON_BYTES * (int(noisy or batch is not None) + int(batch is not None))
     memory = run_steps * RUN_STEP_BYTES + surface.cost.nodes * ELEMENT_BYTES
-    memory += data_bytes(surface, walks)
     if batch is not None:
         # Every walk's order of examples for all its epochs, and its batch (walks with one
         # optimizer go through numpy together, so all their batches exist at once).
@@ -164,7 +154,7 @@ def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) ->
     """``lanes`` runs walked together for ``steps`` steps: a sweep, a basin map."""
     return Cost(
         work=steps * (turn_work(surface) + lanes * lane_step_work(surface)),
-        memory=lanes * lane_bytes(surface) + data_bytes(surface, lanes),
+        memory=lanes * lane_bytes(surface),
         response=lanes * response_per_lane,
     )
 
@@ -172,12 +162,9 @@ def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) ->
 def grid(surface: Surface, resolution: int, binary: bool) -> Cost:
     """The loss at every cell of a ``resolution``-per-axis grid."""
     cells = resolution**surface.dim
-    chunk = min(cells, CHUNK_CELLS) * surface.cost.nodes * ELEMENT_BYTES
-    if surface.data is not None:
-        chunk = data_bytes(surface, cells)  # a data set chunks its own points x examples
     return Cost(
         work=cells * cell_work(surface),
-        memory=cells * CELL_BYTES + chunk,
+        memory=cells * CELL_BYTES,
         response=cells * (CELL_BINARY_BYTES if binary else CELL_JSON_BYTES),
     )
 

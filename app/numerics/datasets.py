@@ -20,31 +20,25 @@ from typing import Any
 
 import numpy as np
 
-from app.numerics.surfaces import (
-    OPTIMIZER_IDS,
-    EvaluationCost,
-    Minimum,
-    Param,
-    Surface,
-    Window,
-    resolve_params,
-)
-
-CHUNK = 1 << 20
-"""Grid points x examples evaluated at once, bounding memory for a fine contour grid."""
+from app.numerics.kernels import data as kernel_data
+from app.numerics.kernels import evaluate, walk
+from app.numerics.parameters import Param, validate
+from app.numerics.surfaces import EvaluationCost, Minimum, Surface, Window
 
 
 @dataclass(frozen=True)
 class Sample:
-    """The examples and the per-example loss and its gradient in (w, b)."""
+    """The examples, and which per-example loss of z = w x + b is averaged over them."""
 
     x: np.ndarray
     y: np.ndarray
-    loss_terms: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-    """``(z, y) -> (loss_i, dloss_i/dz)`` for the model output z = w x + b."""
+    loss: int
+    """``kernels.data``'s loss kind: LINEAR (squared error) or LOGISTIC (cross-entropy)."""
     per_example: int
     """Array elements one example costs in a loss-and-gradient evaluation, in units of one
     multiply-add (a transcendental counts several): what the cost model charges per example."""
+    examples: np.ndarray
+    """(2, n): x and y, as the kernels read them."""
 
     @property
     def size(self) -> int:
@@ -56,59 +50,26 @@ class Sample:
         ``w`` and ``b`` are floats with ``indices`` of shape (k,), or arrays of shape (runs,)
         with ``indices`` of shape (runs, k): one mini-batch per run.
         """
-        x, y = self.x[indices], self.y[indices]
-        w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
-        with np.errstate(all="ignore"):
-            z = w[..., None] * x + b[..., None]
-            loss, slope = self.loss_terms(z, y)
-            result = loss.mean(axis=-1), ((slope * x).mean(axis=-1), slope.mean(axis=-1))
-        if result[0].ndim == 0:
-            return float(result[0]), (float(result[1][0]), float(result[1][1]))
-        return result
-
-    def full_loss(self, w, b):
-        """Mean loss over every example; broadcasts over any shape of (w, b), in chunks."""
-        w, b = np.broadcast_arrays(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
-        flat_w, flat_b = w.ravel(), b.ravel()
-        out = np.empty(flat_w.shape)
-        step = max(1, CHUNK // self.size)
-        with np.errstate(all="ignore"):
-            for start in range(0, len(flat_w), step):
-                part = slice(start, start + step)
-                z = flat_w[part, None] * self.x + flat_b[part, None]
-                out[part] = self.loss_terms(z, self.y)[0].mean(axis=-1)
-        return float(out[0]) if w.ndim == 0 else out.reshape(w.shape)
-
-    def full_grad(self, w, b):
-        w, b = np.broadcast_arrays(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
-        flat_w, flat_b = w.ravel(), b.ravel()
-        gw, gb = np.empty(flat_w.shape), np.empty(flat_w.shape)
-        step = max(1, CHUNK // self.size)
-        with np.errstate(all="ignore"):
-            for start in range(0, len(flat_w), step):
-                part = slice(start, start + step)
-                z = flat_w[part, None] * self.x + flat_b[part, None]
-                slope = self.loss_terms(z, self.y)[1]
-                gw[part], gb[part] = (slope * self.x).mean(axis=-1), slope.mean(axis=-1)
-        if w.ndim == 0:
-            return float(gw[0]), float(gb[0])
-        return gw.reshape(w.shape), gb.reshape(w.shape)
+        single = np.ndim(w) == 0
+        points = np.ascontiguousarray(np.stack([np.ravel(w), np.ravel(b)], axis=1), dtype=float)
+        rows = np.ascontiguousarray(np.atleast_2d(indices), dtype=np.int64)
+        values, grads = np.empty(len(points)), np.empty((len(points), 2))
+        walk.batch_losses_at(evaluate.DATA + self.loss, self.examples, rows, points, values, grads)
+        if single:
+            return float(values[0]), (float(grads[0, 0]), float(grads[0, 1]))
+        return values, (grads[:, 0], grads[:, 1])
 
 
-def _squared_error(z: np.ndarray, y: np.ndarray):
-    r = z - y
-    return r * r, 2.0 * r
+def _sample(x: np.ndarray, y: np.ndarray, loss: int, per_example: int) -> Sample:
+    examples = np.ascontiguousarray(np.stack([x, y]))
+    for array in (x, y, examples):
+        array.flags.writeable = False  # every request shares them (``_build``'s cache)
+    return Sample(x, y, loss, per_example, examples)
 
 
 SQUARED_ERROR_COST = 6
 """z, the residual, its square, its slope and the two means: about 30 ns per example for a loss
 and gradient (bench/cost.py), six plain array elements."""
-
-
-def _cross_entropy(z: np.ndarray, y: np.ndarray):
-    # softplus(z) - y z, written so that large |z| neither overflows nor loses precision.
-    loss = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - y * z
-    return loss, 0.5 * (1.0 + np.tanh(0.5 * z)) - y
 
 
 CROSS_ENTROPY_COST = 24
@@ -124,10 +85,7 @@ class DatasetSpec:
     build: Callable[[Mapping[str, float]], Surface]
 
     def resolve_params(self, overrides: Mapping[str, float] | None) -> dict[str, float]:
-        resolved = resolve_params(self.params, overrides, f"data set '{self.id}'")
-        resolved["n"] = float(int(resolved["n"]))
-        resolved["seed"] = float(int(resolved["seed"]))
-        return resolved
+        return validate(self.params, overrides, f"data set '{self.id}'")
 
 
 SUGGESTED_LR = {
@@ -141,14 +99,8 @@ def _surface(
     spec_id: str, name: str, formula: str, description: str, sample: Sample, minimum
 ) -> Surface:
     w_star, b_star = minimum
-    best = float(sample.full_loss(w_star, b_star))
-
-    def value(xp, p, w, b):
-        return sample.full_loss(w, b)
-
-    def grad(xp, p, w, b):
-        return sample.full_grad(w, b)
-
+    kind = evaluate.DATA + sample.loss
+    best = float(kernel_data.value(sample.loss, sample.examples, w_star, b_star))
     return Surface(
         id=spec_id,
         name=name,
@@ -156,13 +108,12 @@ def _surface(
         formula=formula,
         description=description,
         params=(),
-        value=value,
-        grad=grad,
+        kernel=kind,
         window=Window((w_star - 4.0, w_star + 4.0), (b_star - 4.0, b_star + 4.0)),
         default_start=(round(w_star - 3.0, 6), round(b_star + 3.0, 6)),
         minima=lambda p: (Minimum((w_star, b_star), best),),
         saddle_points=lambda p: (),
-        suggested_lr={key: SUGGESTED_LR[key] for key in OPTIMIZER_IDS},
+        suggested_lr=SUGGESTED_LR,
         cost=EvaluationCost(1, sample.size * sample.per_example, sample.per_example),
         data=sample,
     )
@@ -180,7 +131,7 @@ def _linear_regression(p: Mapping[str, float]) -> Surface:
     n = int(p["n"])
     x = rng.uniform(-1.0, 3.0, n)
     y = p["w_true"] * x + p["b_true"] + p["noise"] * rng.standard_normal(n)
-    sample = Sample(x, y, _squared_error, SQUARED_ERROR_COST)
+    sample = _sample(x, y, kernel_data.LINEAR, SQUARED_ERROR_COST)
     return _surface(
         "linear_regression",
         "Linear regression",
@@ -212,7 +163,7 @@ def _logistic_regression(p: Mapping[str, float]) -> Surface:
     n = int(p["n"])
     y = (np.arange(n) % 2).astype(float)
     x = (y - 0.5) * p["separation"] + rng.standard_normal(n)
-    sample = Sample(x, y, _cross_entropy, CROSS_ENTROPY_COST)
+    sample = _sample(x, y, kernel_data.LOGISTIC, CROSS_ENTROPY_COST)
     return _surface(
         "logistic_regression",
         "Logistic regression",
@@ -225,8 +176,8 @@ def _logistic_regression(p: Mapping[str, float]) -> Surface:
 
 
 _COMMON = (
-    Param("n", 200, 2, 5000, "Number of examples."),
-    Param("seed", 0, 0, 2**31 - 1, "Seed of the generated data."),
+    Param("n", 200, 2, 5000, "Number of examples.", integer=True),
+    Param("seed", 0, 0, 2**31 - 1, "Seed of the generated data.", integer=True),
 )
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -273,7 +224,4 @@ def _build(dataset_id: str, params: tuple[tuple[str, float], ...]) -> Surface:
     # Generating the data and solving for the minimum is done once per setting, not once per
     # request (the page resolves the surface, then grids and runs on it). Read-only arrays,
     # since every request shares them.
-    surface = DATASETS[dataset_id].build(dict(params))
-    surface.data.x.flags.writeable = False
-    surface.data.y.flags.writeable = False
-    return surface
+    return DATASETS[dataset_id].build(dict(params))

@@ -13,27 +13,28 @@ Stop rules, checked at every point in this order:
 - ``converged`` at step k when the gradient norm at ``points[k]`` is at most ``grad_tol``.
 - ``max_steps`` when k reaches the requested number of steps.
 
-Two execution paths share every formula (see ``xp.py``): a single run walks plain Python
-floats one coordinate at a time, which avoids numpy's per-call overhead on tiny arrays; a
-group of runs with the same optimizer walks numpy arrays of shape (runs, dim) in one
-vectorised pass. Both give bit-identical numbers for the same run.
+Every run of a request, whatever its optimizer, walks in one call of the compiled kernel
+(``kernels.walk``, where the stop rules are written), so a run gives the same bits alone or
+beside others. This module prepares its inputs (the noise, the mini-batch orders, the
+schedules' factors) and turns its outputs into trajectories.
 """
 
 from __future__ import annotations
 
-import math
+import functools
+import itertools
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from app.numerics.kernels import evaluate, rules
+from app.numerics.kernels import walk as kernel
 from app.numerics.optimizers import Optimizer
 from app.numerics.surfaces import Surface
-from app.numerics.xp import NUMPY, SCALAR
-
-BATCH_MIN = 16
-"""Groups of at least this many runs with one optimizer take the vectorised path."""
 
 HINT = "try a smaller learning rate"
 
@@ -147,30 +148,33 @@ def simulate(
     """Run every spec for at most ``steps`` updates; results in the order of ``runs``."""
     stop = stop or StopRules()
     noise = noise if noise is not None and noise.std > 0.0 else None
-    groups: dict[tuple, list[int]] = {}
-    for index, spec in enumerate(runs):
-        flags = tuple(
-            (name, value)
-            for name, value in sorted(spec.hyperparameters.items())
-            if isinstance(value, bool)
-        )
-        groups.setdefault((spec.optimizer.id, flags), []).append(index)
-
-    results: list[Trajectory | None] = [None] * len(runs)
-    for indices in groups.values():
-        if len(indices) >= BATCH_MIN:
-            chosen = [runs[i] for i in indices]
-            batch = run_batch(
-                surface, params, chosen, steps, noise, stop, include_state, batching=batching
-            )
-            for i, trajectory in zip(indices, batch, strict=True):
-                results[i] = trajectory
-        else:
-            for i in indices:
-                results[i] = run_single(
-                    surface, params, runs[i], steps, noise, stop, include_state, batching=batching
-                )
-    return results  # type: ignore[return-value]
+    n, dim = len(runs), surface.dim
+    noise_draws = None
+    if noise is not None:
+        noise_draws = np.stack([draw_noise(noise, s.key, steps, dim) for s in runs])
+    data = surface.data
+    plans = [batch_plan(batching, data.size if data else 0, s.key, steps) for s in runs]
+    orders = np.stack([p.order for p in plans]) if plans and plans[0] is not None else None
+    scales = None
+    if any(s.lr_scale is not None for s in runs):
+        scales = np.ones((n, steps))
+        for i, s in enumerate(runs):
+            if s.lr_scale is not None:
+                scales[i] = s.lr_scale[:steps]
+    return walk(
+        surface,
+        params,
+        [s.optimizer for s in runs],
+        [s.hyperparameters for s in runs],
+        np.array([s.start for s in runs], dtype=float).reshape(n, dim),
+        steps,
+        stop,
+        noise_draws=noise_draws,
+        plan=plans[0] if plans else None,
+        orders=orders,
+        scales=scales,
+        include_state=include_state,
+    )
 
 
 def draw_noise(noise: Noise | None, key, steps: int, dim: int) -> np.ndarray | None:
@@ -179,126 +183,6 @@ def draw_noise(noise: Noise | None, key, steps: int, dim: int) -> np.ndarray | N
         return None
     rng = np.random.default_rng([noise.seed, *key])
     return noise.std * rng.standard_normal((steps, dim))
-
-
-def _loss_problem(loss: float, max_loss: float) -> str | None:
-    if not math.isfinite(loss):
-        return "the loss is not finite"
-    if abs(loss) > max_loss:
-        return f"|loss| exceeded {max_loss:g}"
-    return None
-
-
-def run_single(
-    surface: Surface,
-    params: Mapping[str, float],
-    spec: RunSpec,
-    steps: int,
-    noise: Noise | None,
-    stop: StopRules,
-    include_state: bool = False,
-    *,
-    batching: Batching | None = None,
-) -> Trajectory:
-    """One run on plain Python floats, one coordinate at a time."""
-    value, grad = surface.value, surface.grad
-    transform = spec.optimizer.make(spec.hyperparameters, SCALAR)
-    update = transform.update
-    dim = surface.dim
-    coords = range(dim)
-    point = [float(c) for c in spec.start]
-    states = [transform.init(c) for c in point]
-    noise_draws = draw_noise(noise, spec.key, steps, dim)
-    noise_rows = noise_draws.tolist() if noise_draws is not None else None
-    scales = spec.lr_scale
-    data = surface.data
-    plan = batch_plan(batching, data.size if data is not None else 0, spec.key, steps)
-    batch_losses: list[float] = []
-    stochastic = plan is not None or noise_rows is not None
-    max_loss, max_coord, tol2 = stop.max_loss, stop.max_coord, stop.grad_tol * stop.grad_tol
-
-    flat_points: list[float] = list(point)  # row-major (steps + 1, dim)
-    losses: list[float] = []
-    flat_gradients: list[float] = []
-    used: list[float] = []
-    history: list[list[Any]] = []
-    status, reason, k = "max_steps", None, 0
-    try:
-        for c in point:
-            if not abs(c) <= max_coord:
-                raise _Diverged(f"a coordinate is beyond {max_coord:g}")
-        while True:
-            loss = value(SCALAR, params, *point)
-            if not abs(loss) <= max_loss:
-                raise _Diverged(_loss_problem(loss, max_loss))
-            g = grad(SCALAR, params, *point)
-            norm2 = 0.0
-            for gi in g:
-                norm2 += gi * gi
-            if not norm2 < math.inf:
-                raise _Diverged("the gradient is not finite")
-            losses.append(loss)
-            flat_gradients.extend(g)
-            if norm2 <= tol2:
-                status = "converged"
-                break
-            if k == steps:
-                break
-            if plan is not None:
-                batch_loss, g = data.minibatch(plan.order[plan.starts[k] : plan.ends[k]], *point)
-                batch_losses.append(batch_loss)
-            if noise_rows is not None:
-                g = [gi + ni for gi, ni in zip(g, noise_rows[k], strict=True)]
-            if stochastic:
-                used.extend(g)
-            k += 1
-            for i in coords:
-                delta, states[i] = update(g[i], states[i], point[i], k)
-                if scales is not None:
-                    delta = delta * scales[k - 1]
-                c = point[i] + delta
-                if not abs(c) <= max_coord:
-                    raise _Diverged(f"a coordinate is beyond {max_coord:g}")
-                point[i] = c
-            flat_points.extend(point)
-            if include_state:
-                history.append(list(states))
-    except _Diverged as stopped:
-        status, reason = "diverged", str(stopped)
-    except (ArithmeticError, ValueError):
-        status, reason = "diverged", "the arithmetic overflowed"
-    n = len(losses)
-    if status == "diverged":
-        k = n
-    updates = max(n - 1, 0)
-    del used[updates * dim :], history[updates:], batch_losses[updates:]
-
-    return Trajectory(
-        points=np.array(flat_points[: n * dim], dtype=float).reshape(n, dim),
-        losses=np.array(losses, dtype=float),
-        gradients=np.array(flat_gradients, dtype=float).reshape(n, dim),
-        status=status,
-        stopped_at=k,
-        reason=reason,
-        noisy_gradients=np.array(used, dtype=float).reshape(-1, dim) if stochastic else None,
-        state=_state_arrays(history, dim) if include_state else None,
-        batch_losses=np.array(batch_losses, dtype=float) if plan is not None else None,
-        epoch_starts=plan.epoch_starts(updates) if plan is not None else None,
-    )
-
-
-class _Diverged(Exception):
-    pass
-
-
-def _state_arrays(history: list[list[Any]], dim: int) -> dict[str, np.ndarray]:
-    """Per-step optimizer state: row k is the state after update k+1, a column per coordinate."""
-    if not history:
-        return {}
-    return {
-        name: np.array([[float(s[j]) for s in row] for row in history]).reshape(-1, dim)
-        for j, name in enumerate(history[0][0]._fields)
-    }
 
 
 @dataclass
@@ -318,67 +202,35 @@ class Outcomes:
 STATUS_NAMES = ("max_steps", "converged", "diverged")
 
 
-def run_batch(
+def reason_texts(stop: StopRules) -> dict[int, str | None]:
+    """Why a run diverged, in words, by the kernel's reason code."""
+    return {
+        kernel.NO_REASON: None,
+        kernel.COORDINATE: f"a coordinate is beyond {stop.max_coord:g}",
+        kernel.LOSS_NOT_FINITE: "the loss is not finite",
+        kernel.LOSS_TOO_LARGE: f"|loss| exceeded {stop.max_loss:g}",
+        kernel.GRADIENT_NOT_FINITE: "the gradient is not finite",
+    }
+
+
+_EMPTY_3 = np.zeros((0, 0, 0))
+_EMPTY_2 = np.zeros((0, 0))
+_EMPTY_4 = np.zeros((0, 0, 0, 0))
+_NO_ORDERS = np.zeros((0, 0), dtype=np.int64)
+_NO_INDICES = np.zeros(0, dtype=np.int64)
+
+
+def _walker(kind: int):
+    if kind < evaluate.TAPE:
+        return kernel.walk_builtin
+    return kernel.walk_formula if kind == evaluate.TAPE else kernel.walk_data
+
+
+def walk(
     surface: Surface,
     params: Mapping[str, float],
-    specs: Sequence[RunSpec],
-    steps: int,
-    noise: Noise | None,
-    stop: StopRules,
-    include_state: bool = False,
-    *,
-    history: bool = True,
-    batching: Batching | None = None,
-) -> list[Trajectory] | Outcomes:
-    """Many runs of one optimizer (same boolean options) as one vectorised numpy pass.
-
-    With ``history`` each run's whole path comes back as a Trajectory; without it only the
-    outcome of every run, in memory independent of ``steps``. The common case (every run
-    still going) costs one fused check per step; the bookkeeping of which run stopped
-    where and why runs only on the steps where one does.
-    """
-    n, dim = len(specs), surface.dim
-    hp: dict[str, Any] = {}
-    for name, first in specs[0].hyperparameters.items():
-        if isinstance(first, bool):
-            hp[name] = first
-        else:
-            hp[name] = np.array([float(s.hyperparameters[name]) for s in specs])[:, None]
-    starts = np.array([s.start for s in specs], dtype=float).reshape(n, dim)
-    noise_draws = None
-    if noise is not None:
-        noise_draws = np.stack([draw_noise(noise, s.key, steps, dim) for s in specs], 1)
-    data = surface.data
-    plans = [batch_plan(batching, data.size if data else 0, s.key, steps) for s in specs]
-    orders = np.stack([p.order for p in plans]) if plans[0] is not None else None
-    scales = None
-    if any(s.lr_scale is not None for s in specs):
-        scales = np.ones((steps, n, 1))
-        for i, s in enumerate(specs):
-            if s.lr_scale is not None:
-                scales[:, i, 0] = s.lr_scale[:steps]
-    return walk_batch(
-        surface,
-        params,
-        specs[0].optimizer,
-        hp,
-        starts,
-        steps,
-        stop,
-        noise_draws=noise_draws,
-        plan=plans[0],
-        orders=orders,
-        scales=scales,
-        include_state=include_state,
-        history=history,
-    )
-
-
-def walk_batch(
-    surface: Surface,
-    params: Mapping[str, float],
-    optimizer: Optimizer,
-    hp: Mapping[str, Any],
+    optimizers: Optimizer | Sequence[Optimizer],
+    hyperparameters: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     starts: np.ndarray,
     steps: int,
     stop: StopRules,
@@ -390,105 +242,64 @@ def walk_batch(
     include_state: bool = False,
     history: bool = True,
 ) -> list[Trajectory] | Outcomes:
-    """The vectorised pass itself, on arrays: ``starts`` (runs, dim); each float in ``hp``
-    a scalar shared by every run or an array of shape (runs, 1); ``noise_draws`` (steps,
-    runs, dim); mini-batches ``orders[:, plan.starts[k]:plan.ends[k]]``; ``scales`` (steps,
-    runs, 1). ``run_batch`` builds these from run specs; sweeps build them directly."""
+    """Every run in one call of the compiled walk.
+
+    ``starts`` (runs, dim); ``optimizers`` and ``hyperparameters`` one per run, or one for all
+    (where a float of ``hyperparameters`` may be an array with one value per run: a sweep over
+    learning rates); ``noise_draws`` (runs, steps, dim); mini-batches
+    ``orders[:, plan.starts[k]:plan.ends[k]]``; ``scales`` (runs, steps). With ``history``
+    each run's whole path comes back as a Trajectory; without it only the outcome of every run,
+    in memory independent of ``steps``.
+    """
+    starts = np.ascontiguousarray(starts, dtype=float)
     n, dim = starts.shape
-    transform = optimizer.make(hp, NUMPY)
-    value, grad = surface.value, surface.grad
-    data = surface.data
-    point = starts
-    state = transform.init(point)
-    if plan is not None:
-        batch_losses = np.empty((steps, n))
-    stochastic = history and (plan is not None or noise_draws is not None)
-    used_history = np.empty((steps, n, dim)) if stochastic else None
-
+    if isinstance(optimizers, Optimizer):
+        optimizers = [optimizers] * n
+    codes = np.array([o.rule.code for o in optimizers], dtype=np.int64)
+    hps = _hyperparameter_table(optimizers, hyperparameters, n)
     rows = steps + 1 if history else 1
-    points = np.empty((rows, n, dim))
-    losses = np.empty((rows, n))
-    gradients = np.empty((rows, n, dim))
-    points[0] = point
-    final_points, final_losses = point.copy(), np.full(n, np.nan)
-    best_losses = np.full(n, np.inf)
-    previous = point
-    states = []
-    status = np.zeros(n, dtype=np.int8)
-    stopped_at = np.full(n, steps)
-    reasons: list[str | None] = [None] * n
-    active = np.ones(n, dtype=bool)
-    all_active = True
-    max_loss, max_coord, tol2 = stop.max_loss, stop.max_coord, stop.grad_tol * stop.grad_tol
-    coordinate_reason = f"a coordinate is beyond {max_coord:g}"
+    stochastic = history and (plan is not None or noise_draws is not None)
+    points, losses = np.empty((n, rows, dim)), np.empty((n, rows))
+    gradients = np.empty((n, rows, dim))
+    used = np.empty((n, steps, dim)) if stochastic else _EMPTY_3
+    batch_losses = np.empty((n, steps)) if plan is not None else _EMPTY_2
+    states = np.empty((n, steps, rules.STATE_ROWS, dim)) if include_state else _EMPTY_4
+    status, stopped_at = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    reasons = np.empty(n, dtype=np.int64)
+    final_points, final_losses, best_losses = np.empty((n, dim)), np.empty(n), np.empty(n)
+    program = surface.program(params)
+    per_run = (codes, hps, starts)
+    inputs = (
+        np.ascontiguousarray(noise_draws) if noise_draws is not None else _EMPTY_3,
+        np.ascontiguousarray(orders, dtype=np.int64) if plan is not None else _NO_ORDERS,
+        np.ascontiguousarray(scales, dtype=float) if scales is not None else _EMPTY_2,
+    )
+    schedule = (
+        plan.starts.astype(np.int64) if plan is not None else _NO_INDICES,
+        plan.ends.astype(np.int64) if plan is not None else _NO_INDICES,
+    )
+    outputs = (points, losses, gradients, used, batch_losses, states, status, stopped_at,
+               reasons, final_points, final_losses, best_losses)  # fmt: skip
+    walker = _walker(program.kind)
 
-    def stop_runs(mask: np.ndarray, k: int, code: int, why, valid: np.ndarray) -> None:
-        """Mark runs stopped at step k; ``valid`` holds each run's last valid point."""
-        for i in np.flatnonzero(mask):
-            status[i], stopped_at[i] = code, k
-            if code == 2:
-                reasons[i] = why(i)
-        final_points[mask] = valid[mask]
-        active[mask] = False
+    def part(block: slice) -> None:
+        codes_, hps_, starts_ = (a[block] for a in per_run)
+        noise_, orders_, scales_ = (a[block] if len(a) else a for a in inputs)
+        walker(
+            *program, codes_, hps_, starts_, steps, stop.grad_tol, stop.max_loss,
+            stop.max_coord, noise_, orders_, *schedule, scales_,
+            *(a[block] if len(a) else a for a in outputs),
+        )  # fmt: skip
 
-    with np.errstate(all="ignore"):
-        outside = ~(np.abs(point) <= max_coord).all(axis=1)
-        if outside.any():
-            stop_runs(outside, 0, 2, lambda i: coordinate_reason, point)
-            all_active = False
-        for k in range(steps + 1):
-            row = k if history else 0
-            columns = [point[:, i] for i in range(dim)]
-            loss = losses[row]
-            loss[:] = value(NUMPY, params, *columns)
-            g = gradients[row]
-            norm2 = 0.0
-            for i, gi in enumerate(grad(NUMPY, params, *columns)):
-                g[:, i] = gi
-                norm2 = norm2 + g[:, i] * g[:, i]
-            healthy = (np.abs(loss) <= max_loss) & (norm2 < np.inf)
-            if not healthy.all():
-                bad = ~healthy & active
-                stop_runs(
-                    bad, k, 2, lambda i, loss=loss: _value_problem(loss[i], max_loss), previous
-                )
-            if not history:
-                np.copyto(final_losses, loss, where=active)
-                np.fmin(best_losses, np.where(active, loss, np.inf), out=best_losses)
-            converged = (norm2 <= tol2) & active
-            if converged.any():
-                stop_runs(converged, k, 1, None, point)
-            all_active = all_active and bool(active.all())
-            if k == steps or not (all_active or active.any()):
-                break
-            used = g
-            if plan is not None:
-                columns = orders[:, plan.starts[k] : plan.ends[k]]
-                batch_losses[k], batch_grad = data.minibatch(columns, point[:, 0], point[:, 1])
-                used = np.stack(batch_grad, axis=1)
-            if noise_draws is not None:
-                used = used + noise_draws[k]
-            if used_history is not None:
-                used_history[k] = used
-            delta, state = transform.update(used, state, point, k + 1)
-            if scales is not None:
-                delta = delta * scales[k]
-            previous = point
-            point = point + delta if all_active else np.where(active[:, None], point + delta, point)
-            if history:
-                points[k + 1] = point
-            if include_state:
-                states.append(state)
-            inside = np.abs(point) <= max_coord
-            if not inside.all():
-                outside = ~inside.all(axis=1) & active
-                stop_runs(outside, k + 1, 2, lambda i: coordinate_reason, previous)
-        np.copyto(final_points, point, where=active[:, None])
-
+    blocks = _blocks(n, n * steps)
+    if len(blocks) == 1:
+        part(blocks[0])
+    else:
+        list(_pool().map(part, blocks))
+    texts = reason_texts(stop)
+    why = [texts[code] for code in reasons.tolist()]
     if not history:
-        return Outcomes(final_points, final_losses, best_losses, status, stopped_at, reasons)
-    # Each run's history is a (strided) view into the shared buffers: no copies.
-    points, losses, gradients = points.swapaxes(0, 1), losses.T, gradients.swapaxes(0, 1)
+        return Outcomes(final_points, final_losses, best_losses, status, stopped_at, why)
     out = []
     for i in range(n):
         end = int(stopped_at[i]) + (0 if status[i] == 2 else 1)
@@ -499,26 +310,62 @@ def walk_batch(
             gradients=gradients[i, :end],
             status=STATUS_NAMES[status[i]],
             stopped_at=int(stopped_at[i]),
-            reason=reasons[i],
+            reason=why[i],
         )
-        if used_history is not None:
-            trajectory.noisy_gradients = used_history[:updates, i]
+        if stochastic:
+            trajectory.noisy_gradients = used[i, :updates]
         if plan is not None:
-            trajectory.batch_losses = batch_losses[:updates, i]
+            trajectory.batch_losses = batch_losses[i, :updates]
             trajectory.epoch_starts = plan.epoch_starts(updates)
         if include_state:
+            optimizer = optimizers[i]
+            hp = hyperparameters[i] if not isinstance(hyperparameters, Mapping) else hyperparameters
             trajectory.state = {
-                name: np.array(
-                    [np.broadcast_to(getattr(s, name), (n, dim))[i] for s in states[:updates]]
-                ).reshape(-1, dim)
-                for name in (states[0]._fields if states else ())
+                name: states[i, :updates, optimizer.rule.state.index(name)]
+                for name in optimizer.state_fields(hp)
             }
         out.append(trajectory)
     return out
 
 
-def _value_problem(loss: float, max_loss: float) -> str:
-    return _loss_problem(float(loss), max_loss) or "the gradient is not finite"
+PARALLEL_STEPS = 1 << 18
+"""Run-steps from which a request's runs are walked on every core: each thread walks its share
+of the runs (the kernels release the GIL), each run as it would alone, so results do not
+depend on the split."""
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="walk")
+
+
+def _cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _blocks(runs: int, run_steps: int) -> list[slice]:
+    """The runs split into one contiguous block per core for a large request, else one."""
+    parts = min(_cores(), runs) if run_steps >= PARALLEL_STEPS else 1
+    edges = np.linspace(0, runs, parts + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
+def _hyperparameter_table(optimizers, hyperparameters, n: int) -> np.ndarray:
+    """(runs, width): each run's hyperparameters as its rule reads them."""
+    width = max(len(o.rule.args) for o in optimizers)
+    table = np.zeros((n, width))
+    if isinstance(hyperparameters, Mapping):
+        columns = {
+            name: np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n,))
+            for name, value in hyperparameters.items()
+        }
+        optimizer = optimizers[0]
+        for j, name in enumerate(optimizer.rule.args):
+            table[:, j] = columns[name]
+        return table
+    for i, (optimizer, hp) in enumerate(zip(optimizers, hyperparameters, strict=True)):
+        table[i, : len(optimizer.rule.args)] = optimizer.vector(hp)
+    return table
 
 
 @dataclass(frozen=True)

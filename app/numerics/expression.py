@@ -20,7 +20,8 @@ cheapest first:
 Every refusal is an ``ExpressionError`` (a ``ValueError``) that says what and where, with
 1-based columns: "unknown name 'z' at column 7". The API turns it into a 422.
 
-Evaluation and gradients are ``autodiff.Graph``'s: a domain problem (log of a negative,
+Evaluation and gradients are ``autodiff.Graph``'s (a tape the compiled interpreter
+``kernels.tape`` runs): a domain problem (log of a negative,
 division by zero) gives nan or inf, never an exception.
 """
 
@@ -35,7 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.numerics.autodiff import ARRAY, FLOAT, OPS, Graph, Node, kernel_for
+from app.numerics.autodiff import OPS, Graph, Node
+from app.numerics.kernels import evaluate, walk
 from app.numerics.optimizers import OPTIMIZERS
 from app.numerics.surfaces import EvaluationCost, Surface, Window
 
@@ -195,7 +197,8 @@ class _Builder:
     def operation(self, op: str, args: tuple[Node, ...], where: ast.AST) -> Node:
         value = None
         if all(arg.value is not None for arg in args):
-            value = getattr(FLOAT, op)(*(arg.value for arg in args))
+            a, b = args[0].value, args[1].value if len(args) == 2 else 0.0
+            value = float(walk.operation(OPS[op].opcode, a, b))
             if not math.isfinite(value):
                 segment = ast.get_source_segment(self.text[self.lead :], where) or op
                 self.refuse(f"'{segment}' is {value}, not a finite number", where)
@@ -311,14 +314,6 @@ class Expression:
     def latex(self) -> str:
         return to_latex(self.graph.nodes[-1])
 
-    def value(self, xp, params, *coords):
-        """``Surface.value``: the formula at ``coords`` (floats for SCALAR, arrays for NUMPY)."""
-        return self.graph.value(kernel_for(xp), coords)
-
-    def grad(self, xp, params, *coords) -> tuple:
-        """``Surface.grad``: the partial derivatives by reverse-mode autodiff."""
-        return self.graph.grad(kernel_for(xp), coords)
-
 
 @lru_cache(maxsize=512)
 def parse(text: str, limits: FormulaLimits = FORMULA_LIMITS) -> Expression:
@@ -417,9 +412,9 @@ def _default_start(expression: Expression, window: Window) -> tuple[float, ...]:
         np.array([round(lo + f[axis] * (hi - lo), 6) for f in _START_FRACTIONS])
         for axis, (lo, hi) in enumerate(spans)
     ]
-    value = expression.graph.value(ARRAY, coords)
+    value = expression.graph.value(coords)
     with np.errstate(all="ignore"):
-        norm = sum(g * g for g in expression.graph.grad(ARRAY, coords))
+        norm = sum(g * g for g in expression.graph.grad(coords))
     good = np.flatnonzero(np.isfinite(value) & np.isfinite(norm) & (norm > 1e-18))
     best = int(good[0]) if good.size else 0
     return tuple(float(c[best]) for c in coords)
@@ -442,19 +437,20 @@ def surface_from_expression(
         dim=expression.dim,
         formula=expression.latex,
         description=(
-            "Your own formula: evaluated on numpy arrays, differentiated by reverse-mode "
-            "autodiff (POST /api/v1/backprop shows the graph). Non-finite values (log of a "
-            "negative, division by zero) are gaps in the plot and stop a run as diverged."
+            "Your own formula: evaluated by a compiled interpreter of its tape, differentiated "
+            "by reverse-mode autodiff (POST /api/v1/backprop shows the graph). Non-finite "
+            "values (log of a negative, division by zero) are gaps in the plot and stop a run "
+            "as diverged."
         ),
         params=(),
-        value=expression.value,
-        grad=expression.grad,
+        kernel=evaluate.TAPE,
         window=plot_window,
         default_start=_default_start(expression, plot_window),
         minima=_nothing,
         saddle_points=_nothing,
         suggested_lr={optimizer: GENERIC_LR[optimizer] for optimizer in OPTIMIZERS},
         cost=graph_cost(expression.graph),
+        tape=(expression.graph.ops, expression.graph.known),
     )
 
 

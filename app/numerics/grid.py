@@ -7,12 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.numerics.kernels import walk
 from app.numerics.surfaces import Surface
-from app.numerics.xp import NUMPY
-
-CHUNK_CELLS = 1 << 16
-"""Cells evaluated at once: a formula's intermediates (one array per graph node) exist for this
-many cells at a time and are freed before the next rows, so a fine grid's memory stays flat."""
 
 
 @dataclass(frozen=True)
@@ -32,20 +28,14 @@ def evaluate_grid(
     y_bounds: tuple[float, float] | None,
     resolution: int,
 ) -> Grid:
-    """f on ``resolution`` evenly spaced points per axis, bounds included."""
+    """f on ``resolution`` evenly spaced points per axis, bounds included: one compiled loop
+    over the cells, which keeps nothing but the grid itself."""
     x = np.linspace(*x_bounds, resolution)
     y = None if surface.dim == 1 else np.linspace(*y_bounds, resolution)
-    z = np.empty(resolution if y is None else (resolution, resolution))
-    rows = resolution if y is None else max(1, CHUNK_CELLS // resolution)
-    with np.errstate(all="ignore"):
-        for start in range(0, len(z), rows):
-            block = slice(start, start + rows)
-            if y is None:
-                z[block] = surface.value(NUMPY, params, x[block])
-            else:
-                xx, yy = np.meshgrid(x, y[block])
-                z[block] = surface.value(NUMPY, params, xx, yy)
-    z = np.where(np.isfinite(z), z, np.nan)
+    z = np.empty((1 if y is None else resolution, resolution))
+    walk.grid(*surface.program(params), x, y if y is not None else np.zeros(0), z)
+    z = z[0] if y is None else z
+    z[~np.isfinite(z)] = np.nan
     finite = z[np.isfinite(z)]
     z_min = float(finite.min()) if finite.size else None
     z_max = float(finite.max()) if finite.size else None

@@ -1,10 +1,12 @@
 """Loss surfaces: one record per surface, and the registry the API lists.
 
-Every ``value`` and ``grad`` is written once against an array namespace ``xp`` (see
-``xp.py``): ``value(xp, p, x[, y])`` returns the loss and ``grad(xp, p, x[, y])`` a tuple of
-``dim`` partial derivatives, for plain floats (``SCALAR``) or numpy arrays of any common
-shape (``NUMPY``, one definition serves a contour meshgrid and a batch of points), with
-bit-identical results. ``p`` is the dict returned by ``Surface.resolve_params``.
+A `Surface` is everything a plot and a run need: its formula for the page, parameters, window,
+default start, known minima and saddle points, the learning rates it suggests for each optimizer
+(keyed by optimizer id), and what computes it: a built-in's compiled value and gradient
+(``app.numerics.kernels.functions``, each written once), a typed formula's tape
+(``app.numerics.expression``) or a data set's examples (``app.numerics.datasets``). Whatever
+the kind, ``Surface.program(params)`` is what the compiled kernels evaluate, and ``value`` and
+``grad`` evaluate it at floats or arrays of points from Python.
 
 Formulas and known optima follow the usual optimization test-function references
 (Jamil & Yang 2013, "A literature survey of benchmark functions for global optimisation
@@ -21,29 +23,25 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-OPTIMIZER_IDS = (
-    "sgd",
-    "momentum",
-    "nesterov",
-    "adagrad",
-    "rmsprop",
-    "adadelta",
-    "adam",
-    "adamw",
-    "nadam",
-    "radam",
-    "adamax",
-    "lion",
-)
-"""The optimizers every surface suggests a learning rate for (``Surface.suggested_lr``)."""
+from app.numerics.kernels import evaluate, walk
+from app.numerics.parameters import Param, validate
+
+__all__ = ["EvaluationCost", "Minimum", "Param", "Program", "Surface", "Window", "get_surface"]
+
+_NO_OPS = np.zeros((0, 4), dtype=np.int64)
+_NO_FLOATS = np.zeros(0)
+_NO_EXAMPLES = np.zeros((2, 0))
 
 
-class Param(NamedTuple):
-    name: str
-    default: float
-    min: float
-    max: float
-    description: str = ""
+class Program(NamedTuple):
+    """A surface as the kernels take it: ``(kind, q, ops, known, examples)`` (see
+    ``kernels.evaluate``); parts a kind does not use are empty arrays."""
+
+    kind: int
+    q: np.ndarray
+    ops: np.ndarray
+    known: np.ndarray
+    examples: np.ndarray
 
 
 class Minimum(NamedTuple):
@@ -56,33 +54,6 @@ class Window(NamedTuple):
 
     x: tuple[float, float]
     y: tuple[float, float] | None
-
-
-def resolve_params(
-    params: tuple[Param, ...], overrides: Mapping[str, float] | None, owner: str
-) -> dict[str, float]:
-    """Defaults with ``overrides`` applied; ``owner`` names the thing in messages.
-
-    Raises ValueError for an unknown name (listing the valid ones) or a value outside the
-    parameter's [min, max].
-    """
-    resolved = {param.name: float(param.default) for param in params}
-    overrides = overrides or {}
-    unknown = sorted(set(overrides) - set(resolved))
-    if unknown:
-        valid = ", ".join(resolved) or "none"
-        what = "an unknown parameter" if len(unknown) == 1 else f"{len(unknown)} unknown parameters"
-        raise ValueError(f"{what} for {owner}; valid: {valid}")
-    for param in params:
-        if param.name in overrides:
-            value = float(overrides[param.name])
-            if not param.min <= value <= param.max:
-                raise ValueError(
-                    f"parameter '{param.name}' of {owner} must be in "
-                    f"[{param.min:g}, {param.max:g}], got {value:g}"
-                )
-            resolved[param.name] = value
-    return resolved
 
 
 @dataclass(frozen=True)
@@ -120,21 +91,59 @@ class Surface:
     formula: str
     description: str
     params: tuple[Param, ...]
-    value: Callable
-    grad: Callable
+    kernel: int
+    """``kernels.evaluate``'s kind: a built-in's code, ``TAPE`` or ``DATA + loss kind``."""
     window: Window
     default_start: tuple[float, ...]
     minima: Callable[[Mapping[str, float]], tuple[Minimum, ...]]
     saddle_points: Callable[[Mapping[str, float]], tuple[tuple[float, ...], ...]]
     suggested_lr: Mapping[str, float]
     cost: EvaluationCost = EvaluationCost()
+    tape: tuple[np.ndarray, np.ndarray] | None = None
+    """For a typed formula: its tape ``(ops, known)`` (``kernels.tape``)."""
     data: Any = None
     """For a loss over a data set (``app.numerics.datasets``): its ``Sample``, which also
     gives the loss and gradient of a mini-batch; None for an analytic surface."""
 
     def resolve_params(self, overrides: Mapping[str, float] | None) -> dict[str, float]:
-        """The parameter values: defaults, with ``overrides`` applied (see ``resolve_params``)."""
-        return resolve_params(self.params, overrides, f"surface '{self.id}'")
+        """The parameter values: defaults, with ``overrides`` applied (ParameterError names
+        every unknown or out-of-range one)."""
+        return validate(self.params, overrides, f"surface '{self.id}'")
+
+    def program(self, params: Mapping[str, float]) -> Program:
+        """What the kernels evaluate, for resolved parameters ``params``."""
+        q = np.array([float(params[p.name]) for p in self.params])
+        ops, known = self.tape if self.tape is not None else (_NO_OPS, _NO_FLOATS)
+        examples = self.data.examples if self.data is not None else _NO_EXAMPLES
+        return Program(self.kernel, q, ops, known, examples)
+
+    def value(self, params: Mapping[str, float], *coords):
+        """The loss at ``coords`` (one float or array per coordinate, broadcast together): a
+        float for floats, else an array of the coordinates' common shape."""
+        points, shape = _points(coords, self.dim)
+        values = np.empty(len(points))
+        walk.values_at(*self.program(params), points, values)
+        return float(values[0]) if shape is None else values.reshape(shape)
+
+    def grad(self, params: Mapping[str, float], *coords) -> tuple:
+        """The gradient at ``coords``: a tuple of ``dim`` partial derivatives, each a float or
+        an array as in ``value``."""
+        points, shape = _points(coords, self.dim)
+        values, grads = np.empty(len(points)), np.empty((len(points), self.dim))
+        walk.value_grads(*self.program(params), points, values, grads)
+        if shape is None:
+            return tuple(float(g) for g in grads[0])
+        return tuple(grads[:, i].reshape(shape) for i in range(self.dim))
+
+
+def _points(coords, dim: int) -> tuple[np.ndarray, tuple[int, ...] | None]:
+    """Coordinates as rows of points (n, dim), and their common shape (None for floats)."""
+    if len(coords) != dim:
+        raise ValueError(f"expected {dim} coordinates, got {len(coords)}")
+    scalar = all(np.ndim(c) == 0 for c in coords)
+    arrays = np.broadcast_arrays(*(np.asarray(c, dtype=float) for c in coords))
+    points = np.ascontiguousarray(np.stack([a.ravel() for a in arrays], axis=1))
+    return points, None if scalar else arrays[0].shape
 
 
 def _fixed(*items):
@@ -142,289 +151,11 @@ def _fixed(*items):
     return lambda p: items
 
 
-TWO_PI = 2.0 * np.pi
-THREE_PI = 3.0 * np.pi
-
-
-# --- parabola: the chapter's first example ---------------------------------------------------
-
-
-def _parabola(xp, p, x):
-    d = x - p["c"]
-    return d * d
-
-
-def _parabola_grad(xp, p, x):
-    return (2.0 * (x - p["c"]),)
-
-
-# --- quadratic bowl ---------------------------------------------------------------------------
-
-
-def _quadratic(xp, p, x, y):
-    return 0.5 * (p["a"] * x * x + p["b"] * y * y)
-
-
-def _quadratic_grad(xp, p, x, y):
-    return p["a"] * x, p["b"] * y
-
-
-# --- Rosenbrock -------------------------------------------------------------------------------
-
-
-def _rosenbrock(xp, p, x, y):
-    u = p["a"] - x
-    v = y - x * x
-    return u * u + p["b"] * v * v
-
-
-def _rosenbrock_grad(xp, p, x, y):
-    u = p["a"] - x
-    bv = p["b"] * (y - x * x)
-    return -2.0 * u - 4.0 * x * bv, 2.0 * bv
-
-
-# --- saddles ----------------------------------------------------------------------------------
-
-
-def _saddle(xp, p, x, y):
-    return x * x - y * y
-
-
-def _saddle_grad(xp, p, x, y):
-    return 2.0 * x, -2.0 * y
-
-
-def _monkey_saddle(xp, p, x, y):
-    return x * x * x - 3.0 * x * y * y
-
-
-def _monkey_saddle_grad(xp, p, x, y):
-    return 3.0 * (x * x - y * y), -6.0 * x * y
-
-
-# --- Himmelblau -------------------------------------------------------------------------------
-
-
-def _himmelblau(xp, p, x, y):
-    u = x * x + y - 11.0
-    v = x + y * y - 7.0
-    return u * u + v * v
-
-
-def _himmelblau_grad(xp, p, x, y):
-    u = x * x + y - 11.0
-    v = x + y * y - 7.0
-    return 4.0 * x * u + 2.0 * v, 2.0 * u + 4.0 * y * v
-
-
-# --- Beale ------------------------------------------------------------------------------------
-
-
-def _beale(xp, p, x, y):
-    y2 = y * y
-    t1 = 1.5 - x + x * y
-    t2 = 2.25 - x + x * y2
-    t3 = 2.625 - x + x * y2 * y
-    return t1 * t1 + t2 * t2 + t3 * t3
-
-
-def _beale_grad(xp, p, x, y):
-    y2 = y * y
-    y3 = y2 * y
-    t1 = 2.0 * (1.5 - x + x * y)
-    t2 = 2.0 * (2.25 - x + x * y2)
-    t3 = 2.0 * (2.625 - x + x * y3)
-    dx = t1 * (y - 1.0) + t2 * (y2 - 1.0) + t3 * (y3 - 1.0)
-    dy = x * (t1 + 2.0 * y * t2 + 3.0 * y2 * t3)
-    return dx, dy
-
-
-# --- Booth and Matyas: tilted quadratic bowls -------------------------------------------------
-
-
-def _booth(xp, p, x, y):
-    u = x + 2.0 * y - 7.0
-    v = 2.0 * x + y - 5.0
-    return u * u + v * v
-
-
-def _booth_grad(xp, p, x, y):
-    u = x + 2.0 * y - 7.0
-    v = 2.0 * x + y - 5.0
-    return 2.0 * u + 4.0 * v, 4.0 * u + 2.0 * v
-
-
-def _matyas(xp, p, x, y):
-    return 0.26 * (x * x + y * y) - 0.48 * x * y
-
-
-def _matyas_grad(xp, p, x, y):
-    return 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
-
-
-# --- camels -----------------------------------------------------------------------------------
-
-
-def _three_hump_camel(xp, p, x, y):
-    x2 = x * x
-    return x2 * (2.0 - 1.05 * x2 + x2 * x2 / 6.0) + x * y + y * y
-
-
-def _three_hump_camel_grad(xp, p, x, y):
-    x2 = x * x
-    return x * (4.0 - 4.2 * x2 + x2 * x2) + y, x + 2.0 * y
-
-
-def _six_hump_camel(xp, p, x, y):
-    x2 = x * x
-    y2 = y * y
-    return x2 * (4.0 - 2.1 * x2 + x2 * x2 / 3.0) + x * y + y2 * (4.0 * y2 - 4.0)
-
-
-def _six_hump_camel_grad(xp, p, x, y):
-    x2 = x * x
-    y2 = y * y
-    return x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y, x + y * (16.0 * y2 - 8.0)
-
-
-# --- Rastrigin --------------------------------------------------------------------------------
-
-
-def _rastrigin(xp, p, x, y):
-    a = p["A"]
-    return 2.0 * a + x * x + y * y - a * (xp.cos(TWO_PI * x) + xp.cos(TWO_PI * y))
-
-
-def _rastrigin_grad(xp, p, x, y):
-    k = TWO_PI * p["A"]
-    return 2.0 * x + k * xp.sin(TWO_PI * x), 2.0 * y + k * xp.sin(TWO_PI * y)
-
-
-# --- Ackley -----------------------------------------------------------------------------------
-
-
-def _ackley(xp, p, x, y):
-    r = xp.sqrt(0.5 * (x * x + y * y))
-    ripple = xp.exp(0.5 * (xp.cos(TWO_PI * x) + xp.cos(TWO_PI * y)))
-    return 20.0 - 20.0 * xp.exp(-0.2 * r) - ripple + np.e
-
-
-def _ackley_grad(xp, p, x, y):
-    # The cone term's gradient 2 exp(-r/5) x / r has no limit at the origin; it is defined
-    # as 0 there (safe_div), which is also the value of the symmetric subgradient.
-    r = xp.sqrt(0.5 * (x * x + y * y))
-    cone = 2.0 * xp.exp(-0.2 * r)
-    ripple = np.pi * xp.exp(0.5 * (xp.cos(TWO_PI * x) + xp.cos(TWO_PI * y)))
-    return (
-        cone * xp.safe_div(x, r) + ripple * xp.sin(TWO_PI * x),
-        cone * xp.safe_div(y, r) + ripple * xp.sin(TWO_PI * y),
-    )
-
-
-# --- Styblinski-Tang --------------------------------------------------------------------------
-
-
-def _styblinski_tang(xp, p, x, y):
-    x2 = x * x
-    y2 = y * y
-    return 0.5 * (x2 * (x2 - 16.0) + 5.0 * x + y2 * (y2 - 16.0) + 5.0 * y)
-
-
-def _styblinski_tang_grad(xp, p, x, y):
-    return x * (2.0 * x * x - 16.0) + 2.5, y * (2.0 * y * y - 16.0) + 2.5
-
-
-# --- Goldstein-Price --------------------------------------------------------------------------
-
-
-def _goldstein_price(xp, p, x, y):
-    s = x + y + 1.0
-    t = 2.0 * x - 3.0 * y
-    a = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
-    b = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
-    return (1.0 + s * s * a) * (30.0 + t * t * b)
-
-
-def _goldstein_price_grad(xp, p, x, y):
-    s = x + y + 1.0
-    t = 2.0 * x - 3.0 * y
-    s2 = s * s
-    t2 = t * t
-    a = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
-    b = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
-    first = 1.0 + s2 * a
-    second = 30.0 + t2 * b
-    # d(first)/dx == d(first)/dy: it depends on x and y only through symmetric terms.
-    d_first = 2.0 * s * a + s2 * (6.0 * (x + y) - 14.0)
-    d_second_dx = 4.0 * t * b + t2 * (24.0 * x - 36.0 * y - 32.0)
-    d_second_dy = -6.0 * t * b + t2 * (54.0 * y - 36.0 * x + 48.0)
-    return (
-        d_first * second + first * d_second_dx,
-        d_first * second + first * d_second_dy,
-    )
-
-
-# --- Levi N.13 --------------------------------------------------------------------------------
-
-
-def _levi_n13(xp, p, x, y):
-    sx = xp.sin(THREE_PI * x)
-    s3y = xp.sin(THREE_PI * y)
-    s2y = xp.sin(TWO_PI * y)
-    u = x - 1.0
-    v = y - 1.0
-    return sx * sx + u * u * (1.0 + s3y * s3y) + v * v * (1.0 + s2y * s2y)
-
-
-def _levi_n13_grad(xp, p, x, y):
-    sx = xp.sin(THREE_PI * x)
-    s3y = xp.sin(THREE_PI * y)
-    s2y = xp.sin(TWO_PI * y)
-    u = x - 1.0
-    v = y - 1.0
-    dx = 6.0 * np.pi * sx * xp.cos(THREE_PI * x) + 2.0 * u * (1.0 + s3y * s3y)
-    dy = (
-        6.0 * np.pi * u * u * s3y * xp.cos(THREE_PI * y)
-        + 2.0 * v * (1.0 + s2y * s2y)
-        + 4.0 * np.pi * v * v * s2y * xp.cos(TWO_PI * y)
-    )
-    return dx, dy
-
-
 # --- registry ---------------------------------------------------------------------------------
 
-# Learning rates per surface, in the order of OPTIMIZER_IDS (see Surface.suggested_lr and
-# tests/numerics/test_suggested_lr.py). Adadelta is nearly scale-free and needs a large
-# lr; Lion and the Adam family move about lr per coordinate per step, whatever the slope.
-# fmt: off
-_SUGGESTED_LR: dict[str, tuple[float, ...]] = {
-    # sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw, nadam, radam, adamax, lion
-    "parabola":         ( 0.1, 0.01, 0.01,  0.2, 0.02, 10.0, 0.05, 0.05, 0.05,  0.1, 0.05, 0.05),
-    "quadratic":        (0.15, 0.01, 0.01,  0.2, 0.02,  5.0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05),
-    "rosenbrock":       (1e-3, 1e-3, 5e-4,  0.5, 0.01,  5.0, 0.05, 0.05, 0.05, 5e-3,  0.2, 0.01),
-    "saddle":           (7e-3, 1e-3, 1e-3, 0.05, 5e-3,  0.1, 5e-3, 5e-3, 5e-3, 0.02, 0.01, 0.01),
-    "monkey_saddle":    (7e-4, 7e-5, 7e-5, 0.05, 5e-3, 0.15, 5e-3, 5e-3, 5e-3, 0.02, 0.01, 0.01),
-    "himmelblau":       (1e-3, 1e-4, 1e-4,  0.2, 0.01,  2.0, 0.02, 0.02, 0.02, 0.02, 0.02, 0.05),
-    "beale":            (0.01, 2e-3, 2e-3,  0.5, 0.02, 10.0,  0.2,  0.2,  0.2, 5e-3,  0.5, 0.05),
-    "booth":            (0.01, 1e-3, 1e-3,  2.0,  0.1, 20.0,  0.2,  0.2,  0.2, 0.05,  0.5,  0.1),
-    "matyas":           ( 0.5, 0.05, 0.05,  2.0,  0.2, 20.0,  0.5,  0.5,  0.5,  0.5,  1.0,  0.2),
-    "three_hump_camel": (0.01, 2e-3, 2e-3,  0.1, 5e-3,  5.0, 0.05, 0.05, 0.05, 5e-3, 0.05, 0.05),
-    "six_hump_camel":   (2e-3, 2e-3, 2e-3, 0.05, 5e-3,  2.0, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02),
-    "rastrigin":        (5e-4, 5e-5, 5e-5, 0.05, 5e-3,  1.0, 0.02, 0.02, 0.02, 0.01, 0.02, 0.01),
-    "ackley":           (5e-3, 1e-3, 1e-3,  0.5, 0.02,  1.0, 0.05, 0.05, 0.05, 0.05,  0.1, 0.02),
-    "styblinski_tang":  (1e-3, 1e-4, 1e-4,  0.1, 0.01,  5.0, 0.02, 0.02, 0.02, 0.02, 0.02, 0.05),
-    "goldstein_price":  (1e-5, 5e-6, 5e-6,  0.1, 0.01,  2.0, 0.02, 0.02, 0.02, 5e-5, 0.05, 0.02),
-    "levi_n13":         (1e-3, 1e-3, 1e-3,  0.5, 0.05, 20.0,  0.2,  0.2,  0.2, 0.01,  0.5, 0.05),
-}
-# fmt: on
-
-
-def _suggested_lr(surface_id: str) -> dict[str, float]:
-    return dict(zip(OPTIMIZER_IDS, _SUGGESTED_LR[surface_id], strict=True))
-
-
 _NO_SADDLES = _fixed()
+
+# fmt: off
 
 _SURFACE_LIST = (
     Surface(
@@ -437,13 +168,15 @@ _SURFACE_LIST = (
             "steps x -= lr * 2 (x - c); a learning rate above 1 overshoots further every step."
         ),
         params=(Param("c", 3.0, -10.0, 10.0, "position of the minimum"),),
-        value=_parabola,
-        grad=_parabola_grad,
+        kernel=evaluate.BUILTINS.index("parabola"),
         window=Window((-2.0, 8.0), None),
         default_start=(0.0,),
         minima=lambda p: (Minimum((p["c"],), 0.0),),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("parabola"),
+        suggested_lr=dict(
+            sgd=0.1, momentum=0.01, nesterov=0.01, adagrad=0.2, rmsprop=0.02, adadelta=10.0,
+            adam=0.05, adamw=0.05, nadam=0.05, radam=0.1, adamax=0.05, lion=0.05,
+        ),
     ),
     Surface(
         id="quadratic",
@@ -459,13 +192,15 @@ _SURFACE_LIST = (
             Param("a", 1.0, 0.01, 100.0, "curvature along x"),
             Param("b", 10.0, 0.01, 100.0, "curvature along y"),
         ),
-        value=_quadratic,
-        grad=_quadratic_grad,
+        kernel=evaluate.BUILTINS.index("quadratic"),
         window=Window((-3.0, 3.0), (-3.0, 3.0)),
         default_start=(-2.5, 2.0),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("quadratic"),
+        suggested_lr=dict(
+            sgd=0.15, momentum=0.01, nesterov=0.01, adagrad=0.2, rmsprop=0.02, adadelta=5.0,
+            adam=0.05, adamw=0.05, nadam=0.05, radam=0.05, adamax=0.05, lion=0.05,
+        ),
     ),
     Surface(
         id="rosenbrock",
@@ -481,13 +216,15 @@ _SURFACE_LIST = (
             Param("a", 1.0, -3.0, 3.0, "the minimum is at (a, a^2)"),
             Param("b", 100.0, 0.0, 1000.0, "steepness of the valley walls"),
         ),
-        value=_rosenbrock,
-        grad=_rosenbrock_grad,
+        kernel=evaluate.BUILTINS.index("rosenbrock"),
         window=Window((-2.0, 2.0), (-1.0, 3.0)),
         default_start=(-1.5, 2.0),
         minima=lambda p: (Minimum((p["a"], p["a"] * p["a"]), 0.0),),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("rosenbrock"),
+        suggested_lr=dict(
+            sgd=1e-3, momentum=1e-3, nesterov=5e-4, adagrad=0.5, rmsprop=0.01, adadelta=5.0,
+            adam=0.05, adamw=0.05, nadam=0.05, radam=5e-3, adamax=0.2, lion=0.01,
+        ),
     ),
     Surface(
         id="saddle",
@@ -500,13 +237,15 @@ _SURFACE_LIST = (
             "saddle and then escapes; the loss has no lower bound."
         ),
         params=(),
-        value=_saddle,
-        grad=_saddle_grad,
+        kernel=evaluate.BUILTINS.index("saddle"),
         window=Window((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(-1.5, 0.01),
         minima=_fixed(),
         saddle_points=_fixed((0.0, 0.0)),
-        suggested_lr=_suggested_lr("saddle"),
+        suggested_lr=dict(
+            sgd=7e-3, momentum=1e-3, nesterov=1e-3, adagrad=0.05, rmsprop=5e-3, adadelta=0.1,
+            adam=5e-3, adamw=5e-3, nadam=5e-3, radam=0.02, adamax=0.01, lion=0.01,
+        ),
     ),
     Surface(
         id="monkey_saddle",
@@ -519,13 +258,15 @@ _SURFACE_LIST = (
             "There is no minimum."
         ),
         params=(),
-        value=_monkey_saddle,
-        grad=_monkey_saddle_grad,
+        kernel=evaluate.BUILTINS.index("monkey_saddle"),
         window=Window((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(1.5, 0.1),
         minima=_fixed(),
         saddle_points=_fixed((0.0, 0.0)),
-        suggested_lr=_suggested_lr("monkey_saddle"),
+        suggested_lr=dict(
+            sgd=7e-4, momentum=7e-5, nesterov=7e-5, adagrad=0.05, rmsprop=5e-3, adadelta=0.15,
+            adam=5e-3, adamw=5e-3, nadam=5e-3, radam=0.02, adamax=0.01, lion=0.01,
+        ),
     ),
     Surface(
         id="himmelblau",
@@ -537,8 +278,7 @@ _SURFACE_LIST = (
             "depends on where it starts and how it moves."
         ),
         params=(),
-        value=_himmelblau,
-        grad=_himmelblau_grad,
+        kernel=evaluate.BUILTINS.index("himmelblau"),
         window=Window((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(-0.5, -1.5),
         minima=_fixed(
@@ -553,7 +293,10 @@ _SURFACE_LIST = (
             (-0.12796134673068005, -1.9537149802445766),
             (-3.0730257507643897, -0.08135304428796751),
         ),
-        suggested_lr=_suggested_lr("himmelblau"),
+        suggested_lr=dict(
+            sgd=1e-3, momentum=1e-4, nesterov=1e-4, adagrad=0.2, rmsprop=0.01, adadelta=2.0,
+            adam=0.02, adamw=0.02, nadam=0.02, radam=0.02, adamax=0.02, lion=0.05,
+        ),
     ),
     Surface(
         id="beale",
@@ -565,13 +308,15 @@ _SURFACE_LIST = (
             "(3, 0.5); losses span five orders of magnitude, which is hard on a fixed step size."
         ),
         params=(),
-        value=_beale,
-        grad=_beale_grad,
+        kernel=evaluate.BUILTINS.index("beale"),
         window=Window((-4.5, 4.5), (-4.5, 4.5)),
         default_start=(1.0, 1.5),
         minima=_fixed(Minimum((3.0, 0.5), 0.0)),
         saddle_points=_fixed((0.0, 1.0), (0.1005379373241583, -2.6445135850231254)),
-        suggested_lr=_suggested_lr("beale"),
+        suggested_lr=dict(
+            sgd=0.01, momentum=2e-3, nesterov=2e-3, adagrad=0.5, rmsprop=0.02, adadelta=10.0,
+            adam=0.2, adamw=0.2, nadam=0.2, radam=5e-3, adamax=0.5, lion=0.05,
+        ),
     ),
     Surface(
         id="booth",
@@ -583,13 +328,15 @@ _SURFACE_LIST = (
             "its diagonal valley than along it."
         ),
         params=(),
-        value=_booth,
-        grad=_booth_grad,
+        kernel=evaluate.BUILTINS.index("booth"),
         window=Window((-10.0, 10.0), (-10.0, 10.0)),
         default_start=(-8.0, 2.0),
         minima=_fixed(Minimum((1.0, 3.0), 0.0)),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("booth"),
+        suggested_lr=dict(
+            sgd=0.01, momentum=1e-3, nesterov=1e-3, adagrad=2.0, rmsprop=0.1, adadelta=20.0,
+            adam=0.2, adamw=0.2, nadam=0.2, radam=0.05, adamax=0.5, lion=0.1,
+        ),
     ),
     Surface(
         id="matyas",
@@ -601,13 +348,15 @@ _SURFACE_LIST = (
             "so plain gradient descent reaches the valley quickly and then crawls."
         ),
         params=(),
-        value=_matyas,
-        grad=_matyas_grad,
+        kernel=evaluate.BUILTINS.index("matyas"),
         window=Window((-10.0, 10.0), (-10.0, 10.0)),
         default_start=(-8.0, 3.0),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("matyas"),
+        suggested_lr=dict(
+            sgd=0.5, momentum=0.05, nesterov=0.05, adagrad=2.0, rmsprop=0.2, adadelta=20.0,
+            adam=0.5, adamw=0.5, nadam=0.5, radam=0.5, adamax=1.0, lion=0.2,
+        ),
     ),
     Surface(
         id="three_hump_camel",
@@ -619,8 +368,7 @@ _SURFACE_LIST = (
             "place to see an optimizer settle for a local minimum."
         ),
         params=(),
-        value=_three_hump_camel,
-        grad=_three_hump_camel_grad,
+        kernel=evaluate.BUILTINS.index("three_hump_camel"),
         window=Window((-3.0, 3.0), (-3.0, 3.0)),
         default_start=(-2.5, 2.0),
         minima=_fixed(
@@ -631,7 +379,10 @@ _SURFACE_LIST = (
         saddle_points=_fixed(
             (-1.07054229182366, 0.53527114591183), (1.07054229182366, -0.53527114591183)
         ),
-        suggested_lr=_suggested_lr("three_hump_camel"),
+        suggested_lr=dict(
+            sgd=0.01, momentum=2e-3, nesterov=2e-3, adagrad=0.1, rmsprop=5e-3, adadelta=5.0,
+            adam=0.05, adamw=0.05, nadam=0.05, radam=5e-3, adamax=0.05, lion=0.05,
+        ),
     ),
     Surface(
         id="six_hump_camel",
@@ -643,8 +394,7 @@ _SURFACE_LIST = (
             "saddles: small differences in the path decide where a run ends."
         ),
         params=(),
-        value=_six_hump_camel,
-        grad=_six_hump_camel_grad,
+        kernel=evaluate.BUILTINS.index("six_hump_camel"),
         window=Window((-2.0, 2.0), (-1.2, 1.2)),
         default_start=(1.9, 1.1),
         minima=_fixed(
@@ -664,7 +414,10 @@ _SURFACE_LIST = (
             (-1.6380679841897787, -0.2286740690443941),
             (1.6380679841897787, 0.2286740690443941),
         ),
-        suggested_lr=_suggested_lr("six_hump_camel"),
+        suggested_lr=dict(
+            sgd=2e-3, momentum=2e-3, nesterov=2e-3, adagrad=0.05, rmsprop=5e-3, adadelta=2.0,
+            adam=0.02, adamw=0.02, nadam=0.02, radam=0.02, adamax=0.02, lion=0.02,
+        ),
     ),
     Surface(
         id="rastrigin",
@@ -677,13 +430,15 @@ _SURFACE_LIST = (
             "usually stop in the nearest dimple."
         ),
         params=(Param("A", 10.0, 0.0, 50.0, "height of the ripples"),),
-        value=_rastrigin,
-        grad=_rastrigin_grad,
+        kernel=evaluate.BUILTINS.index("rastrigin"),
         window=Window((-5.12, 5.12), (-5.12, 5.12)),
         default_start=(-2.5, 2.5),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("rastrigin"),
+        suggested_lr=dict(
+            sgd=5e-4, momentum=5e-5, nesterov=5e-5, adagrad=0.05, rmsprop=5e-3, adadelta=1.0,
+            adam=0.02, adamw=0.02, nadam=0.02, radam=0.01, adamax=0.02, lion=0.01,
+        ),
     ),
     Surface(
         id="ackley",
@@ -695,13 +450,15 @@ _SURFACE_LIST = (
             "has a sharp tip (its gradient is taken as zero there)."
         ),
         params=(),
-        value=_ackley,
-        grad=_ackley_grad,
+        kernel=evaluate.BUILTINS.index("ackley"),
         window=Window((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(1.5, 1.5),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("ackley"),
+        suggested_lr=dict(
+            sgd=5e-3, momentum=1e-3, nesterov=1e-3, adagrad=0.5, rmsprop=0.02, adadelta=1.0,
+            adam=0.05, adamw=0.05, nadam=0.05, radam=0.05, adamax=0.1, lion=0.02,
+        ),
     ),
     Surface(
         id="styblinski_tang",
@@ -713,8 +470,7 @@ _SURFACE_LIST = (
             "(-2.90, -2.90). Where a run ends depends on which side of the ridges it starts."
         ),
         params=(),
-        value=_styblinski_tang,
-        grad=_styblinski_tang_grad,
+        kernel=evaluate.BUILTINS.index("styblinski_tang"),
         window=Window((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(4.0, -0.5),
         minima=_fixed(
@@ -729,7 +485,10 @@ _SURFACE_LIST = (
             (0.1567312567803401, 2.746802770990837),
             (2.746802770990837, 0.1567312567803401),
         ),
-        suggested_lr=_suggested_lr("styblinski_tang"),
+        suggested_lr=dict(
+            sgd=1e-3, momentum=1e-4, nesterov=1e-4, adagrad=0.1, rmsprop=0.01, adadelta=5.0,
+            adam=0.02, adamw=0.02, nadam=0.02, radam=0.02, adamax=0.02, lion=0.05,
+        ),
     ),
     Surface(
         id="goldstein_price",
@@ -745,8 +504,7 @@ _SURFACE_LIST = (
             "the walls is far too small for the valley floor."
         ),
         params=(),
-        value=_goldstein_price,
-        grad=_goldstein_price_grad,
+        kernel=evaluate.BUILTINS.index("goldstein_price"),
         window=Window((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(-1.5, 0.5),
         minima=_fixed(
@@ -756,7 +514,10 @@ _SURFACE_LIST = (
             Minimum((1.2, 0.8), 840.0),
         ),
         saddle_points=_fixed((-0.4, -0.6), (1.2, -0.2), (0.6, 0.4), (1.4, 0.6)),
-        suggested_lr=_suggested_lr("goldstein_price"),
+        suggested_lr=dict(
+            sgd=1e-5, momentum=5e-6, nesterov=5e-6, adagrad=0.1, rmsprop=0.01, adadelta=2.0,
+            adam=0.02, adamw=0.02, nadam=0.02, radam=5e-5, adamax=0.05, lion=0.02,
+        ),
     ),
     Surface(
         id="levi_n13",
@@ -771,15 +532,18 @@ _SURFACE_LIST = (
             "local minima form an irregular grid."
         ),
         params=(),
-        value=_levi_n13,
-        grad=_levi_n13_grad,
+        kernel=evaluate.BUILTINS.index("levi_n13"),
         window=Window((-4.0, 6.0), (-4.0, 6.0)),
         default_start=(-3.5, 0.5),
         minima=_fixed(Minimum((1.0, 1.0), 0.0)),
         saddle_points=_NO_SADDLES,
-        suggested_lr=_suggested_lr("levi_n13"),
+        suggested_lr=dict(
+            sgd=1e-3, momentum=1e-3, nesterov=1e-3, adagrad=0.5, rmsprop=0.05, adadelta=20.0,
+            adam=0.2, adamw=0.2, nadam=0.2, radam=0.01, adamax=0.5, lion=0.05,
+        ),
     ),
 )
+# fmt: on
 
 SURFACES: dict[str, Surface] = {surface.id: surface for surface in _SURFACE_LIST}
 """Every built-in surface by id, in display order (the simplest first)."""

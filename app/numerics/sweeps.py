@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from app.numerics.engine import Outcomes, StopRules, walk_batch
+from app.numerics.engine import Outcomes, StopRules, walk
 from app.numerics.optimizers import Optimizer
 from app.numerics.surfaces import Surface
 
@@ -23,7 +23,7 @@ def _batch(
     stop: StopRules,
 ) -> Outcomes:
     """Every start at once; ``hyperparameters`` floats may be (runs, 1) arrays."""
-    return walk_batch(  # type: ignore[return-value]
+    return walk(  # type: ignore[return-value]
         surface, params, optimizer, hyperparameters, starts, steps, stop, history=False
     )
 

@@ -10,7 +10,6 @@ import pytest
 
 from app.numerics.expression import builtin_formula
 from app.numerics.surfaces import SURFACES
-from app.numerics.xp import SCALAR
 from tests.api.helpers import strict_json
 from tests.numerics.test_expression import HOSTILE
 
@@ -57,8 +56,8 @@ def test_backprop_of_a_builtin_surface_uses_its_formula(client, surface_id):
     response = client.post("/api/v1/backprop", json={"surface": {"id": surface_id}, "point": point})
     body = strict_json(response)
     assert body["expression"] == builtin_formula(surface_id, params)
-    assert body["value"] == pytest.approx(surface.value(SCALAR, params, *point), rel=1e-12)
-    expected = surface.grad(SCALAR, params, *point)
+    assert body["value"] == pytest.approx(surface.value(params, *point), rel=1e-12)
+    expected = surface.grad(params, *point)
     assert body["gradient"] == pytest.approx(list(expected), rel=1e-9)
 
 
@@ -157,7 +156,7 @@ def test_resolve_refuses_a_bad_formula_with_the_column(client):
     [
         ({"id": "saddle", "expression": "x"}, "not both"),
         ({}, "give a surface 'id' or an 'expression'"),
-        ({"expression": "x", "params": {"a": 1.0}}, "an unknown parameter for surface 'custom'"),
+        ({"expression": "x", "params": {"a": 1.0}}, "unknown parameter for surface 'custom'"),
         ({"id": "saddle", "window": {"x": [0, 1]}}, "'window' goes with an 'expression'"),
         ({"expression": "x", "window": {"x": [1, 0]}}, "low < high"),
     ],

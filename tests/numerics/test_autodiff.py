@@ -12,7 +12,6 @@ import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-from app.numerics.autodiff import ARRAY, FLOAT
 from app.numerics.expression import ExpressionError, parse
 
 # (formula, point, gradient derived by hand)
@@ -48,10 +47,10 @@ HAND_DERIVED = [
 def test_gradient_matches_hand_derivation(text, point, expected):
     graph = parse(text).graph
     dim = len(graph.variables)
-    gradient = graph.grad(FLOAT, point[:dim])
+    gradient = graph.grad(point[:dim])
     np.testing.assert_allclose(gradient, expected[:dim], rtol=1e-14, atol=1e-15)
-    batch = graph.grad(ARRAY, [np.full(3, c) for c in point[:dim]])
-    np.testing.assert_array_equal(np.array(batch), np.array([graph.grad(FLOAT, point[:dim])] * 3).T)
+    batch = graph.grad([np.full(3, c) for c in point[:dim]])
+    np.testing.assert_array_equal(np.array(batch), np.array([graph.grad(point[:dim])] * 3).T)
 
 
 def test_micrograd_sanity_check():
@@ -60,13 +59,13 @@ def test_micrograd_sanity_check():
     z = "(2*x + 2 + x)"
     q = f"(relu({z}) + {z}*x)"
     graph = parse(f"relu({z}*{z}) + {q} + {q}*x").graph
-    assert graph.value(FLOAT, [-4.0]) == -20.0
-    assert graph.grad(FLOAT, [-4.0]) == (46.0,)
+    assert graph.value([-4.0]) == -20.0
+    assert graph.grad([-4.0]) == (46.0,)
 
 
 def test_trace_shows_every_node_with_its_value_and_gradient():
     graph = parse("x**2 + 3*x*y").graph
-    trace = graph.trace(FLOAT, [2.0, 1.0])
+    trace = graph.trace([2.0, 1.0])
     rows = {
         (node.label, tuple(graph.nodes[j].label for j in graph.inputs[i])): (v, g)
         for i, (node, v, g) in enumerate(zip(graph.nodes, trace.values, trace.grads, strict=True))
@@ -82,10 +81,10 @@ def test_trace_shows_every_node_with_its_value_and_gradient():
 def test_gradient_of_a_whole_grid_at_once_equals_point_by_point():
     graph = parse("sin(x*y) + x**3/(1 + y**2) - sqrt(x**2 + 1)").graph
     x, y = np.meshgrid(np.linspace(-2, 2, 7), np.linspace(-1, 3, 5))
-    gx, gy = graph.grad(ARRAY, [x, y])
+    gx, gy = graph.grad([x, y])
     assert gx.shape == gy.shape == (5, 7)
     for index in np.ndindex(x.shape):
-        assert graph.grad(FLOAT, [x[index], y[index]]) == (gx[index], gy[index])
+        assert graph.grad([x[index], y[index]]) == (gx[index], gy[index])
 
 
 # --- property tests over random formulas ---------------------------------------------------------
@@ -133,7 +132,7 @@ def central_difference(graph, point, i):
     def f(offset):
         shifted = list(point)
         shifted[i] += offset
-        return graph.value(FLOAT, shifted)
+        return graph.value(shifted)
 
     samples = [f(-h), f(-h / 2), f(0.0), f(h / 2), f(h)]
     if not all(math.isfinite(s) for s in samples):
@@ -150,7 +149,7 @@ def central_difference(graph, point, i):
 def on_a_kink(graph, point) -> bool:
     """Whether a min/max tie or abs/relu at 0 is on the path: there the gradient is the
     documented convention (a subgradient), which need not be the one-sided slopes' mean."""
-    values = graph.trace(FLOAT, point).values
+    values = graph.trace(point).values
     for node, inputs in zip(graph.nodes, graph.inputs, strict=True):
         if node.op in ("min", "max") and values[inputs[0]] == values[inputs[1]]:
             return True
@@ -168,7 +167,7 @@ def test_autodiff_agrees_with_central_differences(text, points):
         point = point[: len(graph.variables)]
         if on_a_kink(graph, point):
             continue
-        analytic = graph.grad(FLOAT, point)
+        analytic = graph.grad(point)
         for i, g in enumerate(analytic):
             estimate = central_difference(graph, point, i)
             if estimate is None or not math.isfinite(g):
@@ -195,9 +194,9 @@ def test_floats_and_arrays_agree_bit_for_bit_and_never_raise(text, points, a, b)
     columns = [np.array(c) for c in zip(*rows, strict=True)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        single_values = [graph.value(FLOAT, row) for row in rows]
-        single_grads = [graph.grad(FLOAT, row) for row in rows]
-        batch_values = graph.value(ARRAY, columns)
-        batch_grads = graph.grad(ARRAY, columns)
+        single_values = [graph.value(row) for row in rows]
+        single_grads = [graph.grad(row) for row in rows]
+        batch_values = graph.value(columns)
+        batch_grads = graph.grad(columns)
     np.testing.assert_array_equal(single_values, batch_values)
     np.testing.assert_array_equal(np.array(single_grads).T, np.array(batch_grads))

@@ -13,7 +13,6 @@ from app.numerics.engine import Batching, Noise, RunSpec, StopRules, batch_plan,
 from app.numerics.gradcheck import gradient_check
 from app.numerics.optimizers import get_optimizer
 from app.numerics.surfaces import get_surface
-from app.numerics.xp import NUMPY, SCALAR
 
 
 def sgd_spec(surface, lr=0.05, key=(0,)):
@@ -31,16 +30,16 @@ def test_linear_regression_minimum_is_the_least_squares_solution():
     [minimum] = surface.minima({})
     assert minimum.point == pytest.approx((w, b), abs=1e-9)
     assert minimum.value == pytest.approx(np.mean((w * x + b - y) ** 2), abs=1e-12)
-    assert np.hypot(*surface.grad(NUMPY, {}, *minimum.point)) < 1e-9
+    assert np.hypot(*surface.grad({}, *minimum.point)) < 1e-9
 
 
 def test_logistic_regression_minimum_has_zero_gradient_and_is_lowest():
     surface = surface_from_dataset("logistic_regression", {"separation": 1.5})
     [minimum] = surface.minima({})
-    assert np.hypot(*surface.grad(NUMPY, {}, *minimum.point)) < 1e-10
+    assert np.hypot(*surface.grad({}, *minimum.point)) < 1e-10
     rng = np.random.default_rng(0)
     around = np.array(minimum.point) + rng.normal(0, 0.3, (50, 2))
-    assert (surface.value(NUMPY, {}, around[:, 0], around[:, 1]) > minimum.value).all()
+    assert (surface.value({}, around[:, 0], around[:, 1]) > minimum.value).all()
 
 
 @pytest.mark.parametrize("dataset_id", list(DATASETS))
@@ -59,8 +58,8 @@ def test_minibatch_of_every_example_is_the_full_loss(dataset_id):
     surface = surface_from_dataset(dataset_id, {"n": 64})
     everything = np.arange(64)
     loss, grad = surface.data.minibatch(everything, 0.7, -0.2)
-    assert loss == pytest.approx(surface.value(SCALAR, {}, 0.7, -0.2), rel=1e-14)
-    assert grad == pytest.approx(surface.grad(SCALAR, {}, 0.7, -0.2), rel=1e-13)
+    assert loss == pytest.approx(surface.value({}, 0.7, -0.2), rel=1e-14)
+    assert grad == pytest.approx(surface.grad({}, 0.7, -0.2), rel=1e-13)
 
 
 def test_a_minibatch_gradient_is_the_mean_of_per_example_gradients():
@@ -76,9 +75,9 @@ def test_a_minibatch_gradient_is_the_mean_of_per_example_gradients():
 def test_grid_evaluation_broadcasts_and_matches_points():
     surface = surface_from_dataset("logistic_regression", None)
     w, b = np.meshgrid(np.linspace(-2, 2, 7), np.linspace(-1, 1, 5))
-    grid = surface.value(NUMPY, {}, w, b)
+    grid = surface.value({}, w, b)
     assert grid.shape == (5, 7)
-    assert grid[2, 3] == pytest.approx(surface.value(SCALAR, {}, w[2, 3], b[2, 3]), rel=1e-14)
+    assert grid[2, 3] == pytest.approx(surface.value({}, w[2, 3], b[2, 3]), rel=1e-14)
 
 
 def test_each_epoch_visits_every_example_once_in_ceil_n_over_b_updates():
@@ -131,18 +130,16 @@ def test_minibatch_update_uses_the_minibatch_gradient_and_reports_it():
             run.points[k + 1], run.points[k] - 0.05 * np.array(grad), rtol=1e-15
         )
     # The recorded gradients stay the full-data gradient (the points convention).
-    np.testing.assert_allclose(
-        run.gradients[3], surface.grad(NUMPY, {}, *run.points[3]), rtol=1e-14
-    )
+    np.testing.assert_allclose(run.gradients[3], surface.grad({}, *run.points[3]), rtol=1e-14)
 
 
 def test_batched_minibatch_runs_equal_single_runs():
     surface = surface_from_dataset("logistic_regression", None)
-    specs = [sgd_spec(surface, lr=0.01 * (1 + i), key=(i,)) for i in range(engine.BATCH_MIN)]
+    specs = [sgd_spec(surface, lr=0.01 * (1 + i), key=(i,)) for i in range(16)]
     batching = Batching(16, seed=2)
-    batched = engine.run_batch(surface, {}, specs, 60, None, StopRules(), batching=batching)
+    batched = engine.simulate(surface, {}, specs, 60, batching=batching)
     for spec, b in zip(specs, batched, strict=True):
-        single = engine.run_single(surface, {}, spec, 60, None, StopRules(), batching=batching)
+        single = engine.simulate(surface, {}, [spec], 60, stop=StopRules(), batching=batching)[0]
         np.testing.assert_array_equal(single.points, b.points)
         np.testing.assert_array_equal(single.batch_losses, b.batch_losses)
 

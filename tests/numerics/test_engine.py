@@ -86,14 +86,11 @@ def test_points_convention_for_sgd():
     trajectory = run_one("rosenbrock", "sgd", [-1.5, 2.0], 20, lr=1e-4)
     surface = get_surface("rosenbrock")
     params = surface.resolve_params(None)
-    from app.numerics.xp import NUMPY
 
     for k in range(20):
         p = trajectory.points[k]
-        assert trajectory.losses[k] == pytest.approx(surface.value(NUMPY, params, *p), rel=1e-15)
-        np.testing.assert_allclose(
-            trajectory.gradients[k], surface.grad(NUMPY, params, *p), rtol=1e-15
-        )
+        assert trajectory.losses[k] == pytest.approx(surface.value(params, *p), rel=1e-15)
+        np.testing.assert_allclose(trajectory.gradients[k], surface.grad(params, *p), rtol=1e-15)
         np.testing.assert_allclose(
             trajectory.points[k + 1], p - 1e-4 * trajectory.gradients[k], rtol=1e-15
         )
@@ -175,10 +172,10 @@ def test_a_thousand_batched_runs_equal_the_same_runs_one_at_a_time(
         for i, (lr, s) in enumerate(zip(lrs, starts, strict=True))
     ]
     stop = StopRules(grad_tol=1e-2)
-    batched = engine.run_batch(surface, params, specs, 300, noise, stop)
+    batched = simulate(surface, params, specs, 300, noise=noise, stop=stop)
     statuses = set()
     for s, b in zip(specs, batched, strict=True):
-        single = engine.run_single(surface, params, s, 300, noise, stop)
+        [single] = simulate(surface, params, [s], 300, noise=noise, stop=stop)
         assert (single.status, single.stopped_at, single.reason) == (
             b.status,
             b.stopped_at,
@@ -199,11 +196,11 @@ def test_a_thousand_batched_runs_equal_the_same_runs_one_at_a_time(
 def test_simulate_batches_large_groups_and_keeps_order():
     surface = get_surface("quadratic")
     params = surface.resolve_params(None)
-    specs = [spec("sgd", (-2.5, 2.0), lr=0.001 * (i + 1)) for i in range(engine.BATCH_MIN)]
+    specs = [spec("sgd", (-2.5, 2.0), lr=0.001 * (i + 1)) for i in range(16)]
     specs.insert(3, spec("adam", (-2.5, 2.0), lr=0.1))
     results = simulate(surface, params, specs, 50)
     for s, r in zip(specs, results, strict=True):
-        alone = engine.run_single(surface, params, s, 50, None, StopRules())
+        alone = engine.simulate(surface, params, [s], 50, stop=StopRules())[0]
         np.testing.assert_array_equal(alone.points, r.points)
 
 

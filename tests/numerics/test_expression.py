@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.numerics.autodiff import ARRAY, FLOAT
 from app.numerics.expression import (
     BUILTIN_FORMULAS,
     FORMULA_LIMITS,
@@ -25,7 +24,6 @@ from app.numerics.expression import (
 )
 from app.numerics.optimizers import OPTIMIZERS
 from app.numerics.surfaces import SURFACES
-from app.numerics.xp import NUMPY, SCALAR
 
 # (formula, a fragment of the refusal). Shared with tests/api/test_expression_api.py.
 HOSTILE = [
@@ -158,9 +156,9 @@ def test_formula_evaluates_like_numpy_and_identically_on_floats(text, reference)
     rng = np.random.default_rng(0)
     x, y = rng.uniform(-1.9, 1.9, 64), rng.uniform(-1.9, 1.9, 64)
     surface = surface_from_expression(text)
-    batch = surface.value(NUMPY, {}, x, y)
+    batch = surface.value({}, x, y)
     np.testing.assert_allclose(batch, reference(x, y), rtol=1e-13, atol=1e-13)
-    single = [surface.value(SCALAR, {}, float(a), float(b)) for a, b in zip(x, y, strict=True)]
+    single = [surface.value({}, float(a), float(b)) for a, b in zip(x, y, strict=True)]
     assert all(type(v) is float for v in single)
     np.testing.assert_array_equal(single, batch)
 
@@ -177,10 +175,10 @@ def test_every_function_never_raises_or_warns_and_floats_match_arrays(function):
     values = np.array(SPECIAL)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        batch = graph.value(ARRAY, [values, values])
-        single = [graph.value(FLOAT, [v, v]) for v in SPECIAL]
-        grads = np.array(graph.grad(ARRAY, [values, values]))
-        single_grads = np.array([graph.grad(FLOAT, [v, v]) for v in SPECIAL]).T
+        batch = graph.value([values, values])
+        single = [graph.value([v, v]) for v in SPECIAL]
+        grads = np.array(graph.grad([values, values]))
+        single_grads = np.array([graph.grad([v, v]) for v in SPECIAL]).T
     np.testing.assert_array_equal(single, batch)
     np.testing.assert_array_equal(single_grads, grads)
 
@@ -193,25 +191,25 @@ def test_division_and_powers_give_nan_or_inf_like_numpy(a, b):
         graph = parse(text).graph
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            single = graph.value(FLOAT, [a, b])
+            single = graph.value([a, b])
         with np.errstate(all="ignore"):
             expected = np.divide(a, b) if text == "x / y" else np.power(a, b)
         np.testing.assert_array_equal(single, expected)
-        np.testing.assert_array_equal(graph.value(ARRAY, [np.array([a]), np.array([b])]), [single])
+        np.testing.assert_array_equal(graph.value([np.array([a]), np.array([b])]), [single])
 
 
 def test_dimension_follows_the_variables_used():
     assert parse("(x - 3)**2").dim == 1
     assert parse("x*y").dim == 2
     assert parse("y**2").dim == 2  # x unused: its partial derivative is 0
-    assert surface_from_expression("y**2").grad(SCALAR, {}, 1.0, 2.0) == (0.0, 4.0)
+    assert surface_from_expression("y**2").grad({}, 1.0, 2.0) == (0.0, 4.0)
 
 
 def test_constant_formula_spreads_over_a_grid():
     surface = surface_from_expression("2*pi + 0*x")
     x = np.zeros((3, 4))
-    assert surface.value(NUMPY, {}, x).shape == (3, 4)
-    assert surface_from_expression("7").value(NUMPY, {}, x).shape == (3, 4)
+    assert surface.value({}, x).shape == (3, 4)
+    assert surface_from_expression("7").value({}, x).shape == (3, 4)
 
 
 def test_shared_subexpressions_become_one_node():
@@ -249,7 +247,7 @@ def test_surface_record_of_a_formula():
     assert surface.resolve_params(None) == {}
     start = surface.default_start
     assert -1.0 <= start[0] <= 2.0 and 0.0 <= start[1] <= 4.0
-    assert any(g != 0.0 for g in surface.grad(SCALAR, {}, *start))
+    assert any(g != 0.0 for g in surface.grad({}, *start))
 
     one = surface_from_expression("(x - 3)**2")
     assert one.dim == 1 and one.window.x == (-3.0, 3.0) and one.window.y is None
@@ -260,8 +258,8 @@ def test_default_start_avoids_stationary_points_and_gaps():
     # x*y is stationary on both axes; log(x) is undefined on the left half.
     for text in ("x*y", "log(x)*y", "(x - 0.6)**2 + (y - 0.6)**2"):
         surface = surface_from_expression(text)
-        value = surface.value(SCALAR, {}, *surface.default_start)
-        gradient = surface.grad(SCALAR, {}, *surface.default_start)
+        value = surface.value({}, *surface.default_start)
+        gradient = surface.grad({}, *surface.default_start)
         assert math.isfinite(value) and any(g != 0.0 for g in gradient), text
 
 
@@ -286,13 +284,13 @@ def assert_same_surface(surface_id: str, params: dict, seed: int) -> None:
     rng = np.random.default_rng(seed)
     spans = [builtin.window.x] if builtin.dim == 1 else [builtin.window.x, builtin.window.y]
     coords = [rng.uniform(lo, hi, 50) for lo, hi in spans]
-    expected = builtin.value(NUMPY, params, *coords)
+    expected = builtin.value(params, *coords)
     np.testing.assert_allclose(
-        formula.value(NUMPY, {}, *coords), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max()
+        formula.value({}, *coords), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max()
     )
-    grads = np.array(builtin.grad(NUMPY, params, *coords))
+    grads = np.array(builtin.grad(params, *coords))
     np.testing.assert_allclose(
-        np.array(formula.grad(NUMPY, {}, *coords)),
+        np.array(formula.grad({}, *coords)),
         grads,
         rtol=1e-9,
         atol=1e-9 * np.abs(grads).max(),

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
+from app.numerics.engine import RunSpec, StopRules, simulate
 from app.numerics.optimizers import OPTIMIZERS, HyperparameterError, get_optimizer
-from app.numerics.xp import NUMPY, SCALAR
+from app.numerics.surfaces import get_surface
 
 # f(p) = (a0 p0^2 + a1 p1^2) / 2: each coordinate descends its own parabola, gradient a * p.
 CURVATURES = (1.0, 4.0)
@@ -19,7 +20,7 @@ START = (1.0, -1.5)
 def module_paths(optimizer_id: str, overrides: dict, steps: int) -> list[list[float]]:
     """The module's trajectory of each coordinate (floats), start included."""
     optimizer = get_optimizer(optimizer_id)
-    transform = optimizer.make(optimizer.resolve(overrides), SCALAR)
+    transform = optimizer.make(optimizer.resolve(overrides))
     paths = []
     for a, p in zip(CURVATURES, START, strict=True):
         state, path = transform.init(p), [p]
@@ -343,7 +344,7 @@ def test_beta1_zero_makes_the_mean_the_gradient_exactly():
     # where start + w (end - start) would not be: 1e3 + (0.2 - 1e3) != 0.2.
     for optimizer_id in ("adam", "nadam", "radam", "adamax"):
         optimizer = get_optimizer(optimizer_id)
-        transform = optimizer.make(optimizer.resolve({"beta1": 0.0}), SCALAR)
+        transform = optimizer.make(optimizer.resolve({"beta1": 0.0}))
         state = transform.init(0.0)
         for t, grad in enumerate([0.1, 0.7, -0.3, 1e3, 0.2, -5e-3, 42.0, 1e-6], start=1):
             _, state = transform.update(grad, state, 0.0, t)
@@ -413,46 +414,34 @@ def run_overrides(optimizer_id: str, vary_all: bool) -> list[dict]:
     return runs
 
 
-@pytest.mark.parametrize("vary_all", [False, True], ids=["lr-array", "all-arrays"])
+@pytest.mark.parametrize("vary_all", [False, True], ids=["lr-varies", "all-vary"])
 @pytest.mark.parametrize("optimizer_id", list(OPTIMIZERS))
-def test_floats_and_arrays_agree_bit_for_bit(optimizer_id, vary_all):
+def test_the_walk_and_the_transform_agree_bit_for_bit(optimizer_id, vary_all):
+    """The engine's compiled walk (every run in one call, on the bowl a x^2/2 + b y^2/2) and
+    ``make``'s transform (one run, one coordinate at a time) take the same steps and keep the
+    same state, bit for bit."""
     optimizer = get_optimizer(optimizer_id)
     runs = run_overrides(optimizer_id, vary_all)
-    n, dim, steps = len(runs), 3, 100
-    rng = np.random.default_rng(7)
-    curvature = rng.uniform(0.5, 4.0, dim)
-    start = rng.normal(size=(n, dim))
-    batched = {
-        name: value if isinstance(value, bool) else np.array([[run[name]] for run in runs])
-        for name, value in runs[0].items()
-    }
-    if not vary_all:
-        assert all(
-            np.ndim(v) == 0 or np.unique(v).size == 1 for k, v in batched.items() if k != "lr"
-        )
-
-    transform = optimizer.make(batched, NUMPY)
-    points, state = start.copy(), transform.init(start)
-    array_steps, array_states = [], []
-    for t in range(1, steps + 1):
-        step, state = transform.update(curvature * points, state, points, t)
-        points = points + step
-        array_steps.append(step)
-        array_states.append({k: np.broadcast_to(v, (n, dim)) for k, v in state._asdict().items()})
-
-    for b, run in enumerate(runs):
-        transform = optimizer.make(run, SCALAR)
-        for d in range(dim):
-            p = float(start[b, d])
+    steps, curvatures = 100, (1.5, 3.0)
+    surface, params = get_surface("quadratic"), {"a": curvatures[0], "b": curvatures[1]}
+    starts = np.random.default_rng(7).normal(size=(len(runs), 2))
+    specs = [RunSpec(optimizer, run, tuple(start)) for run, start in zip(runs, starts, strict=True)]
+    free = StopRules(grad_tol=0.0, max_loss=math.inf, max_coord=math.inf)
+    walked = simulate(surface, params, specs, steps, stop=free, include_state=True)
+    for run, start, trajectory in zip(runs, starts, walked, strict=True):
+        assert trajectory.status == "max_steps"
+        transform = optimizer.make(run)
+        for d, curvature in enumerate(curvatures):
+            p = float(start[d])
             state = transform.init(p)
             for t in range(1, steps + 1):
-                step, state = transform.update(float(curvature[d]) * p, state, p, t)
+                step, state = transform.update(curvature * p, state, p, t)
                 p = p + step
                 assert type(step) is float
-                assert step == array_steps[t - 1][b, d], (b, d, t)
+                assert p == trajectory.points[t, d], (d, t)
                 for name, value in state._asdict().items():
-                    assert value == array_states[t - 1][name][b, d], (name, b, d, t)
-    assert np.all(np.isfinite(points))
+                    assert value == trajectory.state[name][t - 1, d], (name, d, t)
+    assert all(np.all(np.isfinite(t.points)) for t in walked)
 
 
 # --- resolve
@@ -571,7 +560,8 @@ def test_metadata_is_complete_and_ranges_are_finite(optimizer):
     assert optimizer.update_rule.startswith(r"\begin{aligned}")
     assert optimizer.update_rule.endswith(r"\end{aligned}")
     assert r"\theta_t" in optimizer.update_rule
-    assert ".. math::" in optimizer.make.__doc__ and "References:" in optimizer.make.__doc__
+    # The compiled rule reads every hyperparameter the catalogue lists, and no other.
+    assert set(optimizer.rule.args) == {h.name for h in optimizer.hyperparameters}
     names = [h.name for h in optimizer.hyperparameters]
     assert names[0] == "lr" and len(set(names)) == len(names)
     for h in optimizer.hyperparameters:
@@ -610,13 +600,13 @@ def test_metadata_is_complete_and_ranges_are_finite(optimizer):
 )
 def test_state_is_named_as_in_torch(optimizer_id, overrides, fields):
     optimizer = get_optimizer(optimizer_id)
-    state = optimizer.make(optimizer.resolve(overrides), NUMPY).init(np.zeros((2, 2)))
+    state = optimizer.make(optimizer.resolve(overrides)).init(np.zeros((2, 2)))
     assert state._fields == fields
 
 
 def test_update_does_not_write_into_its_arguments():
     optimizer = get_optimizer("rmsprop")
-    transform = optimizer.make(optimizer.resolve({"centered": True, "momentum": 0.5}), NUMPY)
+    transform = optimizer.make(optimizer.resolve({"centered": True, "momentum": 0.5}))
     params, grad = np.ones((2, 2)), np.full((2, 2), 0.5)
     state = transform.init(params)
     for t in (1, 2):
@@ -649,7 +639,7 @@ BOWL_LR = {
 def test_reaches_the_minimum_of_a_bowl(optimizer_id):
     assert set(BOWL_LR) == set(OPTIMIZERS)
     optimizer = get_optimizer(optimizer_id)
-    transform = optimizer.make(optimizer.resolve({"lr": BOWL_LR[optimizer_id]}), NUMPY)
+    transform = optimizer.make(optimizer.resolve({"lr": BOWL_LR[optimizer_id]}))
     curvature = np.array([1.0, 10.0])  # f(x, y) = (x^2 + 10 y^2) / 2, minimum at the origin
     points = np.array([1.0, -1.0])
     state = transform.init(points)

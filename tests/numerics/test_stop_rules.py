@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.numerics.engine import BATCH_MIN, RunSpec, StopRules, simulate
+from app.numerics.engine import RunSpec, StopRules, simulate
 from app.numerics.expression import surface_from_expression
 from app.numerics.optimizers import get_optimizer
 from app.numerics.surfaces import get_surface
 
+MANY = 16
 SGD = get_optimizer("sgd")
 X5 = 10.46496  # |x| at point 5, the first above 8.184; the next larger is point 7's 13.7495
 LOSS6 = 80.2449  # the loss at point 6, the first above 55.726; point 7's is 115.55
@@ -23,7 +24,7 @@ G10 = 6 * 0.8**10  # |gradient| at point 10 of lr 0.1
 
 
 def walk(surface, lr: float, start: float, steps: int, stop: StopRules, runs: int):
-    """``runs`` identical runs: 1 walks floats, BATCH_MIN or more one numpy batch."""
+    """``runs`` identical runs, walked in one call of the kernel."""
     spec = RunSpec(SGD, SGD.resolve({"lr": lr}), (start,))
     results = simulate(surface, surface.resolve_params(None), [spec] * runs, steps, stop=stop)
     first = results[0]
@@ -64,7 +65,7 @@ TABLE = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("runs", [1, BATCH_MIN], ids=["floats", "batch"])
+@pytest.mark.parametrize("runs", [1, MANY], ids=["alone", "batch"])
 @pytest.mark.parametrize(
     ("surface", "lr", "start", "steps", "stop", "status", "stopped_at", "reason"),
     [row[1:] for row in TABLE],

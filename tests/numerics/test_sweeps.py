@@ -37,7 +37,7 @@ def test_sweep_outcomes_equal_single_runs():
     )
     for i, lr in enumerate(sweep.lrs):
         spec = RunSpec(adam, adam.resolve({"lr": float(lr)}), (-1.5, 2.0))
-        single = engine.run_single(surface, params, spec, 300, None, stop)
+        single = engine.simulate(surface, params, [spec], 300, stop=stop)[0]
         assert engine.STATUS_NAMES[sweep.outcomes.status[i]] == single.status
         assert sweep.outcomes.stopped_at[i] == single.stopped_at
         assert sweep.outcomes.final_losses[i] == single.losses[-1]
@@ -53,7 +53,7 @@ def test_diverged_runs_report_their_last_finite_point():
     )
     assert (sweep.outcomes.status == 2).all()
     spec = RunSpec(sgd, sgd.resolve({"lr": float(sweep.lrs[0])}), (-1.5, 2.0))
-    single = engine.run_single(surface, params, spec, 200, None, StopRules())
+    single = engine.simulate(surface, params, [spec], 200, stop=StopRules())[0]
     np.testing.assert_array_equal(sweep.outcomes.final_points[0], single.points[-1])
     assert sweep.best_lr is None and sweep.smallest_diverged_lr == sweep.lrs[0]
 
@@ -114,7 +114,7 @@ def test_basin_map_equals_runs_classified_one_by_one(tolerance):
     expected = []
     for y in np.linspace(-6.0, 6.0, 9):
         for x in np.linspace(-6.0, 6.0, 9):
-            run = engine.run_single(surface, params, RunSpec(sgd, hp, (x, y)), 40, None, stop)
+            [run] = engine.simulate(surface, params, [RunSpec(sgd, hp, (x, y))], 40, stop=stop)
             if run.status == "diverged":
                 expected.append(DIVERGED)
                 continue

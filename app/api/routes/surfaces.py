@@ -28,7 +28,6 @@ from app.api.responses import (
     SurfaceOut,
 )
 from app.config import SETTINGS
-from app.numerics.autodiff import FLOAT
 from app.numerics.datasets import DATASETS
 from app.numerics.expression import builtin_formula, parse
 from app.numerics.gradcheck import gradient_check
@@ -80,7 +79,7 @@ def backprop(request: BackpropRequest) -> FiniteJSONResponse:
         expression = parse(ref.expression, SETTINGS.formula_limits)
     else:  # a built-in's own formula, within the core's limits whatever the settings
         expression = parse(builtin_formula(ref.id, ref.resolved_params))
-    trace = expression.graph.trace(FLOAT, [float(c) for c in request.point])
+    trace = expression.graph.trace([float(c) for c in request.point])
     return FiniteJSONResponse(records.backprop_record(expression, trace))
 
 

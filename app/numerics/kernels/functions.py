@@ -1,0 +1,300 @@
+"""The built-in surfaces' values and gradients, each written once.
+
+``name(q, x[, y])`` is the loss and ``name_grad(q, x[, y])`` the tuple of its partial
+derivatives; ``q`` holds the surface's parameters in the order its record lists them
+(``app.numerics.surfaces``: Rosenbrock's ``q = (a, b)``). The gradients are derived by hand and
+checked against central differences and the formula language's autodiff in the tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+from app.numerics.kernels import kernel
+
+TWO_PI = 2.0 * math.pi
+THREE_PI = 3.0 * math.pi
+
+
+@kernel(inline="always")
+def safe_div(a, b):
+    """a / b, and 0 where b is 0 (Ackley's cone at its tip)."""
+    return a / b if b != 0.0 else 0.0
+
+
+# --- parabola: the chapter's first example ---------------------------------------------------
+
+
+@kernel(inline="always")
+def parabola(q, x):
+    d = x - q[0]
+    return d * d
+
+
+@kernel(inline="always")
+def parabola_grad(q, x):
+    return (2.0 * (x - q[0]),)
+
+
+# --- quadratic bowl ---------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def quadratic(q, x, y):
+    return 0.5 * (q[0] * x * x + q[1] * y * y)
+
+
+@kernel(inline="always")
+def quadratic_grad(q, x, y):
+    return q[0] * x, q[1] * y
+
+
+# --- Rosenbrock -------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def rosenbrock(q, x, y):
+    u = q[0] - x
+    v = y - x * x
+    return u * u + q[1] * v * v
+
+
+@kernel(inline="always")
+def rosenbrock_grad(q, x, y):
+    u = q[0] - x
+    bv = q[1] * (y - x * x)
+    return -2.0 * u - 4.0 * x * bv, 2.0 * bv
+
+
+# --- saddles ----------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def saddle(q, x, y):
+    return x * x - y * y
+
+
+@kernel(inline="always")
+def saddle_grad(q, x, y):
+    return 2.0 * x, -2.0 * y
+
+
+@kernel(inline="always")
+def monkey_saddle(q, x, y):
+    return x * x * x - 3.0 * x * y * y
+
+
+@kernel(inline="always")
+def monkey_saddle_grad(q, x, y):
+    return 3.0 * (x * x - y * y), -6.0 * x * y
+
+
+# --- Himmelblau -------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def himmelblau(q, x, y):
+    u = x * x + y - 11.0
+    v = x + y * y - 7.0
+    return u * u + v * v
+
+
+@kernel(inline="always")
+def himmelblau_grad(q, x, y):
+    u = x * x + y - 11.0
+    v = x + y * y - 7.0
+    return 4.0 * x * u + 2.0 * v, 2.0 * u + 4.0 * y * v
+
+
+# --- Beale ------------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def beale(q, x, y):
+    y2 = y * y
+    t1 = 1.5 - x + x * y
+    t2 = 2.25 - x + x * y2
+    t3 = 2.625 - x + x * y2 * y
+    return t1 * t1 + t2 * t2 + t3 * t3
+
+
+@kernel(inline="always")
+def beale_grad(q, x, y):
+    y2 = y * y
+    y3 = y2 * y
+    t1 = 2.0 * (1.5 - x + x * y)
+    t2 = 2.0 * (2.25 - x + x * y2)
+    t3 = 2.0 * (2.625 - x + x * y3)
+    dx = t1 * (y - 1.0) + t2 * (y2 - 1.0) + t3 * (y3 - 1.0)
+    dy = x * (t1 + 2.0 * y * t2 + 3.0 * y2 * t3)
+    return dx, dy
+
+
+# --- Booth and Matyas: tilted quadratic bowls -------------------------------------------------
+
+
+@kernel(inline="always")
+def booth(q, x, y):
+    u = x + 2.0 * y - 7.0
+    v = 2.0 * x + y - 5.0
+    return u * u + v * v
+
+
+@kernel(inline="always")
+def booth_grad(q, x, y):
+    u = x + 2.0 * y - 7.0
+    v = 2.0 * x + y - 5.0
+    return 2.0 * u + 4.0 * v, 4.0 * u + 2.0 * v
+
+
+@kernel(inline="always")
+def matyas(q, x, y):
+    return 0.26 * (x * x + y * y) - 0.48 * x * y
+
+
+@kernel(inline="always")
+def matyas_grad(q, x, y):
+    return 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+
+
+# --- camels -----------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def three_hump_camel(q, x, y):
+    x2 = x * x
+    return x2 * (2.0 - 1.05 * x2 + x2 * x2 / 6.0) + x * y + y * y
+
+
+@kernel(inline="always")
+def three_hump_camel_grad(q, x, y):
+    x2 = x * x
+    return x * (4.0 - 4.2 * x2 + x2 * x2) + y, x + 2.0 * y
+
+
+@kernel(inline="always")
+def six_hump_camel(q, x, y):
+    x2 = x * x
+    y2 = y * y
+    return x2 * (4.0 - 2.1 * x2 + x2 * x2 / 3.0) + x * y + y2 * (4.0 * y2 - 4.0)
+
+
+@kernel(inline="always")
+def six_hump_camel_grad(q, x, y):
+    x2 = x * x
+    y2 = y * y
+    return x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y, x + y * (16.0 * y2 - 8.0)
+
+
+# --- Rastrigin --------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def rastrigin(q, x, y):
+    a = q[0]
+    return 2.0 * a + x * x + y * y - a * (math.cos(TWO_PI * x) + math.cos(TWO_PI * y))
+
+
+@kernel(inline="always")
+def rastrigin_grad(q, x, y):
+    k = TWO_PI * q[0]
+    return 2.0 * x + k * math.sin(TWO_PI * x), 2.0 * y + k * math.sin(TWO_PI * y)
+
+
+# --- Ackley -----------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def ackley(q, x, y):
+    r = math.sqrt(0.5 * (x * x + y * y))
+    ripple = math.exp(0.5 * (math.cos(TWO_PI * x) + math.cos(TWO_PI * y)))
+    return 20.0 - 20.0 * math.exp(-0.2 * r) - ripple + math.e
+
+
+@kernel(inline="always")
+def ackley_grad(q, x, y):
+    # The cone term's gradient 2 exp(-r/5) x / r has no limit at the origin; it is defined
+    # as 0 there (safe_div), which is also the value of the symmetric subgradient.
+    r = math.sqrt(0.5 * (x * x + y * y))
+    cone = 2.0 * math.exp(-0.2 * r)
+    ripple = math.pi * math.exp(0.5 * (math.cos(TWO_PI * x) + math.cos(TWO_PI * y)))
+    return (
+        cone * safe_div(x, r) + ripple * math.sin(TWO_PI * x),
+        cone * safe_div(y, r) + ripple * math.sin(TWO_PI * y),
+    )
+
+
+# --- Styblinski-Tang --------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def styblinski_tang(q, x, y):
+    x2 = x * x
+    y2 = y * y
+    return 0.5 * (x2 * (x2 - 16.0) + 5.0 * x + y2 * (y2 - 16.0) + 5.0 * y)
+
+
+@kernel(inline="always")
+def styblinski_tang_grad(q, x, y):
+    return x * (2.0 * x * x - 16.0) + 2.5, y * (2.0 * y * y - 16.0) + 2.5
+
+
+# --- Goldstein-Price --------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def goldstein_price(q, x, y):
+    s = x + y + 1.0
+    t = 2.0 * x - 3.0 * y
+    a = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    b = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    return (1.0 + s * s * a) * (30.0 + t * t * b)
+
+
+@kernel(inline="always")
+def goldstein_price_grad(q, x, y):
+    s = x + y + 1.0
+    t = 2.0 * x - 3.0 * y
+    s2 = s * s
+    t2 = t * t
+    a = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    b = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    first = 1.0 + s2 * a
+    second = 30.0 + t2 * b
+    # d(first)/dx == d(first)/dy: it depends on x and y only through symmetric terms.
+    d_first = 2.0 * s * a + s2 * (6.0 * (x + y) - 14.0)
+    d_second_dx = 4.0 * t * b + t2 * (24.0 * x - 36.0 * y - 32.0)
+    d_second_dy = -6.0 * t * b + t2 * (54.0 * y - 36.0 * x + 48.0)
+    return (
+        d_first * second + first * d_second_dx,
+        d_first * second + first * d_second_dy,
+    )
+
+
+# --- Levi N.13 --------------------------------------------------------------------------------
+
+
+@kernel(inline="always")
+def levi_n13(q, x, y):
+    sx = math.sin(THREE_PI * x)
+    s3y = math.sin(THREE_PI * y)
+    s2y = math.sin(TWO_PI * y)
+    u = x - 1.0
+    v = y - 1.0
+    return sx * sx + u * u * (1.0 + s3y * s3y) + v * v * (1.0 + s2y * s2y)
+
+
+@kernel(inline="always")
+def levi_n13_grad(q, x, y):
+    sx = math.sin(THREE_PI * x)
+    s3y = math.sin(THREE_PI * y)
+    s2y = math.sin(TWO_PI * y)
+    u = x - 1.0
+    v = y - 1.0
+    dx = 6.0 * math.pi * sx * math.cos(THREE_PI * x) + 2.0 * u * (1.0 + s3y * s3y)
+    dy = (
+        6.0 * math.pi * u * u * s3y * math.cos(THREE_PI * y)
+        + 2.0 * v * (1.0 + s2y * s2y)
+        + 4.0 * math.pi * v * v * s2y * math.cos(TWO_PI * y)
+    )
+    return dx, dy

@@ -1,0 +1,252 @@
+"""A typed formula's tape and its interpreter: values forward, gradients in reverse mode.
+
+The formula language (``app.numerics.expression``) parses text into a graph and writes the
+graph down as a tape, one row per node in topological order (each node after its inputs, the
+output last): ``ops[i] = (opcode, a, b, varies)`` where ``a`` and ``b`` are the rows of the
+inputs (``b`` is -1 for a one-input operation; for a variable ``a`` is its coordinate), and
+``varies`` is 1 when the node depends on a variable. ``known[i]`` is the value of every node
+that does not (constants, and parts like ``2*pi`` worked out once when parsing), nan otherwise.
+No text is ever turned into code: the interpreter below is compiled once and reads the tape.
+
+The backward pass is micrograd's: in reverse order, each node applies its local chain rule,
+``grad[input] += grad[node] * d node / d input``, so a node used twice accumulates both paths.
+Inputs that do not vary get no gradient, unless ``trace`` asks for every node's (the backprop
+panel shows them). Nothing raises: a domain problem (log of a negative, division by zero,
+overflow) gives nan or inf, which the API reports as a null grid cell or a diverged run.
+
+Derivatives at kinks: abs'(0) = 0 and relu'(0) = 0; min and max split a tie evenly
+(d max(a, b) / da = 1/2 when a == b), so max(a, b) is symmetric and max(x, x)' = 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+from app.numerics.kernels import kernel
+from app.numerics.kernels.rules import maximum, sign
+
+OPCODES = (
+    "var", "const", "add", "sub", "mul", "div", "pow", "neg", "sin", "cos", "tan", "arcsin",
+    "arccos", "arctan", "sinh", "cosh", "tanh", "exp", "log", "log10", "sqrt", "abs",
+    "sigmoid", "softplus", "relu", "min", "max",
+)  # fmt: skip
+"""Every row kind, by opcode: a variable, a constant, then the operations."""
+
+(VAR, CONST, ADD, SUB, MUL, DIV, POW, NEG, SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN, SINH, COSH,
+ TANH, EXP, LOG, LOG10, SQRT, ABS, SIGMOID, SOFTPLUS, RELU, MIN,
+ MAX) = range(len(OPCODES))  # fmt: skip
+
+LN10 = math.log(10.0)
+
+
+@kernel
+def sqrt(a):
+    return math.sqrt(a) if a >= 0.0 else math.nan
+
+
+@kernel
+def power(a, b):
+    """a ** b, taking the shortcuts x**2 = x*x, x**1, x**0.5 = sqrt(x) and x**-1 = 1/x."""
+    if b == 2.0:
+        return a * a
+    if b == 1.0:
+        return a
+    if b == 0.5:
+        return sqrt(a)
+    if b == -1.0:
+        return 1.0 / a
+    if a < 0.0 and b != math.floor(b):
+        return math.nan
+    return a**b
+
+
+@kernel
+def log(a):
+    if a > 0.0:
+        return math.log(a)
+    if a == 0.0:
+        return -math.inf
+    return math.nan
+
+
+@kernel
+def sigmoid(a):
+    z = math.exp(-abs(a))  # never overflows: the formula branches on the sign instead
+    return 1.0 / (1.0 + z) if a >= 0.0 else z / (1.0 + z)
+
+
+@kernel
+def step(a):
+    """Heaviside step with step(0) = 0 (relu's derivative)."""
+    if a > 0.0:
+        return 1.0
+    return 0.0 if a <= 0.0 else math.nan
+
+
+@kernel
+def minimum(a, b):
+    if a != a or b != b:
+        return math.nan
+    return a if a <= b else b
+
+
+@kernel
+def apply(op, a, b):
+    """The forward value of operation ``op`` on its inputs (``b`` unused by one-input ones)."""
+    if op == ADD:
+        return a + b
+    if op == SUB:
+        return a - b
+    if op == MUL:
+        return a * b
+    if op == DIV:
+        return a / b
+    if op == POW:
+        return power(a, b)
+    if op == NEG:
+        return -a
+    if op == SIN:
+        return math.sin(a)
+    if op == COS:
+        return math.cos(a)
+    if op == TAN:
+        return math.tan(a)
+    if op == ARCSIN:
+        return math.asin(a) if -1.0 <= a <= 1.0 else math.nan
+    if op == ARCCOS:
+        return math.acos(a) if -1.0 <= a <= 1.0 else math.nan
+    if op == ARCTAN:
+        return math.atan(a)
+    if op == SINH:
+        return math.sinh(a)
+    if op == COSH:
+        return math.cosh(a)
+    if op == TANH:
+        return math.tanh(a)
+    if op == EXP:
+        return math.exp(a)
+    if op == LOG:
+        return log(a)
+    if op == LOG10:
+        return math.log10(a) if a > 0.0 else log(a)
+    if op == SQRT:
+        return sqrt(a)
+    if op == ABS:
+        return abs(a)
+    if op == SIGMOID:
+        return sigmoid(a)
+    if op == SOFTPLUS:
+        return math.log1p(math.exp(-abs(a))) + maximum(a, 0.0)
+    if op == RELU:
+        return maximum(a, 0.0)
+    if op == MIN:
+        return minimum(a, b)
+    return maximum(a, b)
+
+
+@kernel
+def local(op, out, a, b, which):
+    """d out / d input ``which`` (0 or 1) of operation ``op``, at its inputs and output."""
+    if op == ADD:
+        return 1.0
+    if op == SUB:
+        return 1.0 if which == 0 else -1.0
+    if op == MUL:
+        return b if which == 0 else a
+    if op == DIV:
+        return 1.0 / b if which == 0 else -out / b
+    if op == POW:
+        return b * power(a, b - 1.0) if which == 0 else out * log(a)
+    if op == NEG:
+        return -1.0
+    if op == SIN:
+        return math.cos(a)
+    if op == COS:
+        return -math.sin(a)
+    if op == TAN:
+        return 1.0 + out * out
+    if op == ARCSIN:
+        return 1.0 / sqrt(1.0 - a * a)
+    if op == ARCCOS:
+        return -1.0 / sqrt(1.0 - a * a)
+    if op == ARCTAN:
+        return 1.0 / (1.0 + a * a)
+    if op == SINH:
+        return math.cosh(a)
+    if op == COSH:
+        return math.sinh(a)
+    if op == TANH:
+        return 1.0 - out * out
+    if op == EXP:
+        return out
+    if op == LOG:
+        return 1.0 / a
+    if op == LOG10:
+        return 1.0 / (a * LN10)
+    if op == SQRT:
+        return 0.5 / out
+    if op == ABS:
+        return sign(a)
+    if op == SIGMOID:
+        return out * (1.0 - out)
+    if op == SOFTPLUS:
+        return sigmoid(a)
+    if op == RELU:
+        return step(a)
+    tie = 0.5 * sign(a - b)
+    if op == MIN:
+        return 0.5 - tie if which == 0 else 0.5 + tie
+    return 0.5 + tie if which == 0 else 0.5 - tie
+
+
+@kernel
+def forward(ops, known, point, values):
+    """Every node's value at ``point``; returns the output's."""
+    for i in range(ops.shape[0]):
+        op = ops[i, 0]
+        if op == VAR:
+            values[i] = point[ops[i, 1]]
+        elif ops[i, 3] == 0:
+            values[i] = known[i]
+        else:
+            b = ops[i, 2]
+            values[i] = apply(op, values[ops[i, 1]], values[b] if b >= 0 else 0.0)
+    return values[ops.shape[0] - 1]
+
+
+@kernel
+def backward(ops, values, grads, trace):
+    """d output / d node for every node (reverse mode), after ``forward``."""
+    n = ops.shape[0]
+    grads[:n] = 0.0
+    grads[n - 1] = 1.0
+    for i in range(n - 1, -1, -1):
+        op = ops[i, 0]
+        if op <= CONST or (ops[i, 3] == 0 and not trace):  # VAR and CONST have no inputs
+            continue
+        g, out, a, b = grads[i], values[i], ops[i, 1], ops[i, 2]
+        x = values[a]
+        y = values[b] if b >= 0 else 0.0
+        if trace or ops[a, 3] != 0:
+            grads[a] = grads[a] + g * local(op, out, x, y, 0)
+        if b >= 0 and (trace or ops[b, 3] != 0):
+            grads[b] = grads[b] + g * local(op, out, x, y, 1)
+
+
+@kernel
+def value(ops, known, point, work):
+    return forward(ops, known, point, work[: ops.shape[0]])
+
+
+@kernel
+def value_grad(ops, known, point, grad, work):
+    """The output at ``point``, and its gradient in ``grad``; ``work`` holds 2 x nodes."""
+    n = ops.shape[0]
+    values, grads = work[:n], work[n : 2 * n]
+    out = forward(ops, known, point, values)
+    backward(ops, values, grads, False)
+    grad[:] = 0.0
+    for i in range(n):
+        if ops[i, 0] == VAR:
+            grad[ops[i, 1]] = grads[i]
+    return out
