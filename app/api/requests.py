@@ -317,6 +317,7 @@ class TrajectoryRequest(Strict):
                 run.schedule is not None and not run.schedule.to_schedule().is_constant
                 for run in self.runs
             ),
+            binary=self.encoding == "binary",
         )
         cost.refuse_above_budget(estimate, "steps, runs, repeats or the data set's n")
         return self
