@@ -112,6 +112,13 @@ SHAPES: list[tuple[str, type, str, Callable[[dict, int], dict], int]] = [
         lambda s, n: {**trajectories(s, n), "include_state": True},
         100_000,
     ),
+    (
+        "trajectories",
+        TrajectoryRequest,
+        "8 runs, state, binary, steps",
+        lambda s, n: {**trajectories(s, n), "include_state": True, "encoding": "binary"},
+        100_000,
+    ),
     ("grid", GridRequest, "json, resolution", lambda s, n: {"surface": s, "resolution": n}, 1000),
     (
         "grid",

@@ -19,6 +19,7 @@ how many evaluations it makes and on which path:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from pydantic_core import PydanticCustomError
@@ -76,6 +77,17 @@ BASIN_LANE_BYTES = 12
 CELL_JSON_BYTES = 20
 CELL_BINARY_BYTES = 6
 """A grid cell as a JSON number, or as a float32 in base64."""
+FLOAT_BINARY_BYTES = 32 / 3
+"""A number of a binary trajectory response: a float64's 8 bytes, in base64 4 characters for
+every 3 bytes (against about 20 for the JSON number, whose figures above are per step)."""
+STATE_VECTORS = 3
+"""The most vectors of the point's size an optimizer's state holds (Adam with amsgrad, NAdam,
+RMSprop centred with momentum): what ``include_state`` adds per step."""
+RUN_BINARY_BYTES = 1024
+"""A run's fixed part in a binary response: label, hyperparameters, status, message, summary
+and each typed array's key, dtype and shape (without repeats: about 600)."""
+REPEAT_BINARY_BYTES = 256
+"""Each repeat's fixed part when there are several: status, stop step and its arrays' specs."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +139,11 @@ def trajectories(
     include_state: bool,
     noisy: bool,
     scheduled: int = 0,
+    binary: bool = False,
 ) -> Cost:
     """``runs x repeats`` runs of ``steps`` updates, each recorded step by step; ``scheduled``
-    of the runs have a learning-rate schedule (their lr at every step is reported too)."""
+    of the runs have a learning-rate schedule (their lr at every step is reported too). The
+    response is JSON numbers, or with ``binary`` float64 typed arrays (``trajectory_floats``)."""
     data = surface.data
     batch = batch_size if data is not None and batch_size is not None else None
     if batch is not None and batch >= data.size:
@@ -143,11 +157,43 @@ def trajectories(
         # Every walk's order of examples for all its epochs, and its batch (walks with one
         # optimizer go through numpy together, so all their batches exist at once).
         memory += walks * ((steps * batch + data.size) * PLAN_BYTES + batch * MINIBATCH_BYTES)
+    response = run_steps * per_step + steps * scheduled * repeats * EXTRA_JSON_BYTES
+    if binary:
+        floats = trajectory_floats(surface, steps, runs, repeats, batch, include_state, noisy)
+        fixed = RUN_BINARY_BYTES + (repeats * REPEAT_BINARY_BYTES if repeats > 1 else 0)
+        response = math.ceil((floats + steps * scheduled) * FLOAT_BINARY_BYTES) + runs * fixed
     return Cost(
         work=run_steps * run_step_work(surface, batch),
         memory=memory,
-        response=run_steps * per_step + steps * scheduled * repeats * EXTRA_JSON_BYTES,
+        response=response,
     )
+
+
+def trajectory_floats(
+    surface: Surface,
+    steps: int,
+    runs: int,
+    repeats: int,
+    batch: int | None,
+    include_state: bool,
+    noisy: bool,
+) -> int:
+    """The most numbers ``runs`` runs of ``steps`` updates report (besides a schedule's lrs):
+    each run's first repeat in full, and with more repeats each one's path again and the loss
+    spread. ``batch`` is a mini-batch's size, None for full batch."""
+    dim, rows = surface.dim, steps + 1  # points[0] is the start
+    path = rows * (dim + 1)  # points and losses
+    if batch is not None:
+        path += steps  # the loss of each update's mini-batch
+    full = path + rows * dim  # the gradients
+    if noisy or batch is not None:
+        full += steps * dim  # the gradient each update used
+    if batch is not None:
+        full += -(-steps // -(-surface.data.size // batch))  # where each epoch starts
+    if include_state:
+        full += steps * STATE_VECTORS * dim
+    spread = repeats * path + 3 * rows if repeats > 1 else 0  # median, p10 and p90
+    return runs * (full + spread)
 
 
 def batched(surface: Surface, lanes: int, steps: int, response_per_lane: int) -> Cost:

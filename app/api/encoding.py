@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import math
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import orjson
@@ -13,12 +14,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 
-def binary_array(values: np.ndarray) -> dict[str, Any]:
-    """A plotly.js typed-array spec: float32 little-endian bytes in base64, NaN for gaps."""
-    array = np.ascontiguousarray(values, dtype="<f4")
+def binary_array(values: Any, dtype: Literal["f4", "f8"] = "f4") -> dict[str, Any]:
+    """A plotly.js typed-array spec: little-endian floats in base64 (``f4`` float32, the grid's;
+    ``f8`` float64, which holds every float the core computes exactly), with NaN for gaps.
+
+    Never Infinity, as a JSON body never carries it: a value that is not finite, or that a
+    float32 cannot hold (beyond 3.4e38), goes as NaN (the quiet NaN numpy writes, so a client
+    decoding a JSON body's null with ``numpy.array(..., dtype=float)`` gets the same bits).
+
+    ``bdata`` is an ``orjson.Fragment``, the base64 already a JSON string, which ``dumps``
+    copies as it is: no str of it is made, and no encoder scans it for escapes.
+    """
+    with np.errstate(over="ignore"):  # a float32 too large is handled just below
+        array = np.ascontiguousarray(values, dtype=f"<{dtype}")
+    finite = np.isfinite(array)
+    if not finite.all():
+        array = np.ascontiguousarray(np.where(finite, array, np.nan), dtype=f"<{dtype}")
     return {
-        "dtype": "f4",
-        "bdata": base64.b64encode(array.tobytes()).decode("ascii"),
+        "dtype": dtype,
+        "bdata": orjson.Fragment(b'"' + base64.b64encode(array) + b'"'),
         "shape": list(array.shape),
     }
 
@@ -47,6 +61,8 @@ def _size(obj: Any) -> int:
     """About how many numbers the JSON of ``obj`` holds (without encoding it)."""
     if isinstance(obj, np.ndarray):
         return obj.size
+    if isinstance(obj, dict) and isinstance(obj.get("bdata"), orjson.Fragment):
+        return math.prod(obj["shape"])  # a typed array (binary_array): its base64 goes whole
     if isinstance(obj, dict):
         return sum(map(_size, obj.values()))
     if isinstance(obj, list | tuple) and obj and isinstance(obj[0], dict):
@@ -103,10 +119,12 @@ def accepts_gzip(request: Request) -> bool:
 def gzip_base64(request: Request, response: Response) -> Response:
     """``response`` gzipped with Huffman coding only, when the client accepts gzip.
 
-    For a body that is mostly base64 (a binary grid): its 64 symbols are coded in about 6 bits
-    each, and there are almost no repeats for string matching to find, so this is as small as
-    the middleware's level 1 (a 200^2 grid: 163 KB against 165 KB) in a third of the time
-    (2.6 ms against 8.3 ms). The gzip middleware passes a response it finds encoded through.
+    For a body that is mostly base64 (a binary grid or trajectories): its 64 symbols are coded
+    in about 6 bits each, and there are almost no repeats for string matching to find, so this
+    is about as small as the middleware's level 1 in a third to half of the time (a 200^2 grid:
+    163 KB against 165 KB, 2.6 ms against 8.3 ms; 8 runs x 10,000 steps: 2.05 MB against
+    1.99 MB, 29 ms against 74 ms, where their JSON takes 63 ms to 2.34 MB). The gzip
+    middleware passes a response it finds encoded through.
     """
     if not accepts_gzip(request) or len(response.body) < GZIP_MIN_BYTES:
         return response

@@ -1,7 +1,8 @@
 """The numerical core's results as response bodies: one function per record, each building the
 body its model in ``app.api.responses`` documents (``minimum_records`` -> ``MinimumOut``, ...).
 
-Bodies are plain dicts of lists and numpy arrays, sent by the handlers as
+Bodies are plain dicts of lists and numpy arrays (or their typed arrays, ``binary_array``,
+when a request asks for ``"encoding": "binary"``), sent by the handlers as
 ``FiniteJSONResponse``: validating them again through the response models would cost more than
 computing them (a trajectory of 100,000 points), and the encoder writes NaN and Infinity as
 null, as the models allow.
@@ -135,16 +136,22 @@ def optimizer_record(optimizer: Optimizer) -> dict:
 # ---------------------------------------------------------------- trajectories
 
 
-def path_record(trajectory: engine.Trajectory) -> dict:
+def numbers(values: Any, binary: bool) -> Any:
+    """A list of numbers that grows with the steps, as the body carries it: as it is (JSON
+    numbers), or with ``binary`` a float64 typed array (``TypedArrayOut``) of its shape."""
+    return binary_array(values, "f8") if binary else values
+
+
+def path_record(trajectory: engine.Trajectory, binary: bool = False) -> dict:
     """``RepeatOut``: where a run went, which every run and every repeat of it reports."""
     record = {
-        "points": trajectory.points,
-        "losses": trajectory.losses,
+        "points": numbers(trajectory.points, binary),
+        "losses": numbers(trajectory.losses, binary),
         "status": trajectory.status,
         "stopped_at": trajectory.stopped_at,
     }
     if trajectory.batch_losses is not None:
-        record["batch_losses"] = trajectory.batch_losses
+        record["batch_losses"] = numbers(trajectory.batch_losses, binary)
     return record
 
 
@@ -165,16 +172,18 @@ def run_record(
     spec: engine.RunSpec,
     group: Sequence[engine.Trajectory],
     minima: Sequence[Minimum],
+    binary: bool = False,
 ) -> dict:
     """``RunOut``: the first repeat of a run in full, and with more repeats each one's path and
-    the spread of their losses."""
+    the spread of their losses; with ``binary`` every list of numbers that grows with the
+    steps is a float64 typed array (the epoch starts too, whole numbers exactly)."""
     trajectory = group[0]
     record: dict[str, Any] = {
         "label": label,
         "optimizer": spec.optimizer.id,
         "hyperparameters": dict(spec.hyperparameters),
-        **path_record(trajectory),
-        "gradients": trajectory.gradients,
+        **path_record(trajectory, binary),
+        "gradients": numbers(trajectory.gradients, binary),
         "reason": trajectory.reason,
         "message": trajectory.message,
         "summary": summary_record(engine.summarize(trajectory, minima)),
@@ -182,17 +191,18 @@ def run_record(
     if spec.lr_scale is not None:
         lr = spec.hyperparameters["lr"]
         updates = max(len(trajectory.points) - 1, 0)
-        record["lrs"] = [lr * scale for scale in spec.lr_scale[:updates]]
+        record["lrs"] = numbers([lr * scale for scale in spec.lr_scale[:updates]], binary)
     if trajectory.epoch_starts is not None:
-        record["epoch_starts"] = trajectory.epoch_starts
+        record["epoch_starts"] = numbers(trajectory.epoch_starts, binary)
     if trajectory.noisy_gradients is not None:
-        record["noisy_gradients"] = trajectory.noisy_gradients
+        record["noisy_gradients"] = numbers(trajectory.noisy_gradients, binary)
     if trajectory.state is not None:
-        record["state"] = {name: v for name, v in trajectory.state.items()}
+        record["state"] = {name: numbers(v, binary) for name, v in trajectory.state.items()}
     if len(group) > 1:
-        record["repeats"] = [path_record(repeat) for repeat in group]
+        record["repeats"] = [path_record(repeat, binary) for repeat in group]
         median, p10, p90 = engine.loss_spread(group)
-        record["spread"] = {"median": median.tolist(), "p10": p10.tolist(), "p90": p90.tolist()}
+        spread = {"median": median, "p10": p10, "p90": p90}
+        record["spread"] = {name: numbers(values, binary) for name, values in spread.items()}
     return record
 
 

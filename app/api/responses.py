@@ -4,7 +4,7 @@ it as ``FiniteJSONResponse`` (no NaN or Infinity, ever; big bodies encoded in sl
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -90,6 +90,14 @@ class OptimizerList(BaseModel):
     optimizers: list[OptimizerOut]
 
 
+class TypedArrayOut(BaseModel):
+    """An array of numbers with ``"encoding": "binary"``: plotly.js's typed-array spec."""
+
+    dtype: Literal["f4", "f8"] = Field(description="float32 (a grid's z) or float64")
+    bdata: str = Field(description="base64 of the array's little-endian bytes, row-major")
+    shape: list[int] = Field(description="(steps,) or (steps, dim); a grid's (ny, nx)")
+
+
 class SummaryOut(BaseModel):
     final_loss: float | None
     best_loss: float | None
@@ -100,9 +108,9 @@ class SummaryOut(BaseModel):
 
 
 class RepeatOut(BaseModel):
-    points: list[list[float]]
-    losses: list[float]
-    batch_losses: list[float | None] | None = None
+    points: list[list[float]] | TypedArrayOut
+    losses: list[float] | TypedArrayOut
+    batch_losses: list[float | None] | TypedArrayOut | None = None
     status: Literal["converged", "diverged", "max_steps"]
     stopped_at: int
 
@@ -110,22 +118,22 @@ class RepeatOut(BaseModel):
 class SpreadOut(BaseModel):
     """The loss per step across repeats (the repeats still running at that step)."""
 
-    median: list[float | None]
-    p10: list[float | None]
-    p90: list[float | None]
+    median: list[float | None] | TypedArrayOut
+    p10: list[float | None] | TypedArrayOut
+    p90: list[float | None] | TypedArrayOut
 
 
 class RunOut(BaseModel):
     label: str
     optimizer: str
     hyperparameters: dict[str, float | bool]
-    points: list[list[float]]
-    losses: list[float]
-    gradients: list[list[float]]
-    noisy_gradients: list[list[float]] | None = None
-    lrs: list[float] | None = None
-    batch_losses: list[float | None] | None = None
-    epoch_starts: list[int] | None = None
+    points: list[list[float]] | TypedArrayOut
+    losses: list[float] | TypedArrayOut
+    gradients: list[list[float]] | TypedArrayOut
+    noisy_gradients: list[list[float]] | TypedArrayOut | None = None
+    lrs: list[float] | TypedArrayOut | None = None
+    batch_losses: list[float | None] | TypedArrayOut | None = None
+    epoch_starts: list[int] | TypedArrayOut | None = None
     repeats: list[RepeatOut] | None = None
     spread: SpreadOut | None = None
     status: Literal["converged", "diverged", "max_steps"]
@@ -133,7 +141,7 @@ class RunOut(BaseModel):
     reason: str | None
     message: str
     summary: SummaryOut
-    state: dict[str, list[list[float | None]]] | None = None
+    state: dict[str, list[list[float | None]] | TypedArrayOut] | None = None
 
 
 class SurfaceUsed(BaseModel):
@@ -151,7 +159,7 @@ class TrajectoryResponse(BaseModel):
 class GridResponse(BaseModel):
     x: list[float]
     y: list[float] | None = None
-    z: list[float | None] | list[list[float | None]] | dict[str, Any]
+    z: list[float | None] | list[list[float | None]] | TypedArrayOut
     z_min: float | None
     z_max: float | None
 

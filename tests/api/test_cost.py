@@ -4,6 +4,7 @@ a 422 that names the budget and the request's cost; the figures are the document
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -126,6 +127,68 @@ def test_response_budget_counts_state_and_every_repeat(client, budgets):
         "GRADSCAPE_MAX_RESPONSE_BYTES",
     )
     assert error["ctx"]["cost"] == 5_000 * (cost.STEP_JSON_BYTES + cost.STATE_JSON_BYTES)
+
+
+def test_binary_response_is_counted_as_float64s_in_base64(client, budgets):
+    """8 bytes a number, 4 characters of base64 for every 3: the state that JSON's size
+    refuses goes binary, and binary is refused at its own estimate."""
+    budgets(max_response_bytes=1_000_000)
+    body = {
+        "surface": {"id": "rosenbrock"},
+        "steps": 5_000,
+        "runs": [{"optimizer": "adam"}],
+        "include_state": True,
+    }
+    refusal(client.post("/api/v1/trajectories", json=body), "GRADSCAPE_MAX_RESPONSE_BYTES")
+    binary = client.post("/api/v1/trajectories", json={**body, "encoding": "binary"})
+    assert binary.status_code == 200 and len(binary.content) < 1_000_000
+    longer = {**body, "encoding": "binary", "steps": 10_000}
+    error = refusal(
+        client.post("/api/v1/trajectories", json=longer), "GRADSCAPE_MAX_RESPONSE_BYTES"
+    )
+    # points and gradients (2 each) and the loss at 10,001 points, 3 state vectors of 2 at
+    # 10,000 updates; and the run's fixed part.
+    numbers = 10_001 * 5 + 10_000 * 3 * 2
+    assert error["ctx"]["cost"] == math.ceil(numbers * 8 * 4 / 3) + cost.RUN_BINARY_BYTES
+
+
+BINARY_BODIES = {
+    "plain": {"runs": [{"optimizer": "adam"}, {"optimizer": "sgd"}]},
+    "noise, state": {
+        "noise": {"std": 0.5},
+        "include_state": True,
+        "runs": [
+            {"optimizer": "nadam"},
+            {"optimizer": "adam", "hyperparameters": {"amsgrad": True}},
+        ],
+    },
+    "1-D": {"surface": {"id": "parabola"}, "start": [0.0], "runs": [{"optimizer": "momentum"}]},
+    "mini-batches, repeats, schedule": {
+        "surface": {"dataset": {"id": "linear_regression", "params": {"n": 200}}},
+        "start": [0.0, 0.0],
+        "batch_size": 7,
+        "repeats": 4,
+        "runs": [{"optimizer": "sgd", "schedule": {"type": "step", "step_size": 100}}],
+    },
+}
+
+
+@pytest.mark.parametrize("extra", BINARY_BODIES.values(), ids=BINARY_BODIES.keys())
+def test_binary_estimate_bounds_the_response_within_a_few_percent(client, budgets, extra):
+    body = {
+        "surface": {"id": "rosenbrock"},
+        "start": [0.5, 0.5],
+        "steps": 3_000,
+        "grad_tol": 0.0,  # every run the whole way, as the estimate assumes
+        "encoding": "binary",
+        **extra,
+    }
+    response = client.post("/api/v1/trajectories", json=body)
+    assert response.status_code == 200, response.text[:300]
+    assert all(run["status"] == "max_steps" for run in strict_json(response)["runs"])
+    budgets(max_response_bytes=1)  # the refusal says what the estimate is
+    error = refusal(client.post("/api/v1/trajectories", json=body), "GRADSCAPE_MAX_RESPONSE_BYTES")
+    assert 0.97 * error["ctx"]["cost"] <= len(response.content) <= error["ctx"]["cost"]
 
 
 def test_surface_records_carry_what_one_unit_of_each_request_costs(client):

@@ -8,6 +8,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from app.api import cost
 from app.config import SETTINGS
@@ -29,14 +30,15 @@ def timed_get(client: httpx.Client, path: str) -> float:
     return time.perf_counter() - started
 
 
-def test_healthz_and_cheap_requests_answer_while_a_heavy_request_runs():
+@pytest.mark.parametrize("encoding", ["json", "binary"])
+def test_healthz_and_cheap_requests_answer_while_a_heavy_request_runs(encoding):
     with serve(workers=1) as (url, _), httpx.Client(base_url=url, timeout=60) as client:
         heavy: dict[str, float] = {}
 
         def post_heavy() -> None:
             started = time.perf_counter()
             with httpx.Client(base_url=url, timeout=60) as own:
-                response = own.post("/api/v1/trajectories", json=HEAVY)
+                response = own.post("/api/v1/trajectories", json={**HEAVY, "encoding": encoding})
             heavy.update(status=response.status_code, seconds=time.perf_counter() - started)
 
         thread = threading.Thread(target=post_heavy)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.api import records
-from app.api.encoding import FiniteJSONResponse
+from app.api.encoding import FiniteJSONResponse, gzip_base64
 from app.api.requests import RunIn, TrajectoryRequest, stop_rules
 from app.api.responses import TrajectoryResponse
 from app.numerics import engine
@@ -26,8 +26,19 @@ def lr_scale(run: RunIn, steps: int) -> list[float] | None:
 
 
 @router.post("/trajectories", response_model=TrajectoryResponse)
-def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
-    """Run every requested optimizer from the start point; stop rules per run."""
+def trajectories(request: TrajectoryRequest, http: Request) -> FiniteJSONResponse:
+    """Run every requested optimizer from the start point; stop rules per run. With
+    ``"encoding": "binary"`` every list of numbers that grows with the steps is a float64
+    typed array (``{"dtype": "f8", "bdata", "shape"}``), half the JSON's size, and is sent
+    gzipped with Huffman coding only."""
+    # The runs' arrays and their base64 are freed once the body is encoded, before a binary
+    # body is compressed (the gzip middleware compresses a JSON body after this returns).
+    response = FiniteJSONResponse(trajectories_body(request))
+    return gzip_base64(http, response) if request.encoding == "binary" else response
+
+
+def trajectories_body(request: TrajectoryRequest) -> dict:
+    """``TrajectoryResponse``'s body: every run simulated, in the request's encoding."""
     surface, params = request.surface.surface, request.surface.resolved_params
     start = tuple(request.start) if request.start is not None else surface.default_start
     noise = request.noise
@@ -59,14 +70,15 @@ def trajectories(request: TrajectoryRequest) -> FiniteJSONResponse:
         batching=batching,
     )
     minima = surface.minima(params)
+    binary = request.encoding == "binary"
     runs = [
         records.run_record(
             run.label or run.resolved_optimizer.name,
             specs[index * repeats],
             results[index * repeats : (index + 1) * repeats],
             minima,
+            binary,
         )
         for index, run in enumerate(request.runs)
     ]
-    body = records.trajectories_record(surface, params, start, request.steps, runs)
-    return FiniteJSONResponse(body)
+    return records.trajectories_record(surface, params, start, request.steps, runs)

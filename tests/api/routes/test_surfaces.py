@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 
 import numpy as np
+import orjson
 import pytest
 
+from app.api.encoding import binary_array, dumps
 from tests.api.helpers import OPTIMIZER_IDS, SURFACE_IDS, strict_json
 
 
@@ -42,6 +44,18 @@ def test_grid_json_and_binary_agree(client):
     assert spec["dtype"] == "f4" and spec["shape"] == [50, 50]
     decoded = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4").reshape(50, 50)
     np.testing.assert_allclose(decoded, z, rtol=1e-6)
+
+
+def test_a_typed_array_never_carries_infinity():
+    values = np.array([1.5, np.inf, -np.inf, np.nan, -np.nan, 1e300])
+    for dtype, nan_bits in (("f8", 0x7FF8000000000000), ("f4", 0x7FC00000)):
+        spec = orjson.loads(dumps(binary_array(values, dtype)))
+        decoded = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=f"<{dtype}")
+        assert spec["dtype"] == dtype and spec["shape"] == [6]
+        assert decoded[0] == 1.5 and not np.isinf(decoded).any()
+        gaps = [1, 2, 3, 4, 5] if dtype == "f4" else [1, 2, 3, 4]  # 1e300 overflows a float32
+        assert (decoded.view(f"<u{dtype[1]}")[gaps] == nan_bits).all()
+        assert dtype == "f4" or decoded[5] == 1e300
 
 
 def test_grid_1d_and_custom_window(client):

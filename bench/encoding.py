@@ -1,0 +1,134 @@
+"""Trajectories as JSON numbers or as binary typed arrays, end to end over HTTP.
+
+    python -m bench.encoding
+
+One request of 8 mixed optimizers x 10,000 steps on rosenbrock (every run the whole way),
+sent to a real server started as `make run` does, with ``Accept-Encoding: gzip`` as a browser
+sends it, in both encodings taken in turns. End to end is from sending the request to every
+array decoded into numpy in this Python client: the server's work, the transfer on loopback,
+gunzip, then for JSON ``orjson.loads`` and ``numpy.array`` of each list, for binary
+``orjson.loads``, base64 and ``numpy.frombuffer``. Printed: the median and the best of the
+rounds, the response and decoding parts, the bytes on the wire and before compression.
+"""
+
+from __future__ import annotations
+
+import base64
+import statistics
+import time
+
+import httpx
+import numpy as np
+import orjson
+
+from app.numerics.surfaces import get_surface
+from bench.common import row, serve
+from bench.engine import MIXED
+
+STEPS = 10_000
+ROUNDS = 7
+ARRAYS = ("points", "losses", "gradients")
+"""The arrays of this request's runs (no noise, batches, state or repeats)."""
+TARGET_NOTE = (
+    "encoding: no PASS/FAIL: the end-to-end target is set elsewhere; these are the figures"
+)
+
+
+def request_body() -> dict:
+    surface = get_surface("rosenbrock")
+    return {
+        "surface": {"id": "rosenbrock"},
+        "start": list(surface.default_start),
+        "steps": STEPS,
+        "grad_tol": 0.0,  # never stop early: every run reports all 10,000 steps
+        "runs": [
+            {"optimizer": o, "hyperparameters": {"lr": surface.suggested_lr[o]}} for o in MIXED
+        ],
+    }
+
+
+def from_json(content: bytes) -> list[np.ndarray]:
+    runs = orjson.loads(content)["runs"]
+    return [np.array(run[key], dtype=float) for run in runs for key in ARRAYS]
+
+
+def from_binary(content: bytes) -> list[np.ndarray]:
+    runs = orjson.loads(content)["runs"]
+    return [
+        np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f8").reshape(spec["shape"])
+        for run in runs
+        for spec in (run[key] for key in ARRAYS)
+    ]
+
+
+DECODERS = {"json": from_json, "binary": from_binary}
+
+
+def one_round(client: httpx.Client, body: dict, encoding: str) -> dict:
+    """Milliseconds to the whole body (gunzipped by httpx) and to its arrays, and sizes."""
+    started = time.perf_counter()
+    response = client.post("/api/v1/trajectories", json={**body, "encoding": encoding})
+    content = response.content
+    received = time.perf_counter()
+    arrays = DECODERS[encoding](content)
+    decoded = time.perf_counter()
+    response.raise_for_status()
+    return {
+        "response": (received - started) * 1e3,
+        "decode": (decoded - received) * 1e3,
+        "total": (decoded - started) * 1e3,
+        "wire": int(response.headers["content-length"]),
+        "gzip": response.headers.get("content-encoding") == "gzip",
+        "plain": len(content),
+        "arrays": arrays,
+    }
+
+
+def main() -> list[str]:
+    body = request_body()
+    rounds: dict[str, list[dict]] = {name: [] for name in DECODERS}
+    with serve(workers=1) as (url, _), httpx.Client(base_url=url, timeout=60) as client:
+        client.headers["Accept-Encoding"] = "gzip"
+        for _ in range(2):  # warm up: the connection, the server's caches
+            for encoding in DECODERS:
+                one_round(client, body, encoding)
+        for _ in range(ROUNDS):
+            for encoding in DECODERS:
+                rounds[encoding].append(one_round(client, body, encoding))
+    same = all(
+        np.array_equal(a.view("<u8"), b.view("<u8"))
+        for a, b in zip(rounds["json"][0]["arrays"], rounds["binary"][0]["arrays"], strict=True)
+    )
+    lines = []
+    medians = {}
+    for encoding, taken in rounds.items():
+        medians[encoding] = statistics.median(r["total"] for r in taken)
+        last = taken[-1]
+        lines.append(
+            row(
+                f"encoding: {encoding}, 8 runs x 10,000 steps end to end, p50",
+                medians[encoding],
+                "ms",
+                None,
+                f"best {min(r['total'] for r in taken):.0f} ms; response (server, transfer,"
+                f" gunzip) {statistics.median(r['response'] for r in taken):.0f} ms, decoding"
+                f" {statistics.median(r['decode'] for r in taken):.0f} ms; {last['wire'] / 1e6:.2f}"
+                f" MB on the wire{'' if last['gzip'] else ' (NOT gzipped)'},"
+                f" {last['plain'] / 1e6:.2f} MB plain",
+            )
+        )
+    lines.append(
+        row(
+            "encoding: binary end to end, of json's",
+            100 * medians["binary"] / medians["json"],
+            "%",
+            None,
+            f"{ROUNDS} rounds each, taken in turns; arrays bit-identical: {same}",
+        )
+    )
+    lines.append(TARGET_NOTE)
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(main()))
