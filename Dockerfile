@@ -2,7 +2,9 @@
 FROM python:3.11-slim
 
 # WEB_CONCURRENCY is the number of worker processes (app/serve.py) (`docker run -e WEB_CONCURRENCY=4 ...`).
+# NUMBA_CACHE_DIR: where the compiled kernels live (`make install` fills it), in the user's home.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    NUMBA_CACHE_DIR=/home/gradscape/.cache/numba \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=2
 

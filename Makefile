@@ -15,6 +15,7 @@ $(BIN)/.installed: pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip -c $(LOCK)
 	$(BIN)/python -m pip install --quiet -e . -c $(LOCK)
+	$(BIN)/python -m app.numerics.warm
 	touch $@
 
 # Development install (tests, lint, browser driver), at the versions in the lock.

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import errors, middleware
 from app.api.routes import docs, health, optimizers, pages, surfaces, sweeps, trajectories
+from app.numerics.warm import warm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,9 @@ to about 15 ms, at no measurable cost in CPU per request."""
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    # Every compiled kernel loaded (from numba's cache, filled by `make install` or by
+    # app.serve before the workers start) before the first request: none pays for it.
+    warm()
     yield
 
 

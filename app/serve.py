@@ -146,6 +146,18 @@ def supervise(kwargs: dict[str, Any], workers: int) -> int:
     return status
 
 
+def compile_kernels() -> None:
+    """Have every compiled kernel in numba's cache before a worker starts (the workers then only
+    load them, ``app.main``'s lifespan), or exit saying why it cannot be done."""
+    try:
+        from app.numerics.warm import warm
+    except ImportError as error:
+        print(f"gradscape: cannot start: {error}", file=sys.stderr)
+        sys.exit(1)
+    seconds = warm()
+    print(f"gradscape: compiled kernels ready in {seconds:.1f} s", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app.serve", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -159,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     kwargs = config_kwargs(args)
+    compile_kernels()
     if args.workers == 1:
         uvicorn.run(**with_protocol(kwargs))
     elif sys.platform.startswith("linux"):

@@ -19,15 +19,15 @@ ENV = {
     "GRADSCAPE_MAX_STEPS": "50",
     "GRADSCAPE_MAX_RUNS": "3",
     "GRADSCAPE_MAX_POINTS": "119",
-    "GRADSCAPE_MAX_RESOLUTION": "30",
+    "GRADSCAPE_MAX_RESOLUTION": "25",
     "GRADSCAPE_MAX_LABEL_CHARS": "5",
     "GRADSCAPE_MAX_BATCH_SIZE": "7",
     "GRADSCAPE_MAX_REPEATS": "2",
     "GRADSCAPE_MAX_SWEEP_COUNT": "9",
     "GRADSCAPE_MAX_BASIN_RESOLUTION": "8",
-    "GRADSCAPE_MAX_WORK": "5000000",
-    "GRADSCAPE_MAX_MEMORY_BYTES": "150000",
-    "GRADSCAPE_MAX_RESPONSE_BYTES": "20000",
+    "GRADSCAPE_MAX_WORK": "560000",
+    "GRADSCAPE_MAX_MEMORY_BYTES": "70000",
+    "GRADSCAPE_MAX_RESPONSE_BYTES": "15000",
     "GRADSCAPE_MAX_COORD": "20",
     "GRADSCAPE_MAX_LOSS": "100",
 }
@@ -47,8 +47,9 @@ CASES = [
     # 39 x 3 points within 119, and 40 x 3 = 120, one past it
     ("max_points", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
      {**TRAJ, "steps": 40, "runs": SGD * 3}, "119"),
-    ("max_resolution", "grid", {"surface": {"id": "quadratic"}, "resolution": 30},
-     {"surface": {"id": "quadratic"}, "resolution": 31}, "30"),
+    # 625 cells of a built-in: 380,000 units of work, 60 kB of memory
+    ("max_resolution", "grid", {"surface": {"id": "quadratic"}, "resolution": 25},
+     {"surface": {"id": "quadratic"}, "resolution": 26}, "25"),
     ("max_label_chars", "trajectories", {**TRAJ, "runs": [{**SGD[0], "label": "abcde"}]},
      {**TRAJ, "runs": [{**SGD[0], "label": "abcdef"}]}, "5"),
     ("max_batch_size", "trajectories", {**TRAJ, "surface": LINEAR, "start": None,
@@ -58,17 +59,17 @@ CASES = [
     ("max_sweep_count", "sweeps/lr", {**SWEEP, "count": 9}, {**SWEEP, "count": 10}, "9"),
     ("max_basin_resolution", "basins", {**BASIN, "resolution": 8}, {**BASIN, "resolution": 9},
      "8"),
-    # 3 x 38 run-steps of a built-in (about 10,700 units each): 1.2 M; 3 x 40 of the wide
-    # formula (about 70,000 each, its nodes at 700): 8.2 M, past 5 M
+    # 3 x 38 run-steps of a built-in (3,015 units each): 344,000; 3 x 39 of the wide formula
+    # (its 137 weighted nodes at 15 units: 5,055 each): 591,000, past 560,000
     ("max_work", "trajectories", {**TRAJ, "steps": 38, "runs": SGD * 3},
      {**TRAJ, "steps": 39, "runs": SGD * 3, "surface": WIDE}, "GRADSCAPE_MAX_WORK"),
-    # 8 x 8 starts of 424 bytes: 27 kB; with the wide formula's graph (86 nodes, 2,464 bytes per
-    # start): 158 kB. Two steps keep the work small.
-    ("max_memory_bytes", "basins", {**BASIN, "resolution": 8, "steps": 2},
-     {**BASIN, "resolution": 8, "steps": 2, "surface": WIDE}, "GRADSCAPE_MAX_MEMORY_BYTES"),
-    # 117 steps of 110 bytes: 13 kB; with the optimizer's state (120 more each): 27 kB
-    ("max_response_bytes", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
+    # 117 run-steps of 450 bytes: 53 kB; with the optimizer's state (250 more each): 82 kB
+    ("max_memory_bytes", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
      {**TRAJ, "steps": 39, "runs": SGD * 3, "include_state": True},
+     "GRADSCAPE_MAX_MEMORY_BYTES"),
+    # 117 steps of 110 bytes: 13 kB; with the noisy gradient (50 more each): 19 kB
+    ("max_response_bytes", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
+     {**TRAJ, "steps": 39, "runs": SGD * 3, "noise": {"std": 0.1}},
      "GRADSCAPE_MAX_RESPONSE_BYTES"),
     ("max_coord", "trajectories", {**TRAJ, "start": [20.0, 0.0]}, {**TRAJ, "start": [20.5, 0.0]},
      "20"),

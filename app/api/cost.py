@@ -9,11 +9,11 @@ err on the high side. A surface says what one evaluation of its loss and gradien
 (``EvaluationCost``: a formula's graph nodes, a data set's examples); the request's sizes say
 how many evaluations it makes and on which path:
 
-- a trajectory walks its runs one step at a time: ``steps x runs x repeats`` run-steps, each
-  the optimizer's update and the stop rules on floats plus one evaluation (a data set's over
-  all its examples, for the loss at every point, and a mini-batch's for the update);
-- a sweep or a basin map walks all its lanes (learning rates, starts) together on numpy
-  arrays: ``steps`` turns of a fixed overhead, plus ``lanes x steps`` evaluations;
+- a trajectory's ``steps x runs x repeats`` run-steps are each the compiled update and stop
+  rules, one evaluation (a data set's over all its examples, for the loss at every point, and a
+  mini-batch's for the update), and the step's share of the response's encoding;
+- a sweep or a basin map walks its lanes (learning rates, starts) in the same compiled kernel:
+  ``lanes x steps`` lane-steps, with only the outcome of each lane kept;
 - a grid evaluates the loss once per cell and encodes every cell.
 """
 
@@ -27,42 +27,41 @@ from pydantic_core import PydanticCustomError
 from app.config import SETTINGS
 from app.numerics.surfaces import Surface
 
-RUN_STEP = 10_000
-"""One update of one run on floats: the optimizer, the stop rules, recording and encoding."""
-RUN_STEP_OPERATION = 700
-"""One graph node of a typed formula, forward and backward, on Python floats."""
-MINIBATCH_STEP = 30_000
-"""Drawing one mini-batch: the shuffled indices and the gathered examples."""
-LANE_TURN = 100_000
-"""One step of a batched pass, whatever its width: numpy's overhead per call."""
-LANE_TURN_OPERATION = 8_000
-"""One graph node of a typed formula in one step of a batched pass, whatever its width: a
-numpy call forward and one back, with the interpreter's bookkeeping around them."""
-LANE_STEP = 50
-"""One lane of a batched pass for one step: the optimizer's update on its coordinates."""
-ELEMENT = 6
-"""One array element of a vectorised loss-and-gradient evaluation."""
-VALUE_ELEMENT = 3
-"""One array element of a loss alone, without its gradient (a grid's cells)."""
-GRID_CELL = 500
-"""One grid cell besides its evaluation: coordinates, the finite mask, encoding."""
+RUN_STEP = 3_000
+"""One update of one run: the compiled step (about 25-60 ns), recording it and encoding it
+(about 2.3 us of JSON or 1.5 us of binary per run-step for a built-in, bench/cost.py)."""
+OPERATION = 15
+"""One unit of a surface's evaluation, loss and gradient, in the compiled kernels: a typed
+formula's graph node weighs its ``Op.cost`` units (an add 1, a sine 4), a built-in 1."""
+VALUE_OPERATION = 8
+"""The same for the loss alone (a grid's cells: no backward pass)."""
+ELEMENT = 3
+"""One unit of a data set's loss and gradient per example (``Sample.per_example`` units: the
+squared error 1, about 3 ns; the cross-entropy 24, its exp, log1p and tanh about 63 ns)."""
+VALUE_ELEMENT = 2
+"""The same for the loss alone."""
+MINIBATCH_STEP = 1_000
+"""Drawing one mini-batch: its slice of the shuffled order."""
+LANE_TURN = 200
+"""One step of a sweep or a basin map besides its lanes: the optimizer's per-step coefficients
+(bias corrections), computed once for all lanes that share them."""
+LANE_STEP = 100
+"""One lane of a sweep or a basin map for one step: the compiled update and the stop rules
+(Adam on a built-in: about 65 ns)."""
+GRID_CELL = 600
+"""One grid cell besides its evaluation: coordinates, the finite mask, encoding (about 500 ns
+as JSON, 200 ns in binary)."""
 
-ELEMENT_BYTES = 24
-"""A vectorised evaluation keeps a value, a gradient and a temporary per element (float64)."""
-LANE_BYTES = 400
-"""A lane's optimizer state, coordinates and outcome arrays."""
+LANE_BYTES = 200
+"""A lane's start, hyperparameters, outcome and result arrays."""
 RUN_STEP_BYTES = 450
-"""A run-step's arrays and the Python floats of its JSON."""
+"""A run-step's arrays and its share of the encoded response before compression."""
+STATE_BYTES = 250
+"""With ``include_state``: the state buffers at every step and their share of the response."""
 CELL_BYTES = 96
 """A grid cell's coordinates, value, mask and encoded text."""
-DATA_ELEMENT_BYTES = 8 * 7
-"""A data set's loss at many points is evaluated over chunks of points x examples (at most
-``datasets.CHUNK`` elements at once, 59 MB), about 7 float64 temporaries per element."""
 PLAN_BYTES = 8
 """One entry of a run's shuffled order of examples (int64), drawn for every epoch it walks."""
-MINIBATCH_BYTES = 96
-"""One example of one run's mini-batch on the vectorised path: the gathered example, its
-output, loss and slope, in float64."""
 
 STEP_JSON_BYTES = 110
 """One step of one run in a response: point, loss and gradient as JSON numbers."""
@@ -99,11 +98,18 @@ class Cost:
     response: int
 
 
+def evaluation_work(surface: Surface) -> int:
+    """The loss and gradient at one point, compiled: a built-in's fixed pass, a formula's
+    weighted nodes, a data set's examples."""
+    cost = surface.cost
+    return cost.operations * OPERATION + cost.elements * ELEMENT
+
+
 def run_step_work(surface: Surface, batch: int | None = None) -> int:
     """One step of one run: the update on floats, the loss and gradient at the new point
     (over every example of a data set) and, with mini-batches, the batch's gradient."""
     cost = surface.cost
-    work = RUN_STEP + cost.operations * RUN_STEP_OPERATION + cost.elements * ELEMENT
+    work = RUN_STEP + evaluation_work(surface)
     if batch is not None:
         work += MINIBATCH_STEP + 2 * batch * cost.per_example * ELEMENT
     return work
@@ -111,23 +117,23 @@ def run_step_work(surface: Surface, batch: int | None = None) -> int:
 
 def turn_work(surface: Surface) -> int:
     """One step of a batched pass besides its lanes: the same for 2 lanes as for 65,536."""
-    return LANE_TURN + surface.cost.operations * LANE_TURN_OPERATION
+    return LANE_TURN
 
 
 def lane_step_work(surface: Surface) -> int:
     """One lane for one step of a batched pass (a sweep's lr, a basin map's start)."""
-    return LANE_STEP + surface.cost.elements * ELEMENT
+    return LANE_STEP + evaluation_work(surface)
 
 
 def lane_bytes(surface: Surface) -> int:
     """A lane's share of a batched pass's working memory: its state, and a formula's graph
     over it (a data set is evaluated over chunks of lanes x examples, ``datasets.CHUNK``)."""
-    nodes = surface.cost.nodes if surface.data is None else 0
-    return LANE_BYTES + nodes * ELEMENT_BYTES
+    return LANE_BYTES
 
 
 def cell_work(surface: Surface) -> int:
-    return GRID_CELL + surface.cost.elements * VALUE_ELEMENT
+    cost = surface.cost
+    return GRID_CELL + cost.operations * VALUE_OPERATION + cost.elements * VALUE_ELEMENT
 
 
 def trajectories(
@@ -152,11 +158,10 @@ def trajectories(
     run_steps = steps * walks
     per_step = STEP_JSON_BYTES + (STATE_JSON_BYTES if include_state else 0)
     per_step += EXTRA_JSON_BYTES * (int(noisy or batch is not None) + int(batch is not None))
-    memory = run_steps * RUN_STEP_BYTES + surface.cost.nodes * ELEMENT_BYTES
+    memory = run_steps * (RUN_STEP_BYTES + (STATE_BYTES if include_state else 0))
     if batch is not None:
-        # Every walk's order of examples for all its epochs, and its batch (walks with one
-        # optimizer go through numpy together, so all their batches exist at once).
-        memory += walks * ((steps * batch + data.size) * PLAN_BYTES + batch * MINIBATCH_BYTES)
+        # Every walk's order of examples for all its epochs.
+        memory += walks * (steps * batch + data.size) * PLAN_BYTES
     response = run_steps * per_step + steps * scheduled * repeats * EXTRA_JSON_BYTES
     if binary:
         floats = trajectory_floats(surface, steps, runs, repeats, batch, include_state, noisy)

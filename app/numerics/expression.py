@@ -456,11 +456,8 @@ def surface_from_expression(
 
 def graph_cost(graph) -> EvaluationCost:
     """A formula's evaluation, value and gradient, as its nodes' costs add up (``Op.cost``;
-    a variable or a constant counts as one multiply)."""
-    costs = [OPS[node.op].cost if node.op in OPS else (1, 1) for node in graph.nodes]
-    return EvaluationCost(
-        sum(c[0] for c in costs), sum(c[1] for c in costs), nodes=len(graph.nodes)
-    )
+    a variable or a constant counts as one add)."""
+    return EvaluationCost(sum(OPS[n.op].cost if n.op in OPS else 1 for n in graph.nodes))
 
 
 def _nothing(params):

@@ -31,6 +31,10 @@ __all__ = ["EvaluationCost", "Minimum", "Param", "Program", "Surface", "Window",
 _NO_OPS = np.zeros((0, 4), dtype=np.int64)
 _NO_FLOATS = np.zeros(0)
 _NO_EXAMPLES = np.zeros((2, 0))
+# Read-only like every surface's own tape and examples (shared by all requests): numba compiles
+# one specialization per combination of array flags, so the kernels see one combination only.
+for _empty in (_NO_OPS, _NO_FLOATS, _NO_EXAMPLES):
+    _empty.flags.writeable = False
 
 
 class Program(NamedTuple):
@@ -58,21 +62,17 @@ class Window(NamedTuple):
 
 @dataclass(frozen=True)
 class EvaluationCost:
-    """What one evaluation of the loss and its gradient at one point computes, counted from the
-    surface's definition; the API's cost model (``app.api.cost``) turns it into work and memory
-    before a request runs."""
+    """What one evaluation of the loss and its gradient at one point computes in the compiled
+    kernels, counted from the surface's definition; the API's cost model (``app.api.cost``)
+    turns it into work and memory before a request runs."""
 
     operations: int = 1
-    """Python-level operations per point when one run walks plain floats: a formula's graph
-    nodes; 1 for a built-in or a data set, whose evaluation there is one fixed pass."""
-    elements: int = 1
-    """Array elements computed per point when many points are evaluated at once: a formula's
-    graph nodes, a data set's examples times the operations on each; 1 for a built-in."""
+    """Units of work per point: a formula's graph nodes, each weighed by its ``Op.cost``; 1 for
+    a built-in (one fixed pass) and for a data set besides its examples."""
+    elements: int = 0
+    """For a data set: its examples times ``per_example``."""
     per_example: int = 0
-    """For a data set: the array elements one example costs, so a mini-batch can be counted."""
-    nodes: int = 1
-    """Arrays a vectorised evaluation keeps per point until its gradient is done: a formula's
-    graph nodes (its memory, where ``elements`` is its time)."""
+    """For a data set: the units one example costs, so a mini-batch can be counted."""
 
 
 @dataclass(frozen=True)

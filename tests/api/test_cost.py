@@ -11,13 +11,14 @@ import pytest
 from app.api import cost
 from app.config import SETTINGS, Settings
 from app.numerics.datasets import CROSS_ENTROPY_COST, SQUARED_ERROR_COST, surface_from_dataset
-from app.numerics.expression import parse
+from app.numerics.expression import surface_from_expression
 from tests.api.helpers import strict_json
 
 LINEAR = {"dataset": {"id": "linear_regression", "params": {"n": 5000}}}
 LOGISTIC = {"dataset": {"id": "logistic_regression", "params": {"n": 5000}}}
 LONG_FORMULA = " + ".join(["*".join(["x"] * 36), "*".join(["y"] * 36)])
-NODES = len(parse(LONG_FORMULA).graph.nodes)
+WEIGHT = surface_from_expression(LONG_FORMULA).cost.operations
+"""Its graph's nodes, each weighing 1 (multiplies, adds, the variables)."""
 
 
 def refusal(response, setting: str = "GRADSCAPE_MAX_WORK") -> dict:
@@ -41,8 +42,10 @@ def test_basin_map_on_5000_examples_is_refused(client):
 def test_fine_grid_of_5000_examples_is_refused_at_its_documented_cost(client):
     body = {"surface": LOGISTIC, "resolution": 1000}
     error = refusal(client.post("/api/v1/grid", json=body))
-    # cells x (the cell's own cost + examples x elements each, for a loss alone)
-    per_cell = cost.GRID_CELL + 5000 * CROSS_ENTROPY_COST * cost.VALUE_ELEMENT
+    # cells x (the cell's own cost + one operation + examples x units each, for a loss alone)
+    per_cell = (
+        cost.GRID_CELL + cost.VALUE_OPERATION + 5000 * CROSS_ENTROPY_COST * cost.VALUE_ELEMENT
+    )
     assert error["ctx"]["cost"] == 1000 * 1000 * per_cell
 
 
@@ -50,7 +53,7 @@ def test_full_batch_runs_are_counted_over_every_example(client):
     runs = [{"optimizer": "sgd", "hyperparameters": {"lr": 0.01}}] * 4
     body = {"surface": LINEAR, "steps": 100_000, "runs": runs}
     error = refusal(client.post("/api/v1/trajectories", json=body))
-    per_step = cost.RUN_STEP + cost.RUN_STEP_OPERATION + 5000 * SQUARED_ERROR_COST * cost.ELEMENT
+    per_step = cost.RUN_STEP + cost.OPERATION + 5000 * SQUARED_ERROR_COST * cost.ELEMENT
     assert error["ctx"]["cost"] == 4 * 100_000 * per_step
 
 
@@ -58,7 +61,7 @@ def test_mini_batches_are_counted_beside_the_full_loss(client):
     runs = [{"optimizer": "sgd", "hyperparameters": {"lr": 0.01}}] * 4
     body = {"surface": LINEAR, "steps": 20_000, "runs": runs, "batch_size": 32, "repeats": 4}
     error = refusal(client.post("/api/v1/trajectories", json=body))
-    full = cost.RUN_STEP + cost.RUN_STEP_OPERATION + 5000 * SQUARED_ERROR_COST * cost.ELEMENT
+    full = cost.RUN_STEP + cost.OPERATION + 5000 * SQUARED_ERROR_COST * cost.ELEMENT
     batch = cost.MINIBATCH_STEP + 2 * 32 * SQUARED_ERROR_COST * cost.ELEMENT
     assert error["ctx"]["cost"] == 4 * 4 * 20_000 * (full + batch)
 
@@ -71,13 +74,13 @@ def test_formula_basin_map_is_counted_per_graph_node(client):
         "resolution": 256,
     }
     error = refusal(client.post("/api/v1/basins", json=body))
-    turn = cost.LANE_TURN + NODES * cost.LANE_TURN_OPERATION
-    lane = cost.LANE_STEP + NODES * cost.ELEMENT
-    assert error["ctx"]["cost"] == 512 * (turn + 256 * 256 * lane)
+    lane = cost.LANE_STEP + WEIGHT * cost.OPERATION
+    assert error["ctx"]["cost"] == 512 * (cost.LANE_TURN + 256 * 256 * lane)
 
 
-def test_long_narrow_formula_sweep_is_refused_for_its_turns(client):
-    """Two lrs are cheap per step, but each step of the batched pass costs per graph node."""
+def test_long_narrow_formula_sweep_is_counted_per_lane_step(client, budgets):
+    """A sweep's steps cost only their per-step coefficients besides its lanes (the compiled
+    walk has no per-step overhead of a numpy pass): 2 lrs x 20,000 steps of the long formula."""
     body = {
         "surface": {"expression": LONG_FORMULA},
         "optimizer": "sgd",
@@ -85,7 +88,11 @@ def test_long_narrow_formula_sweep_is_refused_for_its_turns(client):
         "count": 2,
         "steps": 20_000,
     }
-    refusal(client.post("/api/v1/sweeps/lr", json=body))
+    assert client.post("/api/v1/sweeps/lr", json=body).status_code == 200
+    budgets(max_work=1_000_000)
+    error = refusal(client.post("/api/v1/sweeps/lr", json=body))
+    lane = cost.LANE_STEP + WEIGHT * cost.OPERATION
+    assert error["ctx"]["cost"] == 20_000 * (cost.LANE_TURN + 2 * lane)
 
 
 @pytest.fixture
@@ -111,10 +118,10 @@ def test_grid_resolution_just_within_the_budget_answers_and_one_more_is_refused(
 def test_memory_budget_is_named_when_it_is_the_one_passed(client, budgets):
     budgets(max_memory_bytes=1 << 20)
     body = {"surface": {"expression": LONG_FORMULA}, "optimizer": "sgd", "steps": 2}
-    response = client.post("/api/v1/basins", json={**body, "resolution": 64})
+    response = client.post("/api/v1/basins", json={**body, "resolution": 128})
     error = refusal(response, "GRADSCAPE_MAX_MEMORY_BYTES")
-    assert error["ctx"]["cost"] == 64 * 64 * (cost.LANE_BYTES + NODES * cost.ELEMENT_BYTES)
-    assert client.post("/api/v1/basins", json={**body, "resolution": 8}).status_code == 200
+    assert error["ctx"]["cost"] == 128 * 128 * cost.LANE_BYTES
+    assert client.post("/api/v1/basins", json={**body, "resolution": 64}).status_code == 200
 
 
 def test_response_budget_counts_state_and_every_repeat(client, budgets):
@@ -195,15 +202,15 @@ def test_surface_records_carry_what_one_unit_of_each_request_costs(client):
     record = strict_json(client.post("/api/v1/surfaces/resolve", json=LINEAR))
     elements = 5000 * SQUARED_ERROR_COST
     assert record["cost"] == {
-        "run_step": cost.RUN_STEP + cost.RUN_STEP_OPERATION + elements * cost.ELEMENT,
-        "turn": cost.LANE_TURN + cost.LANE_TURN_OPERATION,
-        "lane_step": cost.LANE_STEP + elements * cost.ELEMENT,
+        "run_step": cost.RUN_STEP + cost.OPERATION + elements * cost.ELEMENT,
+        "turn": cost.LANE_TURN,
+        "lane_step": cost.LANE_STEP + cost.OPERATION + elements * cost.ELEMENT,
         "lane_bytes": cost.LANE_BYTES,
-        "cell": cost.GRID_CELL + elements * cost.VALUE_ELEMENT,
+        "cell": cost.GRID_CELL + cost.VALUE_OPERATION + elements * cost.VALUE_ELEMENT,
     }
     listed = strict_json(client.get("/api/v1/surfaces"))["surfaces"]
     rosenbrock = next(s for s in listed if s["id"] == "rosenbrock")
-    assert rosenbrock["cost"]["cell"] == cost.GRID_CELL + cost.VALUE_ELEMENT
+    assert rosenbrock["cost"]["cell"] == cost.GRID_CELL + cost.VALUE_OPERATION
 
 
 def test_budgets_come_from_the_environment():

@@ -16,9 +16,14 @@ from app.numerics.surfaces import get_surface
 from bench.common import serve
 
 RUNS = 32
-HEAVY = {  # the largest trajectory request of 32 runs that the work budget allows
+HEAVY = {  # the largest trajectory request of 32 runs that the budgets and max_points allow
     "surface": {"id": "rastrigin"},
-    "steps": SETTINGS.max_work // (RUNS * cost.run_step_work(get_surface("rastrigin"))),
+    "steps": min(
+        SETTINGS.max_work // (RUNS * cost.run_step_work(get_surface("rastrigin"))),
+        SETTINGS.max_memory_bytes // (RUNS * cost.RUN_STEP_BYTES),
+        SETTINGS.max_points // RUNS,
+        SETTINGS.max_response_bytes // (RUNS * cost.STEP_JSON_BYTES),
+    ),
     "grad_tol": 0.0,
     "runs": [{"optimizer": "adam", "hyperparameters": {"lr": 1e-4}}] * RUNS,
 }

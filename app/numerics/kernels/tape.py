@@ -199,54 +199,57 @@ def local(op, out, a, b, which):
     return 0.5 + tie if which == 0 else 0.5 - tie
 
 
-@kernel
-def forward(ops, known, point, values):
-    """Every node's value at ``point``; returns the output's."""
-    for i in range(ops.shape[0]):
+@kernel(inline="always")
+def forward(ops, known, point, work):
+    """Every node's value at ``point`` into ``work[:nodes]``; returns the output's."""
+    n = ops.shape[0]
+    for i in range(n):
         op = ops[i, 0]
         if op == VAR:
-            values[i] = point[ops[i, 1]]
+            work[i] = point[ops[i, 1]]
         elif ops[i, 3] == 0:
-            values[i] = known[i]
+            work[i] = known[i]
         else:
             b = ops[i, 2]
-            values[i] = apply(op, values[ops[i, 1]], values[b] if b >= 0 else 0.0)
-    return values[ops.shape[0] - 1]
+            work[i] = apply(op, work[ops[i, 1]], work[b] if b >= 0 else 0.0)
+    return work[n - 1]
 
 
-@kernel
-def backward(ops, values, grads, trace):
-    """d output / d node for every node (reverse mode), after ``forward``."""
+@kernel(inline="always")
+def backward(ops, work, trace):
+    """d output / d node for every node into ``work[nodes:2 nodes]`` (reverse mode), after
+    ``forward`` left the values in ``work[:nodes]``."""
     n = ops.shape[0]
-    grads[:n] = 0.0
-    grads[n - 1] = 1.0
+    for i in range(n, 2 * n):
+        work[i] = 0.0
+    work[2 * n - 1] = 1.0
     for i in range(n - 1, -1, -1):
         op = ops[i, 0]
         if op <= CONST or (ops[i, 3] == 0 and not trace):  # VAR and CONST have no inputs
             continue
-        g, out, a, b = grads[i], values[i], ops[i, 1], ops[i, 2]
-        x = values[a]
-        y = values[b] if b >= 0 else 0.0
+        g, out, a, b = work[n + i], work[i], ops[i, 1], ops[i, 2]
+        x = work[a]
+        y = work[b] if b >= 0 else 0.0
         if trace or ops[a, 3] != 0:
-            grads[a] = grads[a] + g * local(op, out, x, y, 0)
+            work[n + a] += g * local(op, out, x, y, 0)
         if b >= 0 and (trace or ops[b, 3] != 0):
-            grads[b] = grads[b] + g * local(op, out, x, y, 1)
+            work[n + b] += g * local(op, out, x, y, 1)
 
 
-@kernel
+@kernel(inline="always")
 def value(ops, known, point, work):
-    return forward(ops, known, point, work[: ops.shape[0]])
+    return forward(ops, known, point, work)
 
 
-@kernel
+@kernel(inline="always")
 def value_grad(ops, known, point, grad, work):
     """The output at ``point``, and its gradient in ``grad``; ``work`` holds 2 x nodes."""
     n = ops.shape[0]
-    values, grads = work[:n], work[n : 2 * n]
-    out = forward(ops, known, point, values)
-    backward(ops, values, grads, False)
-    grad[:] = 0.0
+    out = forward(ops, known, point, work)
+    backward(ops, work, False)
+    for j in range(grad.size):
+        grad[j] = 0.0
     for i in range(n):
         if ops[i, 0] == VAR:
-            grad[ops[i, 1]] = grads[i]
+            grad[ops[i, 1]] = work[n + i]
     return out

@@ -279,8 +279,12 @@ def batch_losses_at(kind, data, indices, points, values, grads):
 @kernel
 def trace(ops, known, point, values, grads):
     """Every node's value and d output / d node, constants included (the backprop panel)."""
-    t.forward(ops, known, point, values)
-    t.backward(ops, values, grads, True)
+    n = ops.shape[0]
+    work = np.empty(2 * n)
+    t.forward(ops, known, point, work)
+    t.backward(ops, work, True)
+    values[:] = work[:n]
+    grads[:] = work[n:]
 
 
 @kernel
