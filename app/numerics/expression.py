@@ -39,7 +39,7 @@ import numpy as np
 from app.numerics.autodiff import OPS, Graph, Node
 from app.numerics.kernels import evaluate, walk
 from app.numerics.optimizers import OPTIMIZERS
-from app.numerics.surfaces import EvaluationCost, Surface, Window
+from app.numerics.surfaces import SURFACES, EvaluationCost, Surface, Window
 
 
 class FormulaLimits(NamedTuple):
@@ -466,38 +466,12 @@ def _nothing(params):
 
 # --- the built-in surfaces as formulas ---------------------------------------------------------
 
-BUILTIN_FORMULAS = {
-    "parabola": "(x - {c})**2",
-    "quadratic": "0.5*({a}*x**2 + {b}*y**2)",
-    "rosenbrock": "({a} - x)**2 + {b}*(y - x**2)**2",
-    "saddle": "x**2 - y**2",
-    "monkey_saddle": "x**3 - 3*x*y**2",
-    "himmelblau": "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
-    "beale": "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
-    "booth": "(x + 2*y - 7)**2 + (2*x + y - 5)**2",
-    "matyas": "0.26*(x**2 + y**2) - 0.48*x*y",
-    "three_hump_camel": "2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
-    "six_hump_camel": "(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (4*y**2 - 4)*y**2",
-    "rastrigin": "2*{A} + x**2 - {A}*cos(2*pi*x) + y**2 - {A}*cos(2*pi*y)",
-    "ackley": (
-        "-20*exp(-0.2*sqrt(0.5*(x**2 + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20"
-    ),
-    "styblinski_tang": "0.5*(x**4 - 16*x**2 + 5*x + y**4 - 16*y**2 + 5*y)",
-    "goldstein_price": (
-        "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
-        "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
-    ),
-    "levi_n13": (
-        "sin(3*pi*x)**2 + (x - 1)**2*(1 + sin(3*pi*y)**2) + (y - 1)**2*(1 + sin(2*pi*y)**2)"
-    ),
-}
-"""Each built-in surface written in the formula language, parameters as ``{name}``."""
-
 
 def builtin_formula(surface_id: str, params: Mapping[str, float]) -> str:
-    """The formula of a built-in surface with its parameter values written in."""
+    """The formula of a built-in surface (its record's ``expression``) with its parameter
+    values written in."""
     numbers = {}
     for name, value in params.items():
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
         numbers[name] = f"({text})" if value < 0 else text
-    return BUILTIN_FORMULAS[surface_id].format(**numbers)
+    return SURFACES[surface_id].expression.format(**numbers)

@@ -98,6 +98,9 @@ class Surface:
     minima: Callable[[Mapping[str, float]], tuple[Minimum, ...]]
     saddle_points: Callable[[Mapping[str, float]], tuple[tuple[float, ...], ...]]
     suggested_lr: Mapping[str, float]
+    expression: str = ""
+    """A built-in written in the formula language, parameters as ``{name}``: the backprop panel
+    draws its graph, and the tests check the compiled gradient against its autodiff."""
     cost: EvaluationCost = EvaluationCost()
     tape: tuple[np.ndarray, np.ndarray] | None = None
     """For a typed formula: its tape ``(ops, known)`` (``kernels.tape``)."""
@@ -169,6 +172,7 @@ _SURFACE_LIST = (
         ),
         params=(Param("c", 3.0, -10.0, 10.0, "position of the minimum"),),
         kernel=evaluate.BUILTINS.index("parabola"),
+        expression="(x - {c})**2",
         window=Window((-2.0, 8.0), None),
         default_start=(0.0,),
         minima=lambda p: (Minimum((p["c"],), 0.0),),
@@ -193,6 +197,7 @@ _SURFACE_LIST = (
             Param("b", 10.0, 0.01, 100.0, "curvature along y"),
         ),
         kernel=evaluate.BUILTINS.index("quadratic"),
+        expression="0.5*({a}*x**2 + {b}*y**2)",
         window=Window((-3.0, 3.0), (-3.0, 3.0)),
         default_start=(-2.5, 2.0),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
@@ -217,6 +222,7 @@ _SURFACE_LIST = (
             Param("b", 100.0, 0.0, 1000.0, "steepness of the valley walls"),
         ),
         kernel=evaluate.BUILTINS.index("rosenbrock"),
+        expression="({a} - x)**2 + {b}*(y - x**2)**2",
         window=Window((-2.0, 2.0), (-1.0, 3.0)),
         default_start=(-1.5, 2.0),
         minima=lambda p: (Minimum((p["a"], p["a"] * p["a"]), 0.0),),
@@ -238,6 +244,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("saddle"),
+        expression="x**2 - y**2",
         window=Window((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(-1.5, 0.01),
         minima=_fixed(),
@@ -259,6 +266,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("monkey_saddle"),
+        expression="x**3 - 3*x*y**2",
         window=Window((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(1.5, 0.1),
         minima=_fixed(),
@@ -279,6 +287,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("himmelblau"),
+        expression="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
         window=Window((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(-0.5, -1.5),
         minima=_fixed(
@@ -309,6 +318,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("beale"),
+        expression="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
         window=Window((-4.5, 4.5), (-4.5, 4.5)),
         default_start=(1.0, 1.5),
         minima=_fixed(Minimum((3.0, 0.5), 0.0)),
@@ -329,6 +339,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("booth"),
+        expression="(x + 2*y - 7)**2 + (2*x + y - 5)**2",
         window=Window((-10.0, 10.0), (-10.0, 10.0)),
         default_start=(-8.0, 2.0),
         minima=_fixed(Minimum((1.0, 3.0), 0.0)),
@@ -349,6 +360,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("matyas"),
+        expression="0.26*(x**2 + y**2) - 0.48*x*y",
         window=Window((-10.0, 10.0), (-10.0, 10.0)),
         default_start=(-8.0, 3.0),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
@@ -369,6 +381,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("three_hump_camel"),
+        expression="2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
         window=Window((-3.0, 3.0), (-3.0, 3.0)),
         default_start=(-2.5, 2.0),
         minima=_fixed(
@@ -395,6 +408,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("six_hump_camel"),
+        expression="(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (4*y**2 - 4)*y**2",
         window=Window((-2.0, 2.0), (-1.2, 1.2)),
         default_start=(1.9, 1.1),
         minima=_fixed(
@@ -431,6 +445,7 @@ _SURFACE_LIST = (
         ),
         params=(Param("A", 10.0, 0.0, 50.0, "height of the ripples"),),
         kernel=evaluate.BUILTINS.index("rastrigin"),
+        expression="2*{A} + x**2 - {A}*cos(2*pi*x) + y**2 - {A}*cos(2*pi*y)",
         window=Window((-5.12, 5.12), (-5.12, 5.12)),
         default_start=(-2.5, 2.5),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
@@ -451,6 +466,10 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("ackley"),
+        expression=(
+            "-20*exp(-0.2*sqrt(0.5*(x**2"
+            " + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20"
+        ),
         window=Window((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(1.5, 1.5),
         minima=_fixed(Minimum((0.0, 0.0), 0.0)),
@@ -471,6 +490,7 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("styblinski_tang"),
+        expression="0.5*(x**4 - 16*x**2 + 5*x + y**4 - 16*y**2 + 5*y)",
         window=Window((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(4.0, -0.5),
         minima=_fixed(
@@ -505,6 +525,10 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("goldstein_price"),
+        expression=(
+            "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))*(30"
+            " + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
+        ),
         window=Window((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(-1.5, 0.5),
         minima=_fixed(
@@ -533,6 +557,10 @@ _SURFACE_LIST = (
         ),
         params=(),
         kernel=evaluate.BUILTINS.index("levi_n13"),
+        expression=(
+            "sin(3*pi*x)**2 + (x - 1)**2*(1 + sin(3*pi*y)**2)"
+            " + (y - 1)**2*(1 + sin(2*pi*y)**2)"
+        ),
         window=Window((-4.0, 6.0), (-4.0, 6.0)),
         default_start=(-3.5, 0.5),
         minima=_fixed(Minimum((1.0, 1.0), 0.0)),

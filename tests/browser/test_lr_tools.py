@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.api import cost
 from app.config import SETTINGS
-from app.numerics.surfaces import get_surface
+from app.numerics.datasets import surface_from_dataset
 
 LR_CURVE = "() => Array.from(document.getElementById('lr-plot').data[0].y)"
 
@@ -123,13 +123,15 @@ def test_sweep_finds_the_parabola_edge_and_uses_the_best_lr(page, lab):
 
 @pytest.mark.allow_http_error(422)
 def test_sweep_count_starts_within_the_work_limit_and_its_error_shows_beside_it(page, lab):
-    # The parabola's costs (app/api/cost.py) and the budget: steps at which about 40 lrs fit.
-    parabola = get_surface("parabola")
-    turn, lane = cost.turn_work(parabola), cost.lane_step_work(parabola)
+    # A data set of 5,000 examples (its costs in app/api/cost.py) and the budget: steps at which
+    # about 40 lrs fit. (On a built-in surface the compiled sweep is so cheap that even
+    # max_steps leaves room for more than 64.)
+    data = surface_from_dataset("linear_regression", {"n": 5000})
+    turn, lane = cost.turn_work(data), cost.lane_step_work(data)
     steps = SETTINGS.max_work // (turn + 40 * lane)
     affordable = (SETTINGS.max_work // steps - turn) // lane
-    assert 2 < affordable < 64
-    lab.open(f"?surface=parabola&start=0&steps={steps}&r1=sgd&r1.lr=0.1")
+    assert 2 < affordable < 64 and steps <= SETTINGS.max_steps
+    lab.open(f"?surface=linear_regression&sp.n=5000&steps={steps}&r1=sgd&r1.lr=0.05")
     page.get_by_role("button", name="Sweep learning rates").click()
     panel = page.get_by_role("region", name="Learning-rate sweep")
     # Not the usual 64: as many lrs as the work budget allows at these steps.
@@ -182,16 +184,14 @@ def test_basin_map_on_himmelblau_colours_four_basins_and_click_sets_start(page, 
 
 
 def test_a_basin_map_too_long_for_the_budget_is_explained_not_requested(page, lab):
-    """At 20,000 steps not even 2 x 2 starts fit the work budget on Rosenbrock: the page says
-    so beside the switch, and sends no request the server would refuse."""
-    rosenbrock = get_surface("rosenbrock")
-    steps = 20_000
-    assert steps * (cost.turn_work(rosenbrock) + 4 * cost.lane_step_work(rosenbrock)) > (
-        SETTINGS.max_work
-    )
+    """At 40,000 steps not even 2 x 2 starts fit the work budget on a data set of 5,000
+    examples: the page says so beside the switch, and sends no request the server would refuse."""
+    data = surface_from_dataset("linear_regression", {"n": 5000})
+    steps = 40_000
+    assert steps * (cost.turn_work(data) + 4 * cost.lane_step_work(data)) > SETTINGS.max_work
     posted: list[str] = []
     page.on("request", lambda req: "/api/v1/basins" in req.url and posted.append(req.url))
-    lab.open(f"?surface=rosenbrock&steps={steps}&r1=adam&r1.lr=0.001")
+    lab.open(f"?surface=linear_regression&sp.n=5000&steps={steps}&r1=adam&r1.lr=0.001")
     lab.act(lambda: page.get_by_label("Basin map").check())
     expect(page.locator("#basin-map-error")).to_contain_text("fewer steps")
     expect(page.get_by_label("Basin map")).to_have_attribute("aria-invalid", "true")

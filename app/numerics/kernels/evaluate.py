@@ -161,8 +161,13 @@ BUILTIN, FORMULA, DATASET = 0, 1, 2
 
 
 def family_value_grad(family, kind, q, ops, known, data, p, grad, work):
-    """``value_grad`` for a surface of ``family`` (a compile-time constant) in compiled code."""
-    raise NotImplementedError("only called from compiled code")
+    """``value_grad`` for a surface of ``family`` (a compile-time constant in compiled code,
+    where the ``overload`` below picks the branch; this body runs under NUMBA_DISABLE_JIT)."""
+    if family == BUILTIN:
+        return builtin_value_grad(kind, q, p, grad)
+    if family == FORMULA:
+        return t.value_grad(ops, known, p, grad, work)
+    return d.value_grad(kind - DATA, data, p[0], p[1], grad)
 
 
 @overload(family_value_grad, inline="always")
