@@ -106,7 +106,7 @@ def evaluation_work(surface: Surface) -> int:
 
 
 def run_step_work(surface: Surface, batch: int | None = None) -> int:
-    """One step of one run: the update on floats, the loss and gradient at the new point
+    """One step of one run: the compiled update, the loss and gradient at the new point
     (over every example of a data set) and, with mini-batches, the batch's gradient."""
     cost = surface.cost
     work = RUN_STEP + evaluation_work(surface)
@@ -116,18 +116,18 @@ def run_step_work(surface: Surface, batch: int | None = None) -> int:
 
 
 def turn_work(surface: Surface) -> int:
-    """One step of a batched pass besides its lanes: the same for 2 lanes as for 65,536."""
+    """One step of a sweep or a basin map besides its lanes: the same for 2 lanes as for 65,536."""
     return LANE_TURN
 
 
 def lane_step_work(surface: Surface) -> int:
-    """One lane for one step of a batched pass (a sweep's lr, a basin map's start)."""
+    """One lane for one step of a sweep or a basin map (an lr, a start)."""
     return LANE_STEP + evaluation_work(surface)
 
 
 def lane_bytes(surface: Surface) -> int:
-    """A lane's share of a batched pass's working memory: its state, and a formula's graph
-    over it (a data set is evaluated over chunks of lanes x examples, ``datasets.CHUNK``)."""
+    """A lane's share of a sweep's or a basin map's working memory (the compiled walk keeps
+    nothing per graph node or per example)."""
     return LANE_BYTES
 
 

@@ -353,7 +353,7 @@ class GradcheckRequest(Strict):
 
 
 class LrSweepRequest(OptimizerChoice):
-    """One optimizer, many learning rates: log-spaced over ``lr_range``, one batched pass."""
+    """One optimizer, many learning rates: log-spaced over ``lr_range``, one compiled walk."""
 
     surface: SurfaceRef
     start: Point | None = Field(default=None, description="Default: the surface's start")

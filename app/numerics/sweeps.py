@@ -1,4 +1,4 @@
-"""Many runs in one batched pass: the learning-rate sweep and the basin map."""
+"""Many runs in one compiled walk, outcomes only: the learning-rate sweep and the basin map."""
 
 from __future__ import annotations
 

@@ -647,3 +647,22 @@ def test_reaches_the_minimum_of_a_bowl(optimizer_id):
         step, state = transform.update(curvature * points, state, points, t)
         points = points + step
     assert np.max(np.abs(points)) < 1e-3
+
+
+@pytest.mark.parametrize("optimizer_id", list(OPTIMIZERS))
+def test_a_long_parameter_vector_steps_as_its_coordinates_do_one_by_one(optimizer_id):
+    """The rules take parameter vectors of any length (a network's weights): 1,000 coordinates
+    in one call move exactly as each coordinate does alone."""
+    optimizer = get_optimizer(optimizer_id)
+    transform = optimizer.make(optimizer.resolve({"weight_decay": 0.01}))
+    rng = np.random.default_rng(3)
+    params, curvature = rng.normal(size=1000), rng.uniform(0.5, 2.0, 1000)
+    state = transform.init(params)
+    alone = [(float(p), transform.init(float(p))) for p in params[:5]]
+    for t in range(1, 6):
+        step, state = transform.update(curvature * params, state, params, t)
+        params = params + step
+        for i, (p, s) in enumerate(alone):
+            one, s = transform.update(float(curvature[i]) * p, s, p, t)
+            alone[i] = (p + one, s)
+    assert [p for p, _ in alone] == params[:5].tolist()
