@@ -136,16 +136,5 @@ def in_tree(tree: Path, names: list[str]) -> dict:
     return result
 
 
-def baseline_tree() -> Path | None:
-    """The previous engine's checkout (``GRADSCAPE_BASELINE_TREE``), or None when unset."""
-    found = os.environ.get("GRADSCAPE_BASELINE_TREE")
-    if not found:
-        return None
-    tree = Path(found)
-    if not (tree / "app" / "numerics" / "engine.py").is_file():
-        raise RuntimeError(f"GRADSCAPE_BASELINE_TREE={found} is not a Gradscape checkout")
-    return tree
-
-
 if __name__ == "__main__":
     print(json.dumps(measure(sys.argv[1:])))

@@ -16,7 +16,7 @@ runs on Rosenbrock typed in as a formula (the tape interpreter), and 512 Adam le
 from __future__ import annotations
 
 from bench import cases
-from bench.common import row
+from bench.common import baseline_tree, row
 
 TARGET_MS = {"mixed": 10.0, "lrs": 20.0}
 FORMULA_RATIO = 4.0
@@ -41,7 +41,7 @@ def main() -> list[str]:
     ms = {name: cases.best_ms(cases.case(name)) for name in names}
     floor_ms = numba_prototype.kernel_ms()
     same = cases.final_points("formula") == cases.final_points("mixed")
-    tree = cases.baseline_tree()
+    tree = baseline_tree()
     old = cases.in_tree(tree, names) if tree is not None else None
     agrees = ""
     if old is not None:

@@ -11,7 +11,7 @@ of the compiled kernel, split over the cores. Beside each, the previous engine (
 from __future__ import annotations
 
 from bench import cases
-from bench.common import row
+from bench.common import baseline_tree, row
 from bench.engine import before
 
 TARGET_MS = {"sweep": 30.0, "basin": 300.0}
@@ -20,7 +20,7 @@ TARGET_MS = {"sweep": 30.0, "basin": 300.0}
 def main() -> list[str]:
     names = ["sweep", "basin"]
     ms = {name: cases.best_ms(cases.case(name)) for name in names}
-    tree = cases.baseline_tree()
+    tree = baseline_tree()
     old = cases.in_tree(tree, names) if tree is not None else None
     return [
         row(
