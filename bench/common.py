@@ -15,6 +15,8 @@ from typing import IO
 
 import httpx
 
+from bench import OPTIONS
+
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -67,7 +69,7 @@ def row(
 
 def baseline_tree() -> Path | None:
     """The previous engine's checkout (``GRADSCAPE_BASELINE_TREE``), or None when unset."""
-    found = os.environ.get("GRADSCAPE_BASELINE_TREE")
+    found = OPTIONS.get("GRADSCAPE_BASELINE_TREE")
     if not found:
         return None
     tree = Path(found)

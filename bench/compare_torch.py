@@ -208,15 +208,15 @@ SCRATCH_TORCH = Path("/tmp/torchvenv/bin/python")
 """Where the bench looks for an interpreter with torch when ``GRADSCAPE_TORCH_PYTHON`` is unset."""
 
 
-def torch_interpreter() -> str | None:
-    """An interpreter with torch: ``GRADSCAPE_TORCH_PYTHON``, else the scratch venv's, else this
-    one's if torch imports here; None if there is none."""
+def torch_interpreter(chosen: str | None) -> str | None:
+    """An interpreter with torch: ``chosen`` (``GRADSCAPE_TORCH_PYTHON``), else the scratch
+    venv's, else this one's if torch imports here; None if there is none (or ``chosen`` is not
+    an executable)."""
     import importlib.util
-    import os
+    import shutil
 
-    chosen = os.environ.get("GRADSCAPE_TORCH_PYTHON")
     if chosen:
-        return chosen
+        return shutil.which(chosen)
     if SCRATCH_TORCH.exists():
         return str(SCRATCH_TORCH)
     return sys.executable if importlib.util.find_spec("torch") else None

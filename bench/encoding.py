@@ -30,7 +30,7 @@ import orjson
 
 from app.numerics.optimizers import get_optimizer
 from app.numerics.surfaces import get_surface
-from bench import compare_torch
+from bench import OPTIONS, compare_torch
 from bench.cases import MIXED
 from bench.common import row, serve
 
@@ -140,7 +140,7 @@ def main() -> list[str]:
 def torch_rows(body: dict, medians: dict[str, float], arrays: list[np.ndarray]) -> list[str]:
     """The torch.optim loop on the same request, and its time over each encoding's."""
     name = "encoding: torch.optim loop in-process, 8 runs x 10,000 steps"
-    python = compare_torch.torch_interpreter()
+    python = compare_torch.torch_interpreter(OPTIONS.get("GRADSCAPE_TORCH_PYTHON"))
     if python is None:
         return [f"{name:<58} skipped: no torch (set GRADSCAPE_TORCH_PYTHON)"]
     runs = [

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import OPTIONS
 from bench.cases import ROSENBROCK_TYPED
 from bench.common import row, serve
 from bench.encoding import request_body
@@ -128,7 +129,7 @@ def main() -> list[str]:
         )
     ]
     name = "startup: python -m app.numerics.warm, empty cache (compiles)"
-    if os.environ.get("GRADSCAPE_BENCH_COLD") == "1":
+    if OPTIONS.get("GRADSCAPE_BENCH_COLD") == "1":
         with tempfile.TemporaryDirectory(prefix="numba-cold-") as empty:
             cold_s, inside_s = warm_in_subprocess({"NUMBA_CACHE_DIR": empty})
         lines.append(row(name, cold_s, "s", None, f"warm() itself {inside_s:.1f} s"))
