@@ -246,7 +246,7 @@ def main() -> int:
     except ImportError:
         print(
             "torch is not installed here; install it in a separate environment:\n"
-            "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy\n"
+            "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy numba\n"
             f"  /tmp/torchenv/bin/python {Path(__file__).as_posix()}"
         )
         return 0
