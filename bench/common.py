@@ -15,6 +15,8 @@ from typing import IO
 
 import httpx
 
+from bench import OPTIONS
+
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -65,6 +67,17 @@ def row(
     return f"{name:<58} {value:>10.1f} {unit:<3} {goal:<14} {verdict:<4} {extra}".rstrip()
 
 
+def baseline_tree() -> Path | None:
+    """The previous engine's checkout (``GRADSCAPE_BASELINE_TREE``), or None when unset."""
+    found = OPTIONS.get("GRADSCAPE_BASELINE_TREE")
+    if not found:
+        return None
+    tree = Path(found)
+    if not (tree / "app" / "numerics" / "engine.py").is_file():
+        raise RuntimeError(f"GRADSCAPE_BASELINE_TREE={found} is not a Gradscape checkout")
+    return tree
+
+
 @contextlib.contextmanager
 def serve(
     workers: int = 1,
@@ -72,9 +85,13 @@ def serve(
     log: IO[bytes] | None = None,
     *,
     new_session: bool = False,
+    tree: Path | None = None,
 ):
     """Start the app as `make run` does (``python -m app.serve``) on a free loopback port, and
     yield its URL once every worker listens.
+
+    ``tree``: another checkout's app (the previous engine's, for a baseline), run from that
+    directory with it first on the path, so its own ``app`` is imported, not this one's.
 
     ``log`` receives the server's output (default: this process's). ``new_session``: the
     server leads its own process group, which ``os.killpg`` can kill whole (the supervisor and
@@ -84,8 +101,11 @@ def serve(
         sys.executable, "-m", "app.serve", "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
+    if tree is not None:
+        env = {**(env or {}), "PYTHONPATH": str(tree)}
     process = subprocess.Popen(
         command,
+        cwd=tree,
         env={**os.environ, **(env or {})},
         stdout=log,
         stderr=log,

@@ -9,15 +9,26 @@ methods end in a chaotic dance around the minimum, where any last-bit difference
 kernels fuse multiply-adds, Python cannot) grows until the two runs are unrelated.
 Lion is not in torch.optim; its reference is the paper's algorithm written with torch ops.
 
-Usage (torch lives in its own environment, never in the project's):
+Usage (torch lives in its own environment, never in the project's; the parity check imports
+``app.numerics``, which needs numba there too):
 
-    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy
+    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy numba
     /tmp/torchenv/bin/python bench/compare_torch.py
+
+``--loop`` times a plain torch.optim training loop instead, for ``bench.encoding``'s ratio: it
+reads the runs (optimizer id and resolved hyperparameters), the start and the steps as JSON on
+stdin and writes its time and each run's end point as JSON; that mode needs torch and numpy
+only (no ``app``), so any interpreter with torch runs it:
+
+    echo '{"runs": [["adam", {"lr": 0.05, ...}]], "start": [-1.5, 2.0], "steps": 10000}' |
+        /tmp/torchenv/bin/python bench/compare_torch.py --loop
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,13 +160,93 @@ def max_relative_difference(torch, optimizer_id: str, overrides: dict) -> float:
     return worst
 
 
+def rosenbrock(p):
+    """Rosenbrock, a = 1, b = 100, on a 2-vector tensor (torch records it for autograd)."""
+    x, y = p[0], p[1]
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+
+def train(torch, optimizer_id: str, hp: dict, start, steps: int):
+    """A textbook torch.optim loop: the loss, backward, the step; every point, loss and gradient
+    recorded as the API returns them (points[0] the start, ``steps`` updates)."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optimizer = torch_optimizer(torch, optimizer_id, hp, [p])
+    points = torch.empty((steps + 1, len(start)), dtype=torch.float64)
+    losses = torch.empty(steps + 1, dtype=torch.float64)
+    gradients = torch.empty((steps + 1, len(start)), dtype=torch.float64)
+    for t in range(steps + 1):
+        p.grad = None
+        loss = rosenbrock(p)
+        loss.backward()
+        with torch.no_grad():
+            points[t], losses[t], gradients[t] = p, loss, p.grad
+        if t < steps:
+            optimizer.step()
+    return points.numpy(), losses.numpy(), gradients.numpy()
+
+
+def time_loop(request: dict) -> dict:
+    """Milliseconds for every run of ``request`` in turn, after a short warm-up of each
+    optimizer (torch imports parts of itself on the first step: a one-off cost, left out)."""
+    import torch
+
+    runs, start, steps = request["runs"], request["start"], request["steps"]
+    for optimizer_id, hp in runs:
+        train(torch, optimizer_id, hp, start, 10)
+    started = time.perf_counter()
+    paths = [train(torch, optimizer_id, hp, start, steps) for optimizer_id, hp in runs]
+    elapsed = time.perf_counter() - started
+    return {
+        "ms": elapsed * 1e3,
+        "final": [points[-1].tolist() for points, _, _ in paths],
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+
+
+SCRATCH_TORCH = Path("/tmp/torchvenv/bin/python")
+"""Where the bench looks for an interpreter with torch when ``GRADSCAPE_TORCH_PYTHON`` is unset."""
+
+
+def torch_interpreter(chosen: str | None) -> str | None:
+    """An interpreter with torch: ``chosen`` (``GRADSCAPE_TORCH_PYTHON``), else the scratch
+    venv's, else this one's if torch imports here; None if there is none (or ``chosen`` is not
+    an executable)."""
+    import importlib.util
+    import shutil
+
+    if chosen:
+        return shutil.which(chosen)
+    if SCRATCH_TORCH.exists():
+        return str(SCRATCH_TORCH)
+    return sys.executable if importlib.util.find_spec("torch") else None
+
+
+def loop_in(python: str, request: dict) -> dict:
+    """``time_loop(request)`` run by ``python`` in a subprocess (see ``--loop``)."""
+    import subprocess
+
+    completed = subprocess.run(
+        [python, str(Path(__file__).resolve()), "--loop"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    )
+    return json.loads(completed.stdout)
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--loop"]:
+        print(json.dumps(time_loop(json.load(sys.stdin))))
+        return 0
     try:
         import torch
     except ImportError:
         print(
             "torch is not installed here; install it in a separate environment:\n"
-            "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy\n"
+            "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy numba\n"
             f"  /tmp/torchenv/bin/python {Path(__file__).as_posix()}"
         )
         return 0

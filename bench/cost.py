@@ -45,7 +45,7 @@ SURFACES = {
     "logistic n=5000": {"dataset": {"id": "logistic_regression", "params": {"n": 5000}}},
 }
 MIXED = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "lion"]
-"""Eight different optimizers: no two share a batch, every run walks floats (the slow path)."""
+"""Eight different optimizers in one request (the compiled walk takes any mix in one call)."""
 START = [0.5, 0.5]
 
 

@@ -1,86 +1,77 @@
-"""Engine speed: one long run on floats, many runs in one numpy batch.
+"""Engine speed: ``engine.simulate`` on issue 15's requests, compute only (no HTTP).
 
-Prints, for each case, the engine's time beside a plain per-step numpy loop over the
-same runs (the optimizer's own update rule on numpy arrays, one run at a time).
+Three cases of ``bench.cases``: 8 mixed optimizers x 10,000 steps on Rosenbrock, the same 8
+runs on Rosenbrock typed in as a formula (the tape interpreter), and 512 Adam learning rates x
+2,000 steps with every path kept. Printed beside them, from the same bench run:
+
+- ``bench/numba_prototype.py``'s kernel on the first case's work: a loop written for Rosenbrock
+  and these 8 rules alone, with no stop rules and no recording beyond the path, the floor the
+  issue measures the engine against;
+- the previous engine (the checkout in ``GRADSCAPE_BASELINE_TREE``, e.g. f2df659, the commit
+  before the compiled core) on the same cases in a subprocess, when that variable is set.
+
+    python -m bench.engine
 """
 
 from __future__ import annotations
 
-import numpy as np
+from bench import cases
+from bench.common import baseline_tree, row
 
-from app.numerics import engine
-from app.numerics.engine import RunSpec, StopRules
-from app.numerics.optimizers import get_optimizer
-from app.numerics.surfaces import get_surface
-from bench.common import best_of, row
-
-MIXED = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw", "nadam", "lion"]
+TARGET_MS = {"mixed": 10.0, "lrs": 20.0}
+FORMULA_RATIO = 4.0
+"""A typed formula may cost at most this many times the built-in surface."""
 
 
-def spec(optimizer_id: str, lr: float) -> RunSpec:
-    optimizer = get_optimizer(optimizer_id)
-    return RunSpec(optimizer, optimizer.resolve({"lr": lr}), (-1.5, 2.0))
-
-
-def plain_numpy_loop(surface, params, run: RunSpec, steps: int) -> np.ndarray:
-    """The baseline: a textbook per-step loop on a numpy vector, no batching, no tricks."""
-    transform = run.optimizer.make(run.hyperparameters)
-    point = np.array(run.start)
-    state = transform.init(point)
-    history = np.empty((steps + 1, 2))
-    history[0] = point
-    for t in range(1, steps + 1):
-        g = np.array(surface.grad(params, *point))
-        step, state = transform.update(g, state, point, t)
-        point = point + step
-        history[t] = point
-    return history
+def before(old: dict | None, name: str, now_ms: float) -> str:
+    """The previous engine's figure for a case, and how many times faster this one is."""
+    if old is None:
+        return "previous engine: skipped (set GRADSCAPE_BASELINE_TREE)"
+    then = old["ms"][name]
+    ratio = then / now_ms
+    if ratio < 1:
+        return f"previous engine {then:.0f} ms ({1 / ratio:.1f}x slower now)"
+    return f"previous engine {then:.0f} ms ({ratio:.{0 if ratio >= 10 else 1}f}x faster now)"
 
 
 def main() -> list[str]:
-    surface = get_surface("rosenbrock")
-    params = surface.resolve_params(None)
-    stop = StopRules(grad_tol=0.0)  # never stop early: time the full length
-    lines = []
+    from bench import numba_prototype
 
-    mixed = [spec(o, surface.suggested_lr[o]) for o in MIXED]
-    engine_ms = best_of(lambda: engine.simulate(surface, params, mixed, 10_000, stop=stop))
-    plain_ms = best_of(
-        lambda: [plain_numpy_loop(surface, params, r, 10_000) for r in mixed], repeat=1
-    )
-    lines.append(
+    names = ["mixed", "formula", "lrs"]
+    ms = {name: cases.best_ms(cases.case(name)) for name in names}
+    floor_ms = numba_prototype.kernel_ms()
+    same = cases.final_points("formula") == cases.final_points("mixed")
+    tree = baseline_tree()
+    old = cases.in_tree(tree, names) if tree is not None else None
+    agrees = ""
+    if old is not None:
+        match = old["final"]["mixed"] == cases.final_points("mixed")
+        agrees = f"; same end points as the previous engine: {match}"
+    return [
         row(
             "engine: 8 runs (mixed optimizers) x 10,000 steps, rosenbrock",
-            engine_ms,
+            ms["mixed"],
             "ms",
-            50,
-            f"issue 2's 100 ms: {'PASS' if engine_ms <= 100 else 'FAIL'}; plain numpy loop "
-            f"{plain_ms:.0f} ms, {plain_ms / engine_ms:.1f}x; compiled: bench/numba_prototype.py",
-        )
-    )
-
-    lrs = np.logspace(-4, -1, 512)
-    sweep = [spec("adam", float(lr)) for lr in lrs]
-    batch_ms = best_of(lambda: engine.run_batch(surface, params, sweep, 2000, None, stop))
-    single_ms = best_of(
-        lambda: [engine.run_single(surface, params, r, 2000, None, stop) for r in sweep],
-        repeat=1,
-    )
-    plain_sample = sweep[:: len(sweep) // 16]
-    plain_ms = best_of(
-        lambda: [plain_numpy_loop(surface, params, r, 2000) for r in plain_sample], repeat=1
-    ) * (len(sweep) / len(plain_sample))
-    lines.append(
+            TARGET_MS["mixed"],
+            f"prototype kernel {floor_ms:.1f} ms ({ms['mixed'] / floor_ms:.1f}x of it); "
+            + before(old, "mixed", ms["mixed"]),
+        ),
         row(
-            "engine: 512 learning rates x 2,000 steps, adam, one batch",
-            batch_ms,
+            "engine: the same, rosenbrock typed in, of the built-in's time",
+            ms["formula"] / ms["mixed"],
+            "x",
+            FORMULA_RATIO,
+            f"{ms['formula']:.1f} ms; bit-identical to the built-in: {same}{agrees}; "
+            + before(old, "formula", ms["formula"]),
+        ),
+        row(
+            "engine: 512 learning rates x 2,000 steps, adam, paths kept",
+            ms["lrs"],
             "ms",
-            150,
-            f"one at a time on floats {single_ms:.0f} ms ({single_ms / batch_ms:.1f}x); "
-            f"plain numpy loop ~{plain_ms:.0f} ms ({plain_ms / batch_ms:.0f}x, from 32 runs)",
-        )
-    )
-    return lines
+            TARGET_MS["lrs"],
+            before(old, "lrs", ms["lrs"]),
+        ),
+    ]
 
 
 if __name__ == "__main__":

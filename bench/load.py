@@ -3,7 +3,10 @@
 Three phases share one server:
 
 1. Throughput: 32 clients send mixed valid requests (the page's own: catalogue, grid,
-   trajectories, gradient check) for half the time; requests per second.
+   trajectories, gradient check) for half the time; requests per second. With
+   ``GRADSCAPE_BASELINE_TREE`` (a checkout of the previous engine, f2df659), the same phase
+   first against that tree's server, started the same way from its directory, for the ratio
+   issue 15 asks (at least 2x), measured minutes apart on the same machine.
 2. Load: 64 clients for the full time, while a separate process opens a fresh connection to
    ``/healthz`` every 50 ms, the way a load balancer does; p50, p99, errors, worst probe.
 3. Faults: the load again for a third of the time, one worker SIGKILLed part-way: the
@@ -35,6 +38,7 @@ import random
 import resource
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,11 +48,14 @@ from pathlib import Path
 import orjson
 
 from bench.api import default_experiment
-from bench.common import percentile, row, serve
+from bench.common import baseline_tree, percentile, row, serve
 
 CLIENTS = 64
 THROUGHPUT_CLIENTS = 32
 WORKERS = 2
+P99_MS = 150
+THROUGHPUT_RATIO = 2.0
+"""Requests per second against the previous engine's, at least (issue 15)."""
 PROBE_INTERVAL_S = 0.05
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -340,7 +347,7 @@ def load_rows(name: str, phase: Phase) -> list[str]:
             f"{name}: latency p99",
             percentile(latencies, 99),
             "ms",
-            250,
+            P99_MS,
             "connections per worker " + "/".join(map(str, phase.connections)),
         ),
         row(f"{name}: errors (non-200, malformed, cut)", phase.tally.errors, "", 0, f"of {count}"),
@@ -353,6 +360,35 @@ def load_rows(name: str, phase: Phase) -> list[str]:
             f" over {len(health_ms)} probes",
         ),
         cpu_row(name, phase),
+    ]
+
+
+def baseline_rows(tree: Path | None, before: Phase | None, now: Phase) -> list[str]:
+    """The previous engine's throughput, and this one's over it."""
+    name = "throughput: the previous engine, same clients and mix"
+    if tree is None or before is None:
+        return [f"{name:<58} skipped (set GRADSCAPE_BASELINE_TREE)"]
+    commit = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    p99 = percentile(before.tally.latencies_ms, 99)
+    return [
+        row(
+            name,
+            before.rate,
+            "/s",
+            None,
+            f"{tree} at {commit or '?'}; {before.tally.errors} errors of"
+            f" {len(before.tally.latencies_ms)}; p99 {p99:.0f} ms",
+        ),
+        cpu_row("throughput, previous engine", before),
+        row(
+            "throughput: of the previous engine's",
+            now.rate / before.rate,
+            "x",
+            THROUGHPUT_RATIO,
+            at_least=True,
+        ),
     ]
 
 
@@ -378,6 +414,17 @@ def main(argv: list[str] | None = None) -> list[str]:
         f" {args.duration / 2:g} s, {CLIENTS} clients for {args.duration:g} s, then a fault"
     ]
 
+    tree = baseline_tree()
+    before = None
+    if tree is not None:
+        with (
+            tempfile.TemporaryFile() as old_log,
+            serve(workers=WORKERS, log=old_log, tree=tree) as (url, server),
+        ):
+            before = run_phase(
+                url, server.pid, THROUGHPUT_CLIENTS, args.duration / 2, args.max_requests
+            )
+
     with (
         tempfile.TemporaryFile() as server_log,
         serve(workers=WORKERS, log=server_log) as (url, server),
@@ -388,12 +435,12 @@ def main(argv: list[str] | None = None) -> list[str]:
                 f"throughput: {THROUGHPUT_CLIENTS} clients, requests per second",
                 phase.rate,
                 "/s",
-                300,
+                None,
                 f"{phase.tally.errors} errors of {len(phase.tally.latencies_ms)};"
                 " connections per worker " + "/".join(map(str, phase.connections)),
-                at_least=True,
             ),
             cpu_row("throughput", phase),
+            *baseline_rows(tree, before, phase),
         ]
         phase = run_phase(url, server.pid, CLIENTS, args.duration, args.max_requests)
         lines += load_rows(f"load: {CLIENTS} clients", phase)
