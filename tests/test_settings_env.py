@@ -47,7 +47,7 @@ CASES = [
     # 39 x 3 points within 119, and 40 x 3 = 120, one past it
     ("max_points", "trajectories", {**TRAJ, "steps": 39, "runs": SGD * 3},
      {**TRAJ, "steps": 40, "runs": SGD * 3}, "119"),
-    # 625 cells of a built-in: 380,000 units of work, 60 kB of memory
+    # 625 cells of a built-in: 382,500 units of work, 60 kB of memory
     ("max_resolution", "grid", {"surface": {"id": "quadratic"}, "resolution": 25},
      {"surface": {"id": "quadratic"}, "resolution": 26}, "25"),
     ("max_label_chars", "trajectories", {**TRAJ, "runs": [{**SGD[0], "label": "abcde"}]},
@@ -59,8 +59,8 @@ CASES = [
     ("max_sweep_count", "sweeps/lr", {**SWEEP, "count": 9}, {**SWEEP, "count": 10}, "9"),
     ("max_basin_resolution", "basins", {**BASIN, "resolution": 8}, {**BASIN, "resolution": 9},
      "8"),
-    # 3 x 38 run-steps of a built-in (3,015 units each): 344,000; 3 x 39 of the wide formula
-    # (its 137 weighted nodes at 15 units: 5,055 each): 591,000, past 560,000
+    # 3 x 38 run-steps of a built-in (3,025 units each): 345,000; 3 x 39 of the wide formula
+    # (its 137 weighted nodes at 25 units: 6,425 each): 752,000, past 560,000
     ("max_work", "trajectories", {**TRAJ, "steps": 38, "runs": SGD * 3},
      {**TRAJ, "steps": 39, "runs": SGD * 3, "surface": WIDE}, "GRADSCAPE_MAX_WORK"),
     # 117 run-steps of 450 bytes: 53 kB; with the optimizer's state (250 more each): 82 kB

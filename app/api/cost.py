@@ -30,10 +30,11 @@ from app.numerics.surfaces import Surface
 RUN_STEP = 3_000
 """One update of one run: the compiled step (about 25-60 ns), recording it and encoding it
 (about 2.3 us of JSON or 1.5 us of binary per run-step for a built-in, bench/cost.py)."""
-OPERATION = 15
+OPERATION = 25
 """One unit of a surface's evaluation, loss and gradient, in the compiled kernels: a typed
-formula's graph node weighs its ``Op.cost`` units (an add 1, a sine 4), a built-in 1."""
-VALUE_OPERATION = 8
+formula's graph node weighs its ``Op.cost`` units (an add 1, a sine 4), a built-in 1. About
+15 ns on a quiet machine; bench.cost's largest formula sweeps took 1.7x that on a busy one."""
+VALUE_OPERATION = 12
 """The same for the loss alone (a grid's cells: no backward pass)."""
 ELEMENT = 3
 """One unit of a data set's loss and gradient per example (``Sample.per_example`` units: the

@@ -153,8 +153,16 @@ def simulate(
     if noise is not None:
         noise_draws = np.stack([draw_noise(noise, s.key, steps, dim) for s in runs])
     data = surface.data
-    plans = [batch_plan(batching, data.size if data else 0, s.key, steps) for s in runs]
-    orders = np.stack([p.order for p in plans]) if plans and plans[0] is not None else None
+    # Every run's shuffled order, written straight into one array (stacking a list of them
+    # would hold every order twice at the peak).
+    plan, orders = None, None
+    for i, s in enumerate(runs):
+        own = batch_plan(batching, data.size if data else 0, s.key, steps)
+        if own is None:
+            break
+        if orders is None:
+            plan, orders = own, np.empty((n, own.order.size), dtype=np.int64)
+        orders[i] = own.order
     scales = None
     if any(s.lr_scale is not None for s in runs):
         scales = np.ones((n, steps))
@@ -170,7 +178,7 @@ def simulate(
         steps,
         stop,
         noise_draws=noise_draws,
-        plan=plans[0] if plans else None,
+        plan=plan,
         orders=orders,
         scales=scales,
         include_state=include_state,
