@@ -1,6 +1,6 @@
 """Targeted mutants: small deliberate bugs, each run against the tests that should catch it.
 
-Each mutant replaces one snippet of one file (it must occur exactly once) in a temporary copy of
+Each mutant replaces one snippet of one file (it must occur exactly once) in a fresh copy of
 the repository, then runs only the tests named for it there; the mutant is caught when they
 fail. The list covers the bugs a mutation run once let through (a cap no longer checked, a
 looser cap, a tolerance ignored, the gzip floor, the restart pause, settings read but ignored,
@@ -10,11 +10,19 @@ snippet has moved (it is reported as "not found", never as caught):
 
     python -m bench.mutants            # every mutant, a few minutes
     python -m bench.mutants adam loss  # the mutants whose name contains any of these words
+
+Compilation: the copy is always made at one path (``TREE``) with its files' times kept, and
+numba's cache is one directory (``CACHE``), so a mutant outside ``app/numerics/kernels`` loads
+the compiled kernels (compiled once, by the first run) and takes seconds; a mutant inside the
+kernels compiles them afresh (``app.numerics.warm``, a minute or two) before its tests run. A
+mutant that numba refuses to compile is reported as a "compile error", not as caught: no test
+caught it. Run one instance at a time (the path is fixed).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +45,7 @@ class Mutant:
 
 OPT = "app/numerics/optimizers.py"
 ENGINE = "app/numerics/engine.py"
+KERNELS = "app/numerics/kernels/"
 CONFIG = "app/config.py"
 COST = "app/api/cost.py"
 T_OPT = ("tests/numerics/test_optimizers.py",)
@@ -197,8 +206,21 @@ MUTANTS = [
 ]  # fmt: skip
 
 
-def copy_tree(target: Path) -> None:
-    """The tracked files (and the work tree's changes to them) into ``target``."""
+TREE = Path(tempfile.gettempdir()) / "gradscape-mutant"
+"""Where every mutant runs: one fixed path, so numba's cache (keyed by each source file's full
+path and contents) serves every mutant that leaves the kernels alone."""
+CACHE = Path(tempfile.gettempdir()) / "gradscape-mutant-numba"
+"""The mutants' NUMBA_CACHE_DIR. The kernels cache under a folder named by a hash of
+``app/numerics/kernels/*.py``, so a mutant there compiles afresh into a folder of its own
+(removed after it) and leaves the pristine one alone."""
+COMPILE_TIMEOUT_S = 1800
+TEST_TIMEOUT_S = 900
+
+
+def fresh_tree() -> None:
+    """``TREE`` removed and rebuilt from the tracked files (and the work tree's changes to
+    them), modification times kept."""
+    shutil.rmtree(TREE, ignore_errors=True)
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -208,44 +230,113 @@ def copy_tree(target: Path) -> None:
     for name in filter(None, listed):
         source = ROOT / name.decode()
         if source.is_file():
-            destination = target / name.decode()
+            destination = TREE / name.decode()
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination)
 
 
-def run(mutant: Mutant, tree: Path) -> tuple[str, float]:
-    path = tree / mutant.path
+def environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(TREE),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "NUMBA_CACHE_DIR": str(CACHE),
+    }
+
+
+@dataclass(frozen=True)
+class Compiled:
+    seconds: float
+    folder: Path | None
+    """The cache folder the kernels compiled into (or loaded from)."""
+    error: str | None = None
+    """numba's error when a kernel does not compile."""
+
+
+def compile_kernels() -> Compiled:
+    """Every kernel of ``TREE`` compiled into the cache, or loaded from it (``app.numerics.warm``,
+    as ``make install`` runs it)."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "app.numerics.warm"],
+        cwd=TREE,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=COMPILE_TIMEOUT_S,
+    )
+    seconds = time.monotonic() - started
+    found = re.search(r"\(cache: (.*)\)$", done.stdout.strip())
+    if done.returncode == 0 and found:
+        return Compiled(seconds, Path(found.group(1)))
+    errors = [line for line in done.stderr.splitlines() if "numba.core.errors." in line]
+    if errors:
+        return Compiled(seconds, None, errors[-1].strip())
+    # Any other failure (the mutant breaks Python code the warm-up runs): the tests judge it.
+    return Compiled(seconds, None)
+
+
+def run_tests(mutant: Mutant) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutant.tests],
+        cwd=TREE,
+        env=environment(),
+        capture_output=True,
+        timeout=TEST_TIMEOUT_S,
+    )
+    if done.returncode in (4, 5):  # usage error or no tests collected: the list is wrong
+        return "no tests"
+    if done.returncode < 0:  # killed by a signal (a kernel writing out of bounds)
+        return "crashed"
+    return "survived" if done.returncode == 0 else "caught"
+
+
+def run(mutant: Mutant) -> tuple[str, str]:
+    """The verdict on one mutant, in a fresh ``TREE``, and what it took."""
+    fresh_tree()
+    path = TREE / mutant.path
     pristine = path.read_text()
     if pristine.count(mutant.old) != 1:
-        return "not found", 0.0
+        return "not found", ""
     path.write_text(pristine.replace(mutant.old, mutant.new))
-    started = time.monotonic()
+    kept = set(CACHE.iterdir())
+    note, started = "", time.monotonic()
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutant.tests],
-            cwd=tree,
-            env={**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"},
-            capture_output=True,
-            timeout=600,
-        )
-        verdict = "survived" if done.returncode == 0 else "caught"
-        if done.returncode in (4, 5):  # usage error or no tests collected: the list is wrong
-            verdict = "no tests"
+        if mutant.path.startswith(KERNELS):
+            compiled = compile_kernels()
+            note = f"compiled in {compiled.seconds:.0f} s, "
+            if compiled.error is not None:
+                return "compile error", compiled.error
+        try:
+            verdict = run_tests(mutant)
+        except subprocess.TimeoutExpired:
+            verdict = "timeout"
+    except subprocess.TimeoutExpired:
+        return "timeout", "compiling"
     finally:
-        path.write_text(pristine)
-    return verdict, time.monotonic() - started
+        for folder in set(CACHE.iterdir()) - kept:  # the mutant's own compiled kernels
+            shutil.rmtree(folder, ignore_errors=True)
+    return verdict, f"{note}{time.monotonic() - started:.0f} s"
 
 
 def main(words: list[str]) -> int:
     chosen = [m for m in MUTANTS if not words or any(w in m.name for w in words)]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    fresh_tree()
+    pristine = compile_kernels()
+    if pristine.folder is None:
+        print(f"the pristine kernels do not compile: {pristine.error}", file=sys.stderr)
+        return 2
+    for folder in CACHE.iterdir():  # kernels of older sources, or of an interrupted mutant
+        if folder != pristine.folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(f"pristine kernels ready in {pristine.seconds:.1f} s ({pristine.folder})", flush=True)
     counts: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="gradscape-mutants-") as tmp:
-        tree = Path(tmp)
-        copy_tree(tree)
-        for mutant in chosen:
-            verdict, seconds = run(mutant, tree)
-            counts[verdict] = counts.get(verdict, 0) + 1
-            print(f"{verdict:<9} {seconds:5.1f} s  {mutant.name}", flush=True)
+    for mutant in chosen:
+        verdict, detail = run(mutant)
+        counts[verdict] = counts.get(verdict, 0) + 1
+        print(f"{verdict:<13} {mutant.name}" + (f"  ({detail})" if detail else ""), flush=True)
+    shutil.rmtree(TREE, ignore_errors=True)
     summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
     print(f"mutants: {len(chosen)}; {summary}")
     return 0 if counts.get("caught", 0) == len(chosen) else 1
