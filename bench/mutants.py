@@ -1,14 +1,14 @@
 """Targeted mutants: small deliberate bugs, each run against the tests that should catch it.
 
-Each mutant replaces one snippet of one file (it must occur exactly once) in a fresh copy of
-the repository, then runs only the tests named for it there; the mutant is caught when they
-fail. The list covers the bugs a mutation run once let through (a cap no longer checked, a
-looser cap, a tolerance ignored, the gzip floor, the restart pause, settings read but ignored,
-the spread's percentiles, a limit's default), one bug in each optimizer, each stop rule and
-each limit. Not part of `make test`; run it after big changes, and re-aim a mutant whose
-snippet has moved (it is reported as "not found", never as caught):
+Each mutant replaces one snippet of one file (it must occur exactly once) in a fresh copy of the
+repository, then runs only the tests named for it there; the mutant is caught when they fail.
+The list covers the bugs a mutation run once let through (a cap no longer checked, a looser cap,
+a tolerance ignored, the gzip floor, the restart pause, settings read but ignored, the spread's
+percentiles, a limit's default), one bug in each update rule, each stop rule and each limit. Not
+part of `make test`; run it after big changes, and re-aim a mutant whose snippet has moved (it
+is reported as "not found", never as caught):
 
-    python -m bench.mutants            # every mutant, a few minutes
+    python -m bench.mutants            # every mutant, about an hour on 2 cores
     python -m bench.mutants adam loss  # the mutants whose name contains any of these words
 
 Compilation: the copy is always made at one path (``TREE``) with its files' times kept, and
@@ -43,9 +43,12 @@ class Mutant:
     tests: tuple[str, ...]
 
 
+KERNELS = "app/numerics/kernels/"
+RULES = KERNELS + "rules.py"
+WALK = KERNELS + "walk.py"
+FUNCTIONS = KERNELS + "functions.py"
 OPT = "app/numerics/optimizers.py"
 ENGINE = "app/numerics/engine.py"
-KERNELS = "app/numerics/kernels/"
 CONFIG = "app/config.py"
 COST = "app/api/cost.py"
 T_OPT = ("tests/numerics/test_optimizers.py",)
@@ -75,58 +78,52 @@ def enforced(name: str, snippet: str) -> Mutant:
 
 
 MUTANTS = [
-    # -- the optimizers: one bug in each rule -----------------------------------------------
-    Mutant("sgd: plain step sign", OPT, "return neg_lr * grad, state", "return -neg_lr * grad, state", T_OPT),
-    Mutant("momentum: dampening ignored", OPT, "state.momentum_buffer * momentum + keep * grad",
-           "state.momentum_buffer * momentum + grad", T_OPT),
-    Mutant("nesterov: look-ahead dropped", OPT, "(grad + momentum * buf if nesterov else buf)",
+    # -- the update rules (kernels/rules.py): one bug in each optimizer -----------------------
+    Mutant("sgd: plain step sign", RULES, "            step[i] = -lr * gi\n", "            step[i] = lr * gi\n",
+           T_OPT),
+    Mutant("momentum: dampening ignored", RULES, "state[0, i] * momentum + keep * gi",
+           "state[0, i] * momentum + gi", T_OPT),
+    Mutant("nesterov: look-ahead dropped", RULES, "(gi + momentum * buf if nesterov else buf)",
            "(buf if nesterov else buf)", T_OPT),
-    Mutant("adagrad: lr decay off by one", OPT, "(1 + (t - 1) * lr_decay)", "(1 + t * lr_decay)", T_OPT),
-    Mutant("rmsprop: eps inside the root", OPT, "avg = xp.sqrt(square_avg) + eps",
-           "avg = xp.sqrt(square_avg + eps)", T_OPT),
-    Mutant("adadelta: old delta average", OPT, "acc_delta = state.acc_delta * rho + keep * delta * delta",
-           "acc_delta = state.acc_delta * rho + delta * delta", T_OPT),
-    Mutant("adam: second bias correction without its square root", OPT,
-           "return 1 - beta1**t, (1 - beta2**t) ** 0.5", "return 1 - beta1**t, (1 - beta2**t)", T_OPT),
-    Mutant("adamw: decay coupled", OPT, "return (params * factor - params) + step, state",
-           "return step, state", T_OPT),
-    Mutant("nadam: momentum warm-up base", OPT, "mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))",
-           "mu = beta1 * (1.0 - 0.5 * (0.9 ** (t * momentum_decay)))", T_OPT),
-    Mutant("radam: rectification threshold", OPT, "if rho_t > 5.0:", "if rho_t > 4.0:", T_OPT),
-    Mutant("adamax: eps outside the max", OPT, "xp.maximum(state.exp_inf * beta2, xp.abs(grad) + eps)",
-           "xp.maximum(state.exp_inf * beta2, xp.abs(grad)) + eps", T_OPT),
-    Mutant("lion: momentum update from beta1", OPT, "State(beta2 * state.exp_avg + keep2 * grad)",
-           "State(beta1 * state.exp_avg + keep1 * grad)", T_OPT),
+    Mutant("adagrad: lr decay off by one", RULES, "c[0] = 1 + (t - 1) * h[1]", "c[0] = 1 + t * h[1]", T_OPT),
+    Mutant("rmsprop: eps inside the root", RULES, "avg = math.sqrt(square_avg) + eps",
+           "avg = math.sqrt(square_avg + eps)", T_OPT),
+    Mutant("adadelta: old delta average", RULES, "state[1, i] * rho + keep * delta * delta",
+           "state[1, i] * rho + delta * delta", T_OPT),
+    Mutant("adam: second bias correction without its square root", RULES,
+           "c[1] = (1 - beta2 ** float(t)) ** 0.5", "c[1] = (1 - beta2 ** float(t))", T_OPT),
+    Mutant("adamw: decay coupled", RULES, "    _adam(h, c, state, g, p, t, step, True)",
+           "    _adam(h, c, state, g, p, t, step, False)", T_OPT),
+    Mutant("nadam: momentum warm-up base", RULES, "0.96 ** (t * momentum_decay)",
+           "0.9 ** (t * momentum_decay)", T_OPT),
+    Mutant("radam: rectification threshold", RULES, "if rho_t > 5.0:", "if rho_t > 4.0:", T_OPT),
+    Mutant("adamax: eps outside the max", RULES, "maximum(state[1, i] * beta2, abs(gi) + eps)",
+           "maximum(state[1, i] * beta2, abs(gi)) + eps", T_OPT),
+    Mutant("lion: momentum update from beta1", RULES, "state[0, i] = beta2 * state[0, i] + keep2 * g[i]",
+           "state[0, i] = beta1 * state[0, i] + keep1 * g[i]", T_OPT),
     # -- surfaces -----------------------------------------------------------------------------
-    Mutant("six-hump camel: a sign in df/dx", "app/numerics/surfaces.py",
+    Mutant("six-hump camel: a sign in df/dx", FUNCTIONS,
            "x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y,", "x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) - y,",
            ("tests/numerics/test_surfaces.py",)),
     Mutant("parabola: default c", "app/numerics/surfaces.py", 'Param("c", 3.0,', 'Param("c", 2.0,',
            ("tests/numerics/test_surfaces.py", "tests/numerics/test_engine.py")),
-    # -- the stop rules, on each walker ------------------------------------------------------------
-    Mutant("stop floats: coordinate cap not checked after step 0", ENGINE,
-           """                c = point[i] + delta
-                if not abs(c) <= max_coord:
-                    raise _Diverged(f"a coordinate is beyond {max_coord:g}")""",
-           """                c = point[i] + delta""", T_STOP),
-    Mutant("stop batch: coordinate cap not checked after step 0", ENGINE,
-           "            inside = np.abs(point) <= max_coord\n",
-           "            inside = np.abs(point) <= np.inf\n", T_STOP),
-    Mutant("stop floats: loss cap 1000x looser", ENGINE, "            if not abs(loss) <= max_loss:",
-           "            if not abs(loss) <= max_loss * 1000:", T_STOP),
-    Mutant("stop batch: loss cap 1000x looser", ENGINE, "healthy = (np.abs(loss) <= max_loss) & ",
-           "healthy = (np.abs(loss) <= max_loss * 1000) & ", T_STOP),
-    Mutant("stop floats: gradient not checked", ENGINE, "            if not norm2 < math.inf:",
-           "            if False:", T_STOP),
-    Mutant("stop batch: gradient not checked", ENGINE, "& (norm2 < np.inf)", "", T_STOP),
-    Mutant("stop floats: converged strictly below the tolerance", ENGINE,
-           "            if norm2 <= tol2:\n", "            if norm2 < tol2:\n", T_STOP),
-    Mutant("stop batch: converged on a looser tolerance", ENGINE,
-           "converged = (norm2 <= tol2) & active", "converged = (norm2 <= 2 * tol2) & active", T_STOP),
-    Mutant("stop floats: one step too many", ENGINE, "            if k == steps:\n",
-           "            if k == steps + 1:\n", T_STOP),
-    Mutant("stop: reason names another cap", ENGINE, 'return f"|loss| exceeded {max_loss:g}"',
-           'return f"|loss| exceeded {max_loss:.3g}"', T_STOP),
+    # -- the stop rules, written once in walk._run ------------------------------------------------
+    Mutant("stop: coordinate cap not checked after step 0", WALK,
+           """            p[i] += step[i] * factor if scaled else step[i]
+            if not abs(p[i]) <= max_coord:
+                st, why, at = DIVERGED, COORDINATE, k
+""", """            p[i] += step[i] * factor if scaled else step[i]
+""", T_STOP),
+    Mutant("stop: loss cap 1000x looser", WALK, "if not abs(loss) <= max_loss:",
+           "if not abs(loss) <= max_loss * 1000:", T_STOP),
+    Mutant("stop: gradient not checked", WALK, "        if not norm2 < math.inf:", "        if False:", T_STOP),
+    Mutant("stop: converged strictly below the tolerance", WALK, "        if norm2 <= tol2:\n",
+           "        if norm2 < tol2:\n", T_STOP),
+    Mutant("stop: converged on a looser tolerance", WALK, "tol2 = grad_tol * grad_tol",
+           "tol2 = 2 * grad_tol * grad_tol", T_STOP),
+    Mutant("stop: one step too many", WALK, "        if k == steps:\n", "        if k == steps + 1:\n", T_STOP),
+    Mutant("stop: reason names another cap", ENGINE, 'f"|loss| exceeded {stop.max_loss:g}"',
+           'f"|loss| exceeded {stop.max_loss:.3g}"', T_STOP),
     # -- sweeps and repeats -------------------------------------------------------------------
     Mutant("basin map: tolerance ignored", "app/numerics/sweeps.py",
            "reached = distance[np.arange(len(starts)), nearest] <= tolerance",
@@ -146,9 +143,8 @@ MUTANTS = [
            "cost=EvaluationCost(1, sample.size * sample.per_example, sample.per_example),",
            "cost=EvaluationCost(1, 1, sample.per_example),",
            ("tests/api/test_cost.py::test_surface_records_carry_what_one_unit_of_each_request_costs",)),
-    Mutant("cost: a formula's nodes not counted in a batched pass", COST,
-           "return LANE_TURN + surface.cost.operations * LANE_TURN_OPERATION", "return LANE_TURN",
-           ("tests/api/test_cost.py",)),
+    Mutant("cost: a surface's evaluation not counted in a batched pass", COST,
+           "return LANE_STEP + evaluation_work(surface)", "return LANE_STEP", ("tests/api/test_cost.py",)),
     Mutant("cost: memory budget not checked", COST, '    ("memory", "max_memory_bytes", "working memory"),\n',
            "", ("tests/api/test_cost.py", "tests/test_settings_env.py")),
     Mutant("cost: grids not costed", "app/api/requests.py",
