@@ -4,7 +4,9 @@ Each mutant replaces one snippet of one file (it must occur exactly once) in a f
 repository, then runs only the tests named for it there; the mutant is caught when they fail.
 The list covers the bugs a mutation run once let through (a cap no longer checked, a looser cap,
 a tolerance ignored, the gzip floor, the restart pause, settings read but ignored, the spread's
-percentiles, a limit's default), one bug in each update rule, each stop rule and each limit. Not
+percentiles, a limit's default), one bug in each update rule, each stop rule and each limit,
+and the compiled core's own machinery: the formula tape's backward pass, the data-set losses,
+the family dispatch, the coefficient tables a walk shares, the split of runs over threads. Not
 part of `make test`; run it after big changes, and re-aim a mutant whose snippet has moved (it
 is reported as "not found", never as caught):
 
@@ -47,12 +49,18 @@ KERNELS = "app/numerics/kernels/"
 RULES = KERNELS + "rules.py"
 WALK = KERNELS + "walk.py"
 FUNCTIONS = KERNELS + "functions.py"
+TAPE = KERNELS + "tape.py"
+DATA = KERNELS + "data.py"
+EVALUATE = KERNELS + "evaluate.py"
 OPT = "app/numerics/optimizers.py"
 ENGINE = "app/numerics/engine.py"
 CONFIG = "app/config.py"
 COST = "app/api/cost.py"
 T_OPT = ("tests/numerics/test_optimizers.py",)
 T_STOP = ("tests/numerics/test_stop_rules.py",)
+T_TAPE = ("tests/numerics/test_autodiff.py", "tests/numerics/test_expression.py")
+T_DATA = ("tests/numerics/test_datasets.py",)
+T_FAMILY = ("tests/numerics/test_stop_rules.py", "tests/numerics/test_expression.py")
 T_LIMITS = ("tests/test_readme_limits.py", "tests/test_settings_env.py")
 
 
@@ -101,13 +109,37 @@ MUTANTS = [
            "maximum(state[1, i] * beta2, abs(gi)) + eps", T_OPT),
     Mutant("lion: momentum update from beta1", RULES, "state[0, i] = beta2 * state[0, i] + keep2 * g[i]",
            "state[0, i] = beta1 * state[0, i] + keep1 * g[i]", T_OPT),
+    # -- the catalogue (optimizers.py): which rule runs an entry --------------------------------
+    Mutant("catalogue: AdamW runs Adam's rule", OPT, "rule=Rule(rules.ADAMW,", "rule=Rule(rules.ADAM,",
+           T_OPT),
     # -- surfaces -----------------------------------------------------------------------------
     Mutant("six-hump camel: a sign in df/dx", FUNCTIONS,
            "x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y,", "x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) - y,",
            ("tests/numerics/test_surfaces.py",)),
     Mutant("parabola: default c", "app/numerics/surfaces.py", 'Param("c", 3.0,', 'Param("c", 2.0,',
            ("tests/numerics/test_surfaces.py", "tests/numerics/test_engine.py")),
+    # -- the formula tape (kernels/tape.py): its backward pass ---------------------------------
+    Mutant("tape: tanh's local derivative", TAPE, "    if op == TANH:\n        return 1.0 - out * out\n",
+           "    if op == TANH:\n        return 1.0 - out\n", T_TAPE),
+    Mutant("tape: a node used twice keeps one path's gradient", TAPE,
+           "            work[n + a] += g * local(op, out, x, y, 0)",
+           "            work[n + a] = g * local(op, out, x, y, 0)", T_TAPE),
+    # -- data-set losses (kernels/data.py) -------------------------------------------------------
+    Mutant("data: the cross-entropy's slope from sigmoid(-z)", DATA,
+           "0.5 * (1.0 + math.tanh(0.5 * z)) - y", "0.5 * (1.0 - math.tanh(0.5 * z)) - y", T_DATA),
+    Mutant("data: a mini-batch's mean over every example", DATA, "    n = indices.size\n",
+           "    n = data.shape[1]\n", T_DATA),
+    # -- the family dispatch: which evaluation a walk has written in ------------------------------
+    Mutant("family: a formula walks as a built-in", ENGINE, "    if kind < evaluate.TAPE:\n",
+           "    if kind <= evaluate.TAPE:\n", T_FAMILY),
+    Mutant("family: the formula family evaluates a data set", EVALUATE,
+           "    if family.literal_value == FORMULA:\n", "    if family.literal_value == -1:\n", T_FAMILY),
     # -- the stop rules, written once in walk._run ------------------------------------------------
+    Mutant("stop: coordinate cap not checked at the start", WALK,
+           """    for i in range(dim):
+        if not abs(p[i]) <= max_coord:
+            st, why, at = DIVERGED, COORDINATE, 0
+""", "", T_STOP),
     Mutant("stop: coordinate cap not checked after step 0", WALK,
            """            p[i] += step[i] * factor if scaled else step[i]
             if not abs(p[i]) <= max_coord:
@@ -116,14 +148,30 @@ MUTANTS = [
 """, T_STOP),
     Mutant("stop: loss cap 1000x looser", WALK, "if not abs(loss) <= max_loss:",
            "if not abs(loss) <= max_loss * 1000:", T_STOP),
+    Mutant("stop: a loss that is not finite reported as too large", WALK,
+           "why = LOSS_NOT_FINITE if not math.isfinite(loss) else LOSS_TOO_LARGE", "why = LOSS_TOO_LARGE",
+           T_STOP),
     Mutant("stop: gradient not checked", WALK, "        if not norm2 < math.inf:", "        if False:", T_STOP),
     Mutant("stop: converged strictly below the tolerance", WALK, "        if norm2 <= tol2:\n",
            "        if norm2 < tol2:\n", T_STOP),
     Mutant("stop: converged on a looser tolerance", WALK, "tol2 = grad_tol * grad_tol",
            "tol2 = 2 * grad_tol * grad_tol", T_STOP),
     Mutant("stop: one step too many", WALK, "        if k == steps:\n", "        if k == steps + 1:\n", T_STOP),
+    Mutant("stop: a diverged run ends on the point that broke a rule", WALK,
+           "final_points[r] = previous if st == DIVERGED else p", "final_points[r] = p",
+           ("tests/numerics/test_sweeps.py",)),
     Mutant("stop: reason names another cap", ENGINE, 'f"|loss| exceeded {stop.max_loss:g}"',
            'f"|loss| exceeded {stop.max_loss:.3g}"', T_STOP),
+    # -- the walk (kernels/walk.py, engine.py): shared coefficients, schedules, threads ----------
+    Mutant("walk: coefficient tables shared across a different beta1", WALK,
+           "    for j in range(1, h.size):", "    for j in range(2, h.size):",
+           ("tests/numerics/test_engine.py", "tests/numerics/test_optimizers.py", "tests/numerics/test_sweeps.py")),
+    Mutant("walk: the schedule's factor one update late", WALK, "factor = scales[r, k - 1] if scaled",
+           "factor = scales[r, k - 2] if scaled", ("tests/numerics/test_schedules.py",)),
+    Mutant("walk: the threads' blocks miss a run each", ENGINE,
+           "[slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]",
+           "[slice(int(a), int(b) - 1) for a, b in itertools.pairwise(edges)]",
+           ("tests/numerics/test_engine.py",)),
     # -- sweeps and repeats -------------------------------------------------------------------
     Mutant("basin map: tolerance ignored", "app/numerics/sweeps.py",
            "reached = distance[np.arange(len(starts)), nearest] <= tolerance",
@@ -145,6 +193,13 @@ MUTANTS = [
            ("tests/api/test_cost.py::test_surface_records_carry_what_one_unit_of_each_request_costs",)),
     Mutant("cost: a surface's evaluation not counted in a batched pass", COST,
            "return LANE_STEP + evaluation_work(surface)", "return LANE_STEP", ("tests/api/test_cost.py",)),
+    Mutant("cost: a formula's nodes not counted in a run-step", COST,
+           "return cost.operations * OPERATION + cost.elements * ELEMENT",
+           "return OPERATION + cost.elements * ELEMENT", ("tests/api/test_cost.py",)),
+    Mutant("cost: a grid cell's evaluation counted as its loss and gradient", COST,
+           "cost.operations * VALUE_OPERATION", "cost.operations * OPERATION", ("tests/api/test_cost.py",)),
+    Mutant("cost: the state's memory not counted", COST, "(RUN_STEP_BYTES + (STATE_BYTES if include_state else 0))",
+           "RUN_STEP_BYTES", ("tests/api/test_cost.py",)),
     Mutant("cost: memory budget not checked", COST, '    ("memory", "max_memory_bytes", "working memory"),\n',
            "", ("tests/api/test_cost.py", "tests/test_settings_env.py")),
     Mutant("cost: grids not costed", "app/api/requests.py",
