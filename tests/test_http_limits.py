@@ -205,7 +205,7 @@ def test_a_computation_longer_than_the_deadlines(port):
     # Receiving has deadlines, computing has none: a basin map of about 0.5 s on a quiet
     # machine (1.7 times the longer deadline) is answered.
     body = json.dumps(
-        {"surface": {"id": "himmelblau"}, "optimizer": "adam", "resolution": 256, "steps": 250}
+        {"surface": {"id": "himmelblau"}, "optimizer": "adam", "resolution": 256, "steps": 240}
     ).encode()
     with connect(port) as sock:
         started = time.monotonic()
