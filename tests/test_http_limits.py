@@ -20,12 +20,13 @@ from collections.abc import Iterator
 import pytest
 
 from app.api.middleware import PAGE_CSP, SECURITY_HEADERS
+from app.config import Settings
 from tests.test_serve import ROOT, free_port, healthy, wait_for
 
 HEADER_TIMEOUT_S = 0.25
 BODY_TIMEOUT_S = 0.35
 SEND_TIMEOUT_S = 0.5
-MAX_WORK = 8_000_000_000
+MAX_WORK = 4 * Settings.max_work
 """Four times the default budget, so a request in it takes several times the deadlines even on
 an idle machine (the default budget is about 0.3 s of compute there)."""
 LATE_S = 1.0
