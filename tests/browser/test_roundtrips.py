@@ -48,6 +48,14 @@ def trajectories_sent(page, open_link) -> list[dict]:
     return bodies
 
 
+def _open_settled(lab, query: str) -> None:
+    """Opens ``query`` and waits for everything it starts: the run, and the sweep's fan when the
+    link opens the sweep (the fan is posted after the sweep answers, after the first render)."""
+    lab.open(query)
+    if "sweep=" in query:
+        lab.page.wait_for_function("document.body.dataset.sweep === 'ready'")
+
+
 def _distinct(bodies: list[dict]) -> list[dict]:
     """The bodies in the order first sent, each once."""
     seen: list[dict] = []
@@ -61,7 +69,7 @@ def _distinct(bodies: list[dict]) -> list[dict]:
     "link", [FUNCTION_LINK, DATA_LINK, FORMULA_LINK], ids=["function", "data", "formula"]
 )
 def test_a_permalink_with_every_setting_changed_sends_the_same_request_again(page, lab, link):
-    first = trajectories_sent(page, lambda: lab.open(link))
+    first = trajectories_sent(page, lambda: _open_settled(lab, link))
     assert first, "the link ran its experiment"
     written = urlsplit(page.url).query
     # Nothing in the link was dropped or changed on the way in and out again.
@@ -69,7 +77,7 @@ def test_a_permalink_with_every_setting_changed_sends_the_same_request_again(pag
     other = page.context.new_page()
     try:
         again = type(lab)(other)
-        second = trajectories_sent(other, lambda: again.open("?" + written))
+        second = trajectories_sent(other, lambda: _open_settled(again, "?" + written))
         # The same requests, each at least once: on a busy machine a page load has been seen
         # to post its first request twice (identical bodies; a race between the first run and
         # a second trigger, left for the live updates' latest-wins rework, issue 14).
