@@ -6,6 +6,8 @@ HTTP errors and any request to a host other than the test server fail the test.
 
 from __future__ import annotations
 
+import base64
+import math
 import os
 import socket
 import threading
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -128,6 +131,26 @@ def page(request: pytest.FixtureRequest, server_url: str) -> Iterator[Page]:
     found = list(problems)
     page.close()
     assert not found, "\n".join(found)
+
+
+def untyped(value):
+    """A response body with every typed array (``{dtype, bdata, shape}``, the binary encoding the
+    page asks /trajectories for) as the JSON encoding has it: nested lists, None for NaN."""
+    if isinstance(value, list):
+        return [untyped(v) for v in value]
+    if isinstance(value, dict) and isinstance(value.get("bdata"), str) and "shape" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<" + value["dtype"])
+        numbers = array.astype(float).reshape(value["shape"]).tolist()
+        return untyped_nan(numbers)
+    if isinstance(value, dict):
+        return {k: untyped(v) for k, v in value.items()}
+    return value
+
+
+def untyped_nan(numbers):
+    if isinstance(numbers, list):
+        return [untyped_nan(v) for v in numbers]
+    return None if math.isnan(numbers) else numbers
 
 
 class Lab:

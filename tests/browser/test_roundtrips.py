@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.browser.conftest import untyped
+
 # Every URL key the page writes, each away from its default, in three links (a function with
 # noise, a data set with mini-batches, a typed formula): they cannot all be in one.
 FUNCTION_LINK = (
@@ -53,7 +55,7 @@ def _open_settled(lab, query: str) -> None:
     link opens the sweep (the fan is posted after the sweep answers, after the first render)."""
     lab.open(query)
     if "sweep=" in query:
-        lab.page.wait_for_function("document.body.dataset.sweep === 'ready'")
+        lab.page.wait_for_function("() => document.body.dataset.sweep === 'ready'")
 
 
 def _distinct(bodies: list[dict]) -> list[dict]:
@@ -145,3 +147,28 @@ def test_three_d_trails_and_heads_sit_on_the_surface(page, lab):
     # The heads are at step 3 of each run: their trails' last points.
     for head, trail in zip(heads, trails, strict=True):
         assert (head["x"][0], head["y"][0]) == (trail["x"][-1], trail["y"][-1])
+
+
+def test_the_page_asks_for_the_binary_encoding_and_shows_the_same_numbers(page, lab):
+    link = "?surface=quadratic&start=-2.5,2&steps=40&r1=sgd&r1.lr=0.15&r2=adam&r2.lr=0.05"
+    answered: list = []
+
+    def record(response) -> None:
+        if urlsplit(response.url).path == "/api/v1/trajectories":
+            answered.append(response)
+
+    page.on("response", record)
+    lab.open(link)
+    (response,) = answered
+    assert response.request.post_data_json["encoding"] == "binary"
+    body = response.json()
+    assert set(body["runs"][0]["points"]) == {"dtype", "bdata", "shape"}
+    # Decoded, the binary answer is the JSON answer number for number (float64: nothing lost).
+    json_request = {k: v for k, v in response.request.post_data_json.items() if k != "encoding"}
+    direct = page.request.post("/api/v1/trajectories", data=json_request).json()
+    assert untyped(body)["runs"] == direct["runs"]
+    # And the page shows those numbers: the exported response is the decoded one.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export JSON", exact=True).click()
+    exported = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert exported["response"]["runs"] == direct["runs"]
