@@ -20,6 +20,8 @@ import { decorate } from "./render/renderer.js";
 import { surfaceSpec } from "./state.js";
 import { splitExperiment } from "./store.js";
 
+const sameJson = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
 /** The grid of `surface` over `view` for `experiment` (cached by the API client). */
 function loadGrid(experiment, surface, view, signal) {
   const body = {
@@ -51,12 +53,16 @@ export function createLab({ store, controls, player, renderer }) {
     document.body.dataset.state = rest.result.runs.length ? "ready" : "error";
   }
 
-  /** Runs `experiment` (page settings included) and shows it. */
-  async function run(experiment, history) {
+  /**
+   * Runs `experiment` (page settings included) and shows it. With `live` (a setting moved while
+   * Live is on) the player keeps playing and its place, and the view stays where it is on the
+   * same surface, so the paths change under a still frame.
+   */
+  async function run(experiment, history, { live = false } = {}) {
     pending?.abort();
     const controller = new AbortController();
     pending = controller;
-    player.pause();
+    if (!live) player.pause();
     setBusy(true);
     controls.clearErrors();
     renderer.prepare(experiment);
@@ -71,7 +77,9 @@ export function createLab({ store, controls, player, renderer }) {
       resolved.then((shown) => loadGrid(experiment, shown, shown.window, controller.signal)).catch(() => {});
       const result = await trajectories;
       const shownSurface = await resolved;
-      const view = viewWindow(shownSurface, result.runs);
+      const before = store.state.shown;
+      const sameSurface = live && before && sameJson(surfaceSpec(before.experiment), surfaceSpec(experiment));
+      const view = sameSurface ? before.view : viewWindow(shownSurface, result.runs);
       const grid = await loadGrid(experiment, shownSurface, view, controller.signal);
       if (pending !== controller) return;
       controls.setStale(false);
@@ -80,7 +88,7 @@ export function createLab({ store, controls, player, renderer }) {
       if (error.name === "AbortError") return;
       renderer.forget();
       if (!(error instanceof ApiError)) throw error;
-      controls.showErrors(error);
+      controls.showErrors(error, { quiet: live });
       document.body.dataset.state = "error";
       const { shown } = store.state;
       if (surface && (!shown || shown.surface.id !== surface.id)) await showSurfaceOnly(experiment, surface, controller.signal);
@@ -110,6 +118,32 @@ export function createLab({ store, controls, player, renderer }) {
     store.update({ ui: splitExperiment(experiment).ui }, { because: "load" });
     controls.render(experiment);
     return run(experiment, history);
+  }
+
+  let liveNext = null;
+  let livePumping = false;
+
+  /**
+   * A setting moved with Live on: latest wins. One request is in flight at a time; edits made
+   * meanwhile replace each other, and the newest is sent when the answer is on screen. The link
+   * follows by replacing its history entry, so a drag is not a hundred Back presses.
+   */
+  function live(experiment) {
+    liveNext = experiment;
+    if (!livePumping) pumpLive();
+  }
+
+  async function pumpLive() {
+    livePumping = true;
+    try {
+      while (liveNext) {
+        const next = liveNext;
+        liveNext = null;
+        await run({ ...next, ...store.state.ui, step: store.state.step }, "replace", { live: true });
+      }
+    } finally {
+      livePumping = false;
+    }
   }
 
   /** Run pressed (or another surface picked): the form's experiment with the page settings. */
@@ -142,7 +176,7 @@ export function createLab({ store, controls, player, renderer }) {
     }, 80);
   }
 
-  return { run, load, runForm, runFrom, recolour, isPending: () => Boolean(pending) };
+  return { run, load, live, runForm, runFrom, recolour, isPending: () => Boolean(pending) };
 }
 
 // ---- what is on screen follows the store ---------------------------------------------------

@@ -68,6 +68,7 @@ function wire(catalog) {
   controls = createControls({
     catalog,
     onRun: (experiment) => lab.runForm(experiment),
+    onLive: (experiment) => lab.live(experiment),
     onSurfaceChange: (experiment) => {
       ui({ lesson: null }, { because: "surface" });
       lab.runForm(experiment);

@@ -65,12 +65,12 @@ def test_batch_size_one_gives_a_noisy_minibatch_loss_and_another_path(page, lab,
     titles = figure(page, "plot", "gd => [gd.layout.xaxis.title.text, gd.layout.yaxis.title.text]")
     assert titles == ["w", "b"]
     batching = page.get_by_role("region", name="Mini-batches")
-    expect(batching.get_by_label("Batch size", exact=True)).to_have_value("")
+    expect(batching.get_by_role("textbox", name="Batch size", exact=True)).to_have_value("")
     full_path = lab.traces("ghost-")[0]
     assert not any("mini-batch" in (t["name"] or "") for t in loss_traces(page))
 
     batching.get_by_role("button", name="1 (SGD)").click()
-    expect(batching.get_by_label("Batch size", exact=True)).to_have_value("1")
+    expect(batching.get_by_role("textbox", name="Batch size", exact=True)).to_have_value("1")
     expect(batching.get_by_role("button", name="1 (SGD)")).to_have_attribute("aria-pressed", "true")
     lab.run()
     assert "batch=1" in page.url
@@ -86,13 +86,13 @@ def test_batch_size_one_gives_a_noisy_minibatch_loss_and_another_path(page, lab,
 
     page.reload()
     lab.wait_render(0)
-    expect(batching.get_by_label("Batch size", exact=True)).to_have_value("1")
+    expect(batching.get_by_role("textbox", name="Batch size", exact=True)).to_have_value("1")
 
 
 def test_a_refused_batch_size_is_shown_at_its_control(page, lab, own_requests):
     lab.open(LINEAR)
     own_requests.add("/api/v1/trajectories")
-    field = page.get_by_label("Batch size", exact=True)
+    field = page.get_by_role("textbox", name="Batch size", exact=True)
     field.fill("0")
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.locator("#batch-size-error")).to_be_visible()

@@ -45,7 +45,7 @@ def test_typing_a_formula_draws_it_and_runs_the_optimizers_on_it(page, lab, shot
     # Checked as you type: the formula line shows the server's reading of it.
     expect(page.locator("#surface-formula")).to_contain_text("(x - 1)")
     expect(page.get_by_text("Edited: press Run to update")).to_be_visible()
-    page.get_by_label("Steps", exact=True).fill("300")
+    page.get_by_role("textbox", name="Steps", exact=True).fill("300")
     lab.run()
 
     drawn = re.compile(re.escape("f(x, y) = (x - 1)**2 + 2*(y + 0.5)**2: 3 optimizer paths"))

@@ -110,7 +110,7 @@ def test_sweep_finds_the_parabola_edge_and_uses_the_best_lr(page, lab):
     ).json()
     expect(panel.locator("#sweep-summary")).to_contain_text("Best lr")
     lab.act(lambda: panel.get_by_role("button", name="Use this learning rate").click())
-    field = lab.run_group(1).get_by_label("Learning rate")
+    field = lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True)
     assert float(field.input_value()) == pytest.approx(answer["best_lr"], rel=1e-3)
     expect(page.locator("#summary tbody tr .badge").first).to_contain_text("converged")
 

@@ -68,6 +68,9 @@ PAGE_LIMITS = {
         "max_basin_resolution",
         "max_work",
         "max_memory_bytes",
+        "max_steps",
+        "max_noise_std",
+        "max_batch_size",
     )
 }
 """The request limits the page keeps its own requests within (CONFIG.limits in static/js)."""

@@ -1,5 +1,6 @@
 // The settings form: draws an experiment into labelled controls and reads it back.
 
+import { CONFIG } from "../config.js";
 import { $, el } from "../dom.js";
 import { numberText, parseNumber } from "../format.js";
 import { renderLatex } from "../latex.js";
@@ -7,6 +8,31 @@ import { withSurface } from "../state.js";
 import { readBatching, renderBatching, wireBatching } from "./batching.js";
 import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
 import { createRunCards, numberField } from "./runs.js";
+import { attachSlider, syncSliders } from "./sliders.js";
+
+/** The sliders of the form's fixed fields: {id, label, range(surface)}. */
+const FIXED_SLIDERS = [
+  { id: "steps", label: "Steps", range: () => ({ min: 1, max: CONFIG.limits.max_steps, log: true, integer: true }) },
+  { id: "noise-std", label: "Noise std", range: () => ({ min: 0, max: CONFIG.limits.max_noise_std, log: true }) },
+  {
+    id: "batch-size", label: "Batch size",
+    range: (surface, params) => {
+      const n = surface.params.find((p) => p.name === "n");
+      if (!n) return null;
+      return { min: 1, max: Math.min(CONFIG.limits.max_batch_size, params.n ?? n.default), log: true, integer: true };
+    },
+  },
+];
+
+/** A slider for fixed field `id` with `range` (none for null), in place of the one before. */
+function fixedSlider(id, label, range) {
+  const input = $(id);
+  input.parentElement.querySelector("input.slider")?.remove();
+  if (range) attachSlider(input.parentElement, input, label, range);
+}
+
+/** The number fields that cannot be left empty (the others then take a default). */
+const REQUIRED = /^(run-\d+-hp-|sp-|start-|steps$)/;
 
 /** The surface menu: the functions, Custom, then the data sets in their own group. */
 function fillSurfaceSelect(select, catalog) {
@@ -24,13 +50,14 @@ function fillSurfaceSelect(select, catalog) {
  * `onRun(experiment)` on Run, `onSurfaceChange(experiment)` when another surface is picked (it
  * runs at once), `onColour(runIndex, colour)` as a run's colour is edited (only drawing).
  */
-export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
+export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColour }) {
   const form = $("controls");
   const surfaceSelect = $("surface");
   // The surface whose parameter fields are on screen (the select may already show another).
   let rendered = null;
   fillSurfaceSelect(surfaceSelect, catalog);
-  const runs = createRunCards({ catalog, read, surfaceId: () => rendered.id, onStale: () => setStale(true) });
+  const runs = createRunCards({ catalog, read, surfaceId: () => rendered.id, onStale: () => edited() });
+  const liveSwitch = $("live");
   // Your own formula: a valid edit redraws the formula line and the 1-D or 2-D start fields.
   const custom = createCustomInput({
     catalog,
@@ -49,9 +76,10 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     $("surface-params").replaceChildren(
       ...surface.params.map((spec) => {
         const value = spec.name in experiment.surfaceParams ? experiment.surfaceParams[spec.name] : spec.default;
-        return numberField(`sp-${spec.name}`, spec.name, value, spec);
+        return numberField(`sp-${spec.name}`, spec.name, value, spec, { slider: spec.name !== "seed" });
       }),
     );
+    for (const { id, label, range } of FIXED_SLIDERS) fixedSlider(id, label, range(surface, experiment.surfaceParams));
     $("start-y-field").hidden = surface.dim === 1;
     custom.show(surface.id === CUSTOM);
   }
@@ -67,8 +95,34 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     $("grad-tol").value = numberText(experiment.gradTol);
     renderBatching(experiment, experiment.surface);
     runs.render(experiment);
+    syncSliders(form);
     clearErrors();
     setStale(false);
+  }
+
+  /**
+   * The form was edited: with Live on, a valid form runs at once (the lab keeps one request in
+   * flight and sends the newest form after it); with Live off, or a field still being typed
+   * (not a number yet), it waits for Run.
+   */
+  function edited() {
+    if (!liveSwitch.checked || !complete()) {
+      setStale(true);
+      return;
+    }
+    setStale(false);
+    onLive(read());
+  }
+
+  /** Every number field holds a number, or is empty where it may be. */
+  function complete() {
+    for (const input of form.querySelectorAll("input[inputmode]")) {
+      if (input.closest("[hidden]") || input.disabled) continue;
+      const value = parseNumber(input.value);
+      if (typeof value === "string") return false;
+      if (value === null && REQUIRED.test(input.id)) return false;
+    }
+    return true;
   }
 
   /** The experiment the form describes now (not yet run); layout, view and lesson are not here. */
@@ -99,6 +153,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     const input = $(`run-${index}-hp-lr`);
     if (!input) return;
     input.value = String(lr);
+    syncSliders(input.parentElement);
     form.requestSubmit();
   }
 
@@ -106,6 +161,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
   function setStart(start) {
     $("start-x").value = String(start[0]);
     if (start.length > 1) $("start-y").value = String(start[1]);
+    syncSliders(form);
   }
 
   function setStale(stale) {
@@ -138,7 +194,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
   }
 
   /** Puts each API error next to the control that caused it (one message per control). */
-  function showErrors(error) {
+  function showErrors(error, { quiet = false } = {}) {
     clearErrors();
     if (!error.fieldErrors.length) {
       showError("form", error.message);
@@ -157,9 +213,10 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     if (fields.length) {
       const count = fields.length === 1 ? "1 setting needs" : `${fields.length} settings need`;
       showError("form", `${count} fixing: see the messages above.`);
+      // A live edit keeps the focus (a slider being dragged) and the scroll where they are.
       const first = form.querySelector("[aria-invalid=true]") || $(`${fields[0]}-error`);
-      first.scrollIntoView({ block: "nearest" });
-      if (first.matches("input, select")) first.focus({ preventScroll: true });
+      if (!quiet) first.scrollIntoView({ block: "nearest" });
+      if (!quiet && first.matches("input, select")) first.focus({ preventScroll: true });
     }
   }
 
@@ -174,9 +231,17 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       const card = event.target.closest(".run-card");
       card.style.setProperty("--run-colour", event.target.value);
       onColour(Number(card.dataset.index), event.target.value);
-    } else {
+    } else if (event.target === surfaceSelect || event.target.dataset.role === "optimizer") {
+      // Another surface runs at once; another optimizer re-renders its card, then runs.
+    } else if (event.target.id === "custom-expression") {
+      // A formula is checked as it is typed (custom.js) and runs on Run.
       setStale(true);
+    } else {
+      edited();
     }
+  });
+  liveSwitch.addEventListener("change", () => {
+    if (liveSwitch.checked && !$("stale-note").hidden) edited();
   });
   surfaceSelect.addEventListener("change", () => {
     const next = withSurface(catalog, read(), surfaceSelect.value);

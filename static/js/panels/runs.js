@@ -8,6 +8,22 @@ import { renderLatex } from "../latex.js";
 import { makeRun } from "../state.js";
 import { readRunOverride, runOverrideField } from "./batching.js";
 import { readSchedule, scheduleEditor } from "./schedule.js";
+import { attachSlider } from "./sliders.js";
+
+/** A hyperparameter's name as people read it: "Learning rate", "Momentum", "Weight decay". */
+export function hyperparameterLabel(name) {
+  if (name === "lr") return "Learning rate";
+  const words = name.replace(/_/g, " ");
+  return words[0].toUpperCase() + words.slice(1);
+}
+
+/** A setting's range as a slider takes it ({min, max, log, integer}), or null for none. */
+export function sliderRange(spec) {
+  if (!spec || typeof spec.default === "boolean") return null;
+  const { min, max } = spec;
+  if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min)) return null;
+  return { min, max, log: Boolean(spec.log_scale), integer: Boolean(spec.integer) };
+}
 
 function rangeText(spec) {
   if (typeof spec.default === "boolean") return `default ${spec.default}`;
@@ -18,16 +34,21 @@ function rangeText(spec) {
   return parts.join(", ");
 }
 
-export function numberField(id, label, value, spec) {
+/** A labelled number field, with a slider beside it when `spec` has a range (`slider` not false). */
+export function numberField(id, label, value, spec, { slider = true } = {}) {
   const hint = spec ? [spec.description, rangeText(spec)].filter(Boolean).join(" · ") : undefined;
-  return el("div", { class: "field" }, [
+  const input = el("input", {
+    id, type: "text", inputmode: "decimal", autocomplete: "off", spellcheck: "false",
+    value: numberText(value), placeholder: spec ? String(spec.default) : undefined, title: hint,
+  });
+  const field = el("div", { class: "field" }, [
     el("label", { for: id, text: label }),
-    el("input", {
-      id, type: "text", inputmode: "decimal", autocomplete: "off", spellcheck: "false",
-      value: numberText(value), placeholder: spec ? String(spec.default) : undefined, title: hint,
-    }),
+    input,
     el("p", { class: "field-error", id: `${id}-error`, hidden: true }),
   ]);
+  const range = slider ? sliderRange(spec) : null;
+  if (range) attachSlider(field, input, label, range);
+  return field;
 }
 
 function checkField(id, label, checked, spec) {
@@ -54,45 +75,44 @@ function runCard(catalog, run, i, total, surfaceId) {
     const id = `${prefix}-hp-${spec.name}`;
     const value = hyperparameterValue(run, spec);
     const field = typeof spec.default === "boolean"
-      ? checkField(id, spec.name, value, spec)
-      : numberField(id, spec.name === "lr" ? "Learning rate" : spec.name, value, spec);
+      ? checkField(id, hyperparameterLabel(spec.name), value, spec)
+      : numberField(id, hyperparameterLabel(spec.name), value, spec);
     (spec.name === "lr" ? main : extra).push(field);
   }
   const rule = el("p", { class: "formula small" });
   renderLatex(rule, optimizer.update_rule);
   const colour = el("input", { id: `${prefix}-colour`, type: "color", value: run.colour, "aria-label": "Colour" });
 
+  // What the eye looks for first in one row (colour, optimizer, remove) and the learning rate
+  // under it; the label, the run's own noise or batch size and the rest one click away.
+  const label = el("div", { class: "field" }, [
+    el("label", { for: `${prefix}-label`, text: "Label" }),
+    el("input", {
+      id: `${prefix}-label`, type: "text", maxlength: String(CONFIG.limits.max_label_chars),
+      value: run.label, autocomplete: "off",
+    }),
+    el("p", { class: "field-error", id: `${prefix}-label-error`, hidden: true }),
+  ]);
   return el("fieldset", { class: "run-card", dataset: { index: String(i) }, style: { "--run-colour": run.colour } }, [
     el("legend", { text: `Run ${i + 1}` }),
     el("div", { class: "run-head" }, [
       colour,
       el("div", { class: "field grow" }, [
-        el("label", { for: `${prefix}-label`, text: "Label" }),
-        el("input", {
-          id: `${prefix}-label`, type: "text", maxlength: String(CONFIG.limits.max_label_chars),
-          value: run.label, autocomplete: "off",
-        }),
-        el("p", { class: "field-error", id: `${prefix}-label-error`, hidden: true }),
+        el("label", { for: `${prefix}-optimizer`, text: "Optimizer" }),
+        select,
+        el("p", { class: "field-error", id: `${prefix}-optimizer-error`, hidden: true }),
       ]),
       el("button", {
         type: "button", class: "button icon subtle", "aria-label": `Remove run ${i + 1}`,
         title: "Remove this run", dataset: { action: "remove" }, disabled: total <= 1,
       }, ["✕"]),
     ]),
-    el("div", { class: "field-grid" }, [
-      el("div", { class: "field" }, [
-        el("label", { for: `${prefix}-optimizer`, text: "Optimizer" }),
-        select,
-        el("p", { class: "field-error", id: `${prefix}-optimizer-error`, hidden: true }),
-      ]),
-      ...main,
-      runOverrideField(run, i, surfaceId, numberField),
-    ]),
+    ...main,
     el("details", { class: "more" }, [
-      el("summary", { text: extra.length ? `More settings (${extra.length})` : "Update rule" }),
+      el("summary", { text: `More settings (${extra.length + 2})` }),
       el("p", { class: "hint", text: optimizer.description }),
       rule,
-      el("div", { class: "field-grid" }, extra),
+      el("div", { class: "field-grid" }, [label, runOverrideField(run, i, surfaceId, numberField), ...extra]),
     ]),
     scheduleEditor(prefix, run.schedule),
     el("p", { class: "field-error", id: `${prefix}-error`, hidden: true }),
@@ -144,6 +164,7 @@ export function createRunCards({ catalog, read, surfaceId, onStale }) {
     });
     render(experiment);
     $(`run-${i}-optimizer`).focus();
+    onStale();
   }
 
   function removeRun(i) {

@@ -21,4 +21,8 @@ def test_page_config_carries_the_limits_the_page_keeps_within(client):
         "max_basin_resolution": SETTINGS.max_basin_resolution,
         "max_work": SETTINGS.max_work,
         "max_memory_bytes": SETTINGS.max_memory_bytes,
+        # The sliders' ranges for the steps, the noise and the batch size.
+        "max_steps": SETTINGS.max_steps,
+        "max_noise_std": SETTINGS.max_noise_std,
+        "max_batch_size": SETTINGS.max_batch_size,
     }

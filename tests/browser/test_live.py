@@ -1,0 +1,232 @@
+"""Live exploration: every numeric setting has a slider, and moving it (or typing a valid value)
+recomputes and redraws at once, one request in flight at a time, the newest winning."""
+
+from __future__ import annotations
+
+import math
+import time
+from itertools import pairwise
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import untyped
+
+SMALL = "?surface=quadratic&start=-2.5,2&steps=60&r1=sgd&r1.lr=0.05&r2=momentum&r2.lr=0.02"
+# The same with the player at its last step, where the heads are the runs' ends.
+AT_END = SMALL + "&step=60"
+
+
+class Traffic:
+    """The page's POST /trajectories: bodies sent, answers, and the most at once in flight."""
+
+    def __init__(self, page) -> None:
+        self.sent: list[dict] = []
+        self.answers: list[dict] = []
+        self.in_flight = 0
+        self.most = 0
+        page.on("request", self._request)
+        page.on("requestfinished", self._finished)
+        page.on("requestfailed", self._finished)
+        self.page = page
+
+    @staticmethod
+    def _ours(request) -> bool:
+        return request.method == "POST" and urlsplit(request.url).path == "/api/v1/trajectories"
+
+    def _request(self, request) -> None:
+        if self._ours(request):
+            self.sent.append(request.post_data_json)
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+
+    def _finished(self, request) -> None:
+        if self._ours(request):
+            self.in_flight -= 1
+            response = request.response() if request.failure is None else None
+            if response is not None:
+                self.answers.append(untyped(response.json()))
+
+
+def settled(page) -> None:
+    """No request running and the newest answer on screen."""
+    page.wait_for_function("() => document.body.dataset.busy === 'false'")
+    page.wait_for_timeout(150)
+    page.wait_for_function("() => document.body.dataset.busy === 'false'")
+
+
+def head(lab, run: int) -> tuple[float, float]:
+    (trace,) = [t for t in lab.traces("head-") if t["uid"] == f"head-{run}"]
+    return trace["x"][0], trace["y"][0]
+
+
+def test_every_hyperparameter_has_a_labelled_slider_and_the_lr_one_is_logarithmic(page, lab):
+    lab.open(SMALL)
+    group = lab.run_group(2)
+    group.get_by_text("More settings").click()
+    for name in ("Learning rate", "Momentum", "Dampening", "Weight decay"):
+        expect(group.get_by_role("slider", name=name, exact=True)).to_have_count(1)
+    # Steps, the surface's parameters and the noise have theirs too.
+    for name in ("Steps", "a", "b", "Noise std"):
+        expect(page.get_by_role("slider", name=name, exact=True)).to_have_count(1)
+    lr = lab.run_group(1).get_by_role("slider", name="Learning rate", exact=True)
+    expect(lr).to_have_attribute("aria-valuetext", "0.05")
+    field = lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True)
+    lr.focus()
+    values = [float(field.input_value())]
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+        values.append(float(field.input_value()))
+    # Each arrow key multiplies the learning rate by the same factor (100 steps a decade),
+    # rounded to 3 significant digits: a logarithmic slider.
+    for a, b in pairwise(values):
+        assert math.isclose(b / a, 10 ** (1 / 100), rel_tol=0.01), values
+    # Momentum is linear: 1000 positions over 0..0.999.
+    momentum = group.get_by_role("slider", name="Momentum", exact=True)
+    momentum_field = group.get_by_role("textbox", name="Momentum", exact=True)
+    momentum.focus()
+    page.keyboard.press("ArrowLeft")  # onto the slider's grid (0.9 lies between two positions)
+    before = float(momentum_field.input_value())
+    page.keyboard.press("ArrowLeft")
+    assert math.isclose(before - float(momentum_field.input_value()), 0.000999, abs_tol=2e-6)
+
+
+def test_a_slider_step_recomputes_and_redraws_without_run_and_the_link_follows(page, lab):
+    lab.open(AT_END)
+    traffic = Traffic(page)
+    history = page.evaluate("() => history.length")
+    before = head(lab, 0)
+    slider = lab.run_group(1).get_by_role("slider", name="Learning rate", exact=True)
+    slider.focus()
+    renders = lab.renders()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    lab.wait_render(renders)
+    settled(page)
+    lr = float(
+        lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True).input_value()
+    )
+    assert math.isclose(lr, 0.05 * 10 ** (10 / 100), rel_tol=0.01)
+    # The newest value was computed and is on screen: the last request is for it, and SGD's head
+    # moved (a larger learning rate goes further in 60 steps on this bowl).
+    assert traffic.sent[-1]["runs"][0]["hyperparameters"]["lr"] == lr
+    assert head(lab, 0) != before
+    assert expect(page.get_by_text("Edited: press Run")).to_be_hidden() is None
+    # At most one request at a time, and fewer than one per key press when they come fast.
+    assert traffic.most == 1
+    assert 1 <= len(traffic.sent) <= 10
+    # The link holds the new lr, and replaced its history entry rather than adding ten.
+    assert parse_qs(urlsplit(page.url).query)["r1.lr"] == [str(lr)]
+    assert page.evaluate("() => history.length") == history
+
+
+def test_dragging_a_slider_with_the_pointer_keeps_one_request_in_flight_and_ends_on_the_last_value(
+    page, lab
+):
+    lab.open(AT_END)
+    traffic = Traffic(page)
+    slider = lab.run_group(2).get_by_role("slider", name="Learning rate", exact=True)
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    for k in range(1, 21):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.01 * k), y)
+        page.wait_for_timeout(25)
+    page.mouse.up()
+    settled(page)
+    field = lab.run_group(2).get_by_role("textbox", name="Learning rate", exact=True)
+    final = float(field.input_value())
+    assert traffic.most == 1, "latest wins: never two requests at once"
+    assert len(traffic.sent) >= 2, "the paths followed the drag, not only its end"
+    assert traffic.sent[-1]["runs"][1]["hyperparameters"]["lr"] == final
+    # What is drawn is the answer for the final value: the head sits where that run ended.
+    last = traffic.answers[-1]["runs"][1]["points"][-1]
+    drawn = page.evaluate(
+        "() => { const t = document.getElementById('plot').data.find(t => t.uid === 'trail-1');"
+        " return [t.x[t.x.length - 1], t.y[t.y.length - 1]]; }"
+    )
+    assert drawn == last
+
+
+def test_typing_a_valid_value_runs_and_a_half_typed_one_waits(page, lab):
+    lab.open(SMALL)
+    traffic = Traffic(page)
+    steps = page.get_by_role("textbox", name="Steps", exact=True)
+    steps.fill("1e")  # not a number yet
+    page.wait_for_timeout(400)
+    assert traffic.sent == []
+    expect(page.get_by_text("Edited: press Run to update")).to_be_visible()
+    renders = lab.renders()
+    steps.fill("25")
+    lab.wait_render(renders)
+    settled(page)
+    assert traffic.sent[-1]["steps"] == 25
+    assert lab.step() <= 25
+    expect(page.get_by_role("slider", name="Steps", exact=True)).to_have_attribute(
+        "aria-valuetext", "25"
+    )
+    expect(page.get_by_text("Edited: press Run to update")).to_be_hidden()
+
+
+def test_live_off_waits_for_run(page, lab):
+    lab.open(SMALL)
+    traffic = Traffic(page)
+    page.get_by_label("Live").uncheck()
+    slider = lab.run_group(1).get_by_role("slider", name="Learning rate", exact=True)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(400)
+    assert traffic.sent == []
+    expect(page.get_by_text("Edited: press Run to update")).to_be_visible()
+    lab.run()
+    assert len(traffic.sent) == 1
+    lr = float(
+        lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True).input_value()
+    )
+    assert traffic.sent[0]["runs"][0]["hyperparameters"]["lr"] == lr
+    # Turned on again with an edit waiting, it runs that edit at once.
+    page.get_by_role("slider", name="Steps", exact=True).focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(200)
+    assert len(traffic.sent) == 1
+    renders = lab.renders()
+    page.get_by_label("Live").check()
+    lab.wait_render(renders)
+    assert len(traffic.sent) == 2
+
+
+def test_the_player_keeps_its_place_across_a_live_update(page, lab):
+    lab.open(SMALL)
+    step = page.get_by_label("Animation step")
+    step.fill("30")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('step') === '30'")
+    slider = lab.run_group(1).get_by_role("slider", name="Learning rate", exact=True)
+    slider.focus()
+    renders = lab.renders()
+    page.keyboard.press("ArrowLeft")
+    lab.wait_render(renders)
+    settled(page)
+    assert lab.step() == 30
+    # The heads are drawn at step 30 of the new answer, not at its end or its start.
+    started = time.monotonic()
+    while lab.traces("head-")[0]["x"] == [] and time.monotonic() - started < 2:
+        page.wait_for_timeout(50)
+    trail = lab.traces("trail-")[0]
+    assert len(trail["x"]) == 31
+
+
+def test_a_data_set_has_a_batch_size_slider_up_to_its_n(page, lab):
+    lab.open("?surface=linear_regression&sp.n=300&r1=sgd&r1.lr=0.05")
+    page.get_by_role("group", name="Run 1", exact=True)
+    batch = page.get_by_role("slider", name="Batch size", exact=True)
+    expect(batch).to_have_count(1)
+    batch.focus()
+    page.keyboard.press("End")
+    expect(page.get_by_role("textbox", name="Batch size", exact=True)).to_have_value("300")
+    page.keyboard.press("Home")
+    expect(page.get_by_role("textbox", name="Batch size", exact=True)).to_have_value("1")
+    # The data set's own size has one too; its seed has none (a seed is not a quantity).
+    expect(page.get_by_role("slider", name="n", exact=True)).to_have_count(1)
+    expect(page.get_by_role("slider", name="seed", exact=True)).to_have_count(0)
