@@ -315,7 +315,7 @@ export function createGlyphLayer(graph) {
     if (!base || !full) return null;
     if (!canvas) {
       canvas = document.createElement("canvas");
-      canvas.className = "motion-layer glyph-layer";
+      canvas.className = "glyph-layer";
       canvas.setAttribute("aria-hidden", "true");
     }
     // After the motion canvas when there is one, so the glyphs stay on top of the paths.
