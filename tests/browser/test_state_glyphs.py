@@ -20,6 +20,9 @@ def bowl_gradient(p):
     return (p[0], 10 * p[1])
 
 
+GLYPH_STEP = "n => JSON.parse(document.getElementById('plot').dataset.glyphs || '{}').step === n"
+
+
 def glyphs(page) -> dict | None:
     text = page.evaluate("() => document.getElementById('plot').dataset.glyphs || null")
     return json.loads(text) if text else None
@@ -46,6 +49,12 @@ def readout(page) -> dict[str, dict[str, tuple[float, ...] | str]]:
     return out
 
 
+def caption(page) -> str:
+    """The readout's description: which step it is at, and what it lists."""
+    table = page.get_by_role("table", name=TABLE)
+    return page.locator(f"#{table.get_attribute('aria-describedby')}").inner_text()
+
+
 def close(actual, expected, rel=1e-3):
     assert len(actual) == len(expected)
     for a, e in zip(actual, expected, strict=True):
@@ -57,7 +66,9 @@ def test_the_switch_draws_the_state_at_the_heads_and_keeps_it_in_the_link(page, 
     switch = page.get_by_role("checkbox", name="Optimizer state")
     expect_off(page, switch)
     bodies = []
-    page.on("request", lambda r: r.url.endswith("/trajectories") and bodies.append(r.post_data_json))
+    page.on(
+        "request", lambda r: r.url.endswith("/trajectories") and bodies.append(r.post_data_json)
+    )
     lab.act(switch.check)
     # Turning it on asks for the state the answer did not have.
     assert bodies and all(body.get("include_state") is True for body in bodies)
@@ -65,7 +76,8 @@ def test_the_switch_draws_the_state_at_the_heads_and_keeps_it_in_the_link(page, 
     drawn = glyphs(page)
     assert drawn["step"] == 0
     kinds = {(g["run"], g["glyph"]) for g in drawn["glyphs"]}
-    # Every run: its gradient and update; momentum's velocity, Adam's moment and step, RMSprop's scale.
+    # Every run: its gradient and update; Momentum's velocity, Adam's moment and step, RMSprop's
+    # per-coordinate step.
     assert kinds == {
         (0, "gradient"), (0, "update"),
         (1, "gradient"), (1, "update"), (1, "momentum"),
@@ -115,7 +127,7 @@ def test_the_readout_lists_hand_derived_steps(page, lab):
     close(rows["RMSprop"]["Per-coordinate step"], (0.02 / 0.25, 0.02 / 2.0))
 
     lab.page.get_by_label("Animation step").fill("1")
-    page.wait_for_function("() => document.getElementById('plot').dataset.glyphs.includes('\"step\":1,')")
+    page.wait_for_function(GLYPH_STEP, arg=1)
     rows = readout(page)
     # Momentum after two steps: b = mu g0 + g1, g1 at p1 = p0 - lr g0.
     p1 = (-2.5 - 0.01 * g0[0], 2.0 - 0.01 * g0[1])
@@ -139,14 +151,13 @@ def test_the_readout_lists_hand_derived_steps(page, lab):
 
 def test_the_readout_and_glyphs_follow_the_step_still_and_playing(page, lab):
     lab.open(BOWL + RUNS + "&state=1")
-    table = page.get_by_role("table", name=TABLE)
     page.get_by_label("Animation step").fill("5")
-    page.wait_for_function("() => JSON.parse(document.getElementById('plot').dataset.glyphs).step === 5")
-    assert "Step 5:" in table.inner_text()
+    page.wait_for_function(GLYPH_STEP, arg=5)
+    assert "Step 5:" in caption(page)
     # SGD on the bowl: x_k = 0.85^k x0, y_k = (-0.5)^k y0.
     close(readout(page)["SGD"]["Gradient"], bowl_gradient((-2.5 * 0.85**5, 2.0 * (-0.5) ** 5)))
     page.get_by_role("button", name="Step forward").click()
-    page.wait_for_function("() => JSON.parse(document.getElementById('plot').dataset.glyphs).step === 6")
+    page.wait_for_function(GLYPH_STEP, arg=6)
     close(readout(page)["SGD"]["Gradient"], bowl_gradient((-2.5 * 0.85**6, 2.0 * (-0.5) ** 6)))
     # Playing: the motion canvas draws, and the glyphs and the readout move with it.
     page.get_by_role("button", name="Play").click()
@@ -154,13 +165,13 @@ def test_the_readout_and_glyphs_follow_the_step_still_and_playing(page, lab):
         """() => !document.getElementById('pause').disabled
           && JSON.parse(document.getElementById('plot').dataset.glyphs).step >= 12"""
     )
-    assert re.search(r"Step (\d+):", table.inner_text()).group(1) != "6"
+    assert re.search(r"Step (\d+):", caption(page)).group(1) != "6"
     page.get_by_role("button", name="Pause").click()
     page.wait_for_function("() => document.getElementById('pause').disabled")
     page.wait_for_timeout(100)
     at = lab.step()
     assert glyphs(page)["step"] == at
-    assert f"Step {at}:" in table.inner_text()
+    assert f"Step {at}:" in caption(page)
     k = min(at, 40)
     close(readout(page)["SGD"]["Gradient"], bowl_gradient((-2.5 * 0.85**k, 2.0 * (-0.5) ** k)))
 
@@ -169,8 +180,7 @@ def test_the_3d_view_lists_the_state_without_drawing_it(page, lab):
     lab.open(BOWL + RUNS + "&state=1&view=3d")
     page.wait_for_function("() => document.getElementById('plot').dataset.glyphs")
     assert glyphs(page)["glyphs"] == []
-    table = page.get_by_role("table", name=TABLE)
-    assert "2-D view only" in table.inner_text()
+    assert "2-D view only" in caption(page)
     close(readout(page)["SGD"]["Gradient"], bowl_gradient((-2.5, 2.0)))
 
 
@@ -187,7 +197,8 @@ def test_hover_names_the_run_whose_head_is_under_the_pointer(page, lab):
     lab.open()
     page.get_by_label("Animation step").fill("300")
     page.wait_for_function(
-        "() => document.getElementById('plot').data.find(t => t.uid === 'head-0').customdata[0][0] === 300"
+        "() => document.getElementById('plot').data.find(t => t.uid === 'head-0')"
+        ".customdata[0][0] === 300"
     )
     heads = page.evaluate(HEADS_PX)
     assert [h["name"] for h in heads] == ["SGD", "Momentum", "Adam"]
@@ -219,7 +230,9 @@ def test_hover_on_a_trail_away_from_the_heads_names_its_run(page, lab):
           for (let j = 20; j < mine.x.length - 20; j += 1) {
             const [x, y] = px(mine, j);
             if (x < 5 || y < 5 || x > f.xaxis._length - 5 || y > f.yaxis._length - 5) continue;
-            const near = others.some(t => t.x.some((_, i) => Math.hypot(...px(t, i).map((v, d) => v - [x, y][d])) < 12));
+            const far = (t) => t.x.every((_, i) => {
+              const [u, v] = px(t, i); return Math.hypot(u - x, v - y) >= 12; });
+            const near = !others.every(far);
             if (!near) return {x: box.left + x, y: box.top + y, step: mine.customdata[j][0]};
           }
           return null; }"""
