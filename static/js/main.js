@@ -11,6 +11,7 @@ import { CUSTOM, seedCustom } from "./panels/custom.js";
 import { createDataPanel, loadDatasets } from "./panels/data.js";
 import { createGradcheckPanel } from "./panels/gradcheck.js";
 import { createLessonMenu } from "./panels/lessons.js";
+import { createStateReadout } from "./panels/readout.js";
 import { createPlotPicks, createViewPanel, renderPlaying, wirePlayback, wireShare } from "./panels/figure.js";
 import { drawLrChart } from "./panels/schedule.js";
 import { createSweep } from "./panels/sweep.js";
@@ -77,6 +78,8 @@ function wire(catalog) {
   });
   lab = createLab({ store, controls, player, renderer });
   const view = createViewPanel({ store, player });
+  // Turned on over an answer without the optimizer's state: the same experiment again, with it.
+  createStateReadout({ store, player, rerun: () => lab.run({ ...store.experiment(), step: player.step }, "replace") });
 
   screen = followScreen({ store, renderer, player, panels: { view, basins, sweep, cards: [gradcheck, backprop] } });
   const url = followUrl(store);

@@ -76,6 +76,8 @@ export function makeExperiment(catalog, spec = {}) {
     // The basin map toggle, and the open learning-rate sweep ({run, from, to, count}) or null.
     basins: Boolean(spec.basins),
     sweep: spec.sweep || null,
+    // The optimizer's state drawn at the heads and listed by step (render/glyphs.js).
+    glyphs: Boolean(spec.glyphs),
   };
 }
 
@@ -124,6 +126,8 @@ export function trajectoryRequest(experiment) {
     })),
     grad_tol: experiment.gradTol,
     ...batchFields(experiment),
+    // The state glyphs need the optimizer's buffers at every step (about twice the answer).
+    ...(experiment.glyphs ? { include_state: true } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 // subscribers (the panels, the renderer, the URL) are told of every change and why.
 
 /** The experiment's fields that are page settings, kept in `state.ui` (not in the form). */
-export const UI_KEYS = ["layout", "view", "lesson", "basins", "sweep"];
+export const UI_KEYS = ["layout", "view", "lesson", "basins", "sweep", "glyphs"];
 
 /** An experiment split into its page settings and the rest (what a run computes). */
 export function splitExperiment(experiment) {
@@ -21,7 +21,7 @@ export function splitExperiment(experiment) {
 /**
  * state: {
  *   catalog,                  surfaces and optimizers (state.js makeCatalog)
- *   ui,                       {layout, view, lesson, basins, sweep}
+ *   ui,                       {layout, view, lesson, basins, sweep, glyphs}
  *   shown,                    null, or {experiment (no ui fields, no step), result, surface, view, surfaceData}
  *   step,                     the animation step on screen (the URL's `step`)
  * }

@@ -155,6 +155,7 @@ const PROPS = [
   { key: "step", path: "step", type: COUNT, fallback: 0 },
   { key: "lesson", path: "lesson", type: TEXT, fallback: null },
   { key: "basins", path: "basins", type: FLAG, fallback: false },
+  { key: "state", path: "glyphs", type: FLAG, fallback: false },
   SWEEP,
 ];
 

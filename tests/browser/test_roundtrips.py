@@ -26,7 +26,7 @@ FUNCTION_LINK = (
 DATA_LINK = (
     "?surface=logistic_regression&sp.n=300&sp.seed=4&sp.separation=1.5&start=1,-1&steps=60"
     "&batch=16&shuffle=2&repeats=3&r1=sgd&r1.lr=0.3&r1.batch=8&r2=rmsprop&r2.lr=0.01"
-    "&r2.alpha=0.9&r2.centered=true&basins=1"
+    "&r2.alpha=0.9&r2.centered=true&basins=1&state=1"
 )
 FORMULA_LINK = (
     "?surface=custom&f=x**2%2B3*x*y%2B2*y**2&window=-2,2,-1.5,1.5&start=1,1&steps=80"

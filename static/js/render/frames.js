@@ -18,8 +18,8 @@ function reach(t, step) {
 }
 
 /**
- * What moves every trail and head to animation step `step`: one {x, y, z?, customdata, text}
- * per trace in `traces`, for the trace numbers in `indices`.
+ * What moves every trail and head (and the heads' hover targets) to animation step `step`: one
+ * {x, y, z?, customdata, text} per trace in `traces`, for the trace numbers in `indices`.
  */
 export function frameUpdate(model, step) {
   const traces = [];
@@ -40,7 +40,9 @@ export function frameUpdate(model, step) {
     if (model.is3d) head.z = [pz];
     heads.push(head);
   }
-  return { traces: [...traces, ...heads], indices: [...model.trailIndex, ...model.headIndex] };
+  // The heads' hover targets (plots.js) are the heads again.
+  const hits = model.hitIndex.length ? heads : [];
+  return { traces: [...traces, ...heads, ...hits], indices: [...model.trailIndex, ...model.headIndex, ...model.hitIndex] };
 }
 
 /**

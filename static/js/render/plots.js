@@ -195,7 +195,8 @@ function markerTraces({ dim, is3d, surface, scale, lift, start, startLoss, panel
 }
 
 /**
- * Builds the figure. Returns {data, layout, tracks, trailIndex, headIndex, background, height}.
+ * Builds the figure. Returns {data, layout, tracks, trailIndex, headIndex, hitIndex, background,
+ * height}.
  * `surfaceData` is {grid (the API answer), rows (its z decoded), scale (zScale)}; `runs` are the
  * API runs with `colour` and `label_html` added; `start` may be null when there are no runs.
  */
@@ -273,6 +274,27 @@ export function buildFigure({
     });
   });
 
+  // Hover targets: each head again, invisible and small. plotly's "closest" hover ranks a point
+  // inside a marker of radius r at 1 - 3/r (0.54 for a head) and a line's point at its distance
+  // in pixels less 0.5, so any trail passing within a pixel of a head (another run's where paths
+  // cross, or the run's own previous step) won over the head under the pointer ("Adam, step
+  // 107" over SGD's head at step 300). A marker of radius 3 ranks 0 at its centre, and these
+  // come last, so they win the ties.
+  const hitIndex = [];
+  if (!is3d) {
+    runs.forEach((run, i) => {
+      const names = axisNames(side ? i : 0);
+      hitIndex.push(data.length);
+      data.push({
+        type: "scatter", xaxis: names.x, yaxis: names.y,
+        uid: `hit-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: false,
+        mode: "markers", cliponaxis: false, opacity: 0,
+        marker: { color: run.colour, size: 6 },
+        x: [], y: [], customdata: [], hovertemplate: template,
+      });
+    });
+  }
+
   const margin = { l: 48, r: narrow ? 10 : 16, t: side ? 58 : 34, b: narrow && dim === 2 ? 92 : 44 };
   const panelHeight = narrow ? 290 : 320;
   const rowGap = 64;
@@ -339,5 +361,5 @@ export function buildFigure({
       }
     }
   }
-  return { data, layout, tracks, trailIndex, headIndex, background, height: tall ? figureHeight : null, is3d, dim };
+  return { data, layout, tracks, trailIndex, headIndex, hitIndex, background, height: tall ? figureHeight : null, is3d, dim };
 }

@@ -13,6 +13,7 @@ import { $ } from "../dom.js";
 import { plotlyText } from "../format.js";
 import { knownPointsHold } from "../state.js";
 import { frameUpdate, paintFrame, restingFrame } from "./frames.js";
+import { createGlyphLayer } from "./glyphs.js";
 import { buildLossFigure } from "./losschart.js";
 import { createMotionLayer } from "./motion.js";
 import { afterPaint, createPlotlyGate, figureTraces, hasFigure, onFigure, react, restyleTraces } from "./plotly.js";
@@ -44,6 +45,8 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
   const lossDiv = $("loss-plot");
   const motion = createMotionLayer(plotDiv, ["trail-", "head-"]);
   const lossMotion = createMotionLayer(lossDiv, ["loss-head-"]);
+  // The optimizer's state at the heads (glyphs.js), when the page settings ask for it.
+  const glyphs = createGlyphLayer(plotDiv);
   /** What is drawn: {screen, model, loss, previewKey, synced}, screen being the store's shown + experiment. */
   let figure = null;
   /** Whether plotly draws the figures (after plotly.js has run for them). */
@@ -131,6 +134,8 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
         for (const name of ["plotly_click", "plotly_hover", "plotly_unhover"]) {
           onFigure(plotDiv, name, (event) => onPlotlyEvent(name, event, figure));
         }
+        // A zoom, a pan or a run hidden from the legend moves or hides the heads' glyphs.
+        for (const name of ["plotly_relayout", "plotly_restyle"]) onFigure(plotDiv, name, () => paintGlyphs(player.step));
         eventsWired = true;
       }
       // A newer draw (a new result, a setting, a resize) finishes instead.
@@ -192,6 +197,19 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
       motion.clear();
       lossMotion.clear();
     }
+    paintGlyphs(step);
+  }
+
+  /** A run hidden from plotly's legend (its trail's `visible`), whose glyphs are hidden too. */
+  function legendHidden(model) {
+    return (i) => figureTraces(plotDiv)[model.trailIndex[i]]?.visible === "legendonly";
+  }
+
+  /** The state glyphs at `step`, playing or still, over plotly's figure or the preview. */
+  function paintGlyphs(step) {
+    const on = figure && figure.model.tracks.length && store.experiment()?.glyphs;
+    if (on) glyphs.draw(figure.model, step, hasFigure(plotDiv) ? legendHidden(figure.model) : () => false);
+    else glyphs.clear();
   }
 
   /** The player moved: the slider and readout now, the figures at the next animation frame. */
@@ -209,12 +227,15 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
 
   /** Moves only the trails and heads, on whichever draws the figure now. */
   function renderFrame() {
-    if (!figure || !figure.model.tracks.length) return;
+    if (!figure || !figure.model.tracks.length) {
+      glyphs.clear();
+      return;
+    }
     const { model, loss } = figure;
     const { step } = player;
     if (hasFigure(plotDiv)) {
       // A run hidden from the legend stays hidden on the canvas.
-      const hidden = (i) => figureTraces(plotDiv)[model.trailIndex[i]]?.visible === "legendonly";
+      const hidden = legendHidden(model);
       const painted = player.playing
         && motion.draw((ctx, full) => paintFrame(ctx, full, model, step, hidden))
         && lossMotion.draw((ctx, full) => loss.paint(ctx, full, step));
@@ -231,6 +252,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
         moveTraces(lossDiv, loss.frame(step));
         figure.synced = step;
       }
+      paintGlyphs(step);
     } else if (previewLayout(plotDiv)) {
       paintPreviewAt(figure, step);
     } else {

@@ -1,0 +1,97 @@
+// The "Optimizer state" switch and its readout: at the player's step, for every run, the numbers
+// the glyphs at the heads draw (render/glyphs.js: one column per entry of GLYPHS), with the lr
+// of the update. The switch is a page setting (the URL's `state=1`); the state itself comes
+// with the trajectories (include_state), so turning it on runs the experiment on screen again
+// when its answer has none.
+
+import { $, el } from "../dom.js";
+import { fmt, fmtPoint } from "../format.js";
+import { GLYPHS, explain, hasState } from "../render/glyphs.js";
+
+const DIGITS = 4;
+
+/** `rerun()` runs the experiment on screen again (with its page settings, at its step). */
+export function createStateReadout({ store, player, rerun }) {
+  const box = $("state-readout");
+  const table = $("state-table");
+  const caption = $("state-caption");
+  const toggle = $("state-glyphs");
+  /** The rows' cells by run, built for the runs on screen: [{row, lr, cells}]. */
+  let rows = [];
+  let builtFor = null;
+
+  toggle.addEventListener("change", () => {
+    const on = toggle.checked;
+    const { shown } = store.state;
+    store.update({ ui: { ...store.state.ui, glyphs: on }, step: player.step }, { because: "ui", history: shown ? "replace" : null });
+    if (on && shown && shown.result.runs.length && !hasState(shown.result)) rerun();
+  });
+
+  function build(shown, experiment) {
+    const head = el("tr", {}, [
+      el("th", { scope: "col", text: "Run" }),
+      el("th", { scope: "col", text: "lr", title: "The learning rate of this update (its schedule's, if it has one)" }),
+      ...GLYPHS.map((glyph) => el("th", { scope: "col", title: glyph.note }, [
+        el("span", { class: `glyph-key glyph-key-${glyph.draw} glyph-key-${glyph.id}`, "aria-hidden": "true" }),
+        glyph.header,
+      ])),
+    ]);
+    table.tHead.replaceChildren(head);
+    rows = shown.result.runs.map((run, i) => {
+      const cells = GLYPHS.map(() => el("td"));
+      const lr = el("td");
+      const colour = experiment.runs[i]?.colour || "#52606d";
+      const row = el("tr", {}, [
+        el("th", { scope: "row" }, [el("span", { class: "swatch", style: { background: colour }, "aria-hidden": "true" }), run.label]),
+        lr,
+        ...cells,
+      ]);
+      return { row, lr, cells };
+    });
+    table.tBodies[0].replaceChildren(...rows.map((r) => r.row));
+    builtFor = shown;
+  }
+
+  function fill(step) {
+    const { shown } = store.state;
+    const withState = hasState(shown.result);
+    const threeD = store.experiment().view === "3d";
+    caption.textContent = `Step ${step}: the gradient at each head, the update to step ${step + 1}`
+      + ` and the optimizer's state after it${withState ? "" : " (computing the state…)"}.`
+      + (threeD ? " Drawn at the heads in the 2-D view only." : "");
+    shown.result.runs.forEach((run, i) => {
+      const k = Math.min(step, run.points.length - 1);
+      const info = explain(run, k);
+      rows[i].lr.textContent = info.lr === null ? "—" : fmt(info.lr, DIGITS);
+      GLYPHS.forEach((glyph, j) => {
+        const value = glyph.value(info);
+        const cell = rows[i].cells[j];
+        if (!value) {
+          cell.textContent = glyph.id === "update" ? "— (last point)" : "—";
+          return;
+        }
+        cell.replaceChildren(el("span", { class: "symbol", text: `${value.symbol} ` }), fmtPoint(value.vector, DIGITS));
+      });
+    });
+  }
+
+  function render(state) {
+    const experiment = store.experiment();
+    const on = Boolean(state.ui.glyphs);
+    toggle.checked = on;
+    const runs = state.shown?.result.runs.length;
+    box.hidden = !on || !runs;
+    if (box.hidden) return;
+    if (builtFor !== state.shown) build(state.shown, experiment);
+    fill(state.step);
+  }
+
+  store.subscribe((state, { because }) => {
+    if (["show", "ui", "colour", "load"].includes(because)) {
+      builtFor = null;
+      render(state);
+    } else if (because === "step" && !box.hidden && builtFor === state.shown) {
+      fill(state.step);
+    }
+  });
+}

@@ -1,0 +1,349 @@
+// The optimizer's state at an animation step, for every run: the gradient, the update taken and
+// the state that explains it (momentum's velocity, Adam's first moment and per-coordinate step,
+// RMSprop's and Adagrad's per-coordinate scale), computed from /trajectories' answer
+// (`include_state`) and drawn at each run's head on a canvas of its own over the figure; the
+// readout (panels/readout.js) lists the same numbers.
+//
+// GLYPHS is the one list of what is shown: each entry is one glyph at the heads and one column
+// of the readout. Another kind (issue 16's curvature: eigenvectors, eigenvalues) is one more
+// entry whose `value(info)` reads its numbers from `explain`'s result.
+//
+// Conventions: at animation step k the head is at points[k]; the gradient is gradients[k], the
+// update is points[k + 1] - points[k] (update number t = k + 1), and the state is the buffers
+// after that update (state[name][k]), with the lr of that update (lrs[k], or the constant lr).
+// Arrows point the way each term moves the point: -g, the update, -b (velocity) or -m (moment).
+
+import { clearedContext, axesOf } from "./motion.js";
+import { fullLayout } from "./plotly.js";
+
+/**
+ * One entry per glyph and readout column: `value(info)` is {vector, symbol} or null (the run
+ * has none); `draw` "arrow" (drawn as `sign` x vector) or "ellipse" (per-coordinate radii).
+ */
+export const GLYPHS = [
+  {
+    id: "gradient", header: "Gradient", note: "g at the head (arrow: -g, downhill)",
+    draw: "arrow", sign: -1, width: 1.8, dash: [5, 3],
+    value: (info) => info.gradient && { symbol: "g", vector: info.gradient },
+  },
+  {
+    id: "update", header: "Update", note: "the step taken to the next point",
+    draw: "arrow", sign: 1, width: 3, dash: [],
+    value: (info) => info.update && { symbol: "Δθ", vector: info.update },
+  },
+  {
+    id: "momentum", header: "Momentum", note: "velocity b or first moment m (arrow: -b, -m)",
+    draw: "arrow", sign: -1, width: 1.8, dash: [1.5, 3],
+    value: (info) => info.momentum,
+  },
+  {
+    id: "scale", header: "Per-coordinate step", note: "the lr each coordinate gets (ellipse radii)",
+    draw: "ellipse", width: 1.5,
+    value: (info) => info.scale,
+  },
+];
+
+const ARROW_SHARE = 0.14;
+const ELLIPSE_SHARE = 0.07;
+const SAMPLES = 200;
+
+// ---- the numbers ---------------------------------------------------------------------------
+
+const buffer = (run, name, k) => run.state?.[name]?.[k] ?? null;
+const each = (v, f) => v.map((x, i) => f(x, i));
+
+/** SGD, Momentum, Nesterov: the velocity b (torch's momentum_buffer), the step being -lr b. */
+function sgdFamily(run, k) {
+  const b = buffer(run, "momentum_buffer", k);
+  return { momentum: b && { symbol: "b", vector: b } };
+}
+
+/** Adam, AdamW: m̂ = m / (1 - β1^t), v̂ = v / (1 - β2^t), step -lr / (sqrt(v̂) + ε) m̂. */
+function adamFamily(run, k, h, lr, t) {
+  const m = buffer(run, "exp_avg", k);
+  const v = buffer(run, h.amsgrad ? "max_exp_avg_sq" : "exp_avg_sq", k);
+  if (!m || !v) return {};
+  const bc1 = 1 - h.beta1 ** t;
+  const bc2Sqrt = Math.sqrt(1 - h.beta2 ** t);
+  return {
+    momentum: { symbol: "m̂", vector: each(m, (x) => x / bc1) },
+    scale: { symbol: "lr/(√v̂+ε)", vector: each(v, (x) => lr / (Math.sqrt(x) / bc2Sqrt + h.eps)) },
+  };
+}
+
+const EXPLAIN = {
+  sgd: sgdFamily,
+  momentum: sgdFamily,
+  nesterov: sgdFamily,
+  adam: adamFamily,
+  adamw: adamFamily,
+  /** lr / (1 + (t - 1) lr_decay) / (sqrt(Σ g²) + ε). */
+  adagrad(run, k, h, lr, t) {
+    const sum = buffer(run, "sum", k);
+    const clr = lr / (1 + (t - 1) * h.lr_decay);
+    return { scale: sum && { symbol: "lr/(√Σg²+ε)", vector: each(sum, (x) => clr / (Math.sqrt(x) + h.eps)) } };
+  },
+  /** lr / (sqrt(v) + ε), v the running mean square (less the squared mean when centred). */
+  rmsprop(run, k, h, lr) {
+    const v = buffer(run, "square_avg", k);
+    const mean = h.centered ? buffer(run, "grad_avg", k) : null;
+    const b = buffer(run, "momentum_buffer", k);
+    const spread = (x, i) => (mean ? x - mean[i] * mean[i] : x);
+    return {
+      momentum: b && { symbol: "b", vector: b },
+      scale: v && { symbol: "lr/(√v+ε)", vector: each(v, (x, i) => lr / (Math.sqrt(spread(x, i)) + h.eps)) },
+    };
+  },
+  /** lr sqrt(Δ²_{t-1} + ε) / sqrt(v_t + ε): the step per unit of gradient. */
+  adadelta(run, k, h, lr) {
+    const v = buffer(run, "square_avg", k);
+    const before = k > 0 ? buffer(run, "acc_delta", k - 1) : v && v.map(() => 0);
+    if (!v || !before) return {};
+    return { scale: { symbol: "lr·√(Δ²+ε)/√(v+ε)", vector: each(v, (x, i) => (lr * Math.sqrt(before[i] + h.eps)) / Math.sqrt(x + h.eps)) } };
+  },
+  /** NAdam mixes g and m with its momentum schedule; its denominator is Adam's. */
+  nadam(run, k, h, lr, t) {
+    const m = buffer(run, "exp_avg", k);
+    const v = buffer(run, "exp_avg_sq", k);
+    if (!m || !v) return {};
+    const bc2 = 1 - h.beta2 ** t;
+    return {
+      momentum: { symbol: "m", vector: m },
+      scale: { symbol: "lr/(√v̂+ε)", vector: each(v, (x) => lr / (Math.sqrt(x / bc2) + h.eps)) },
+    };
+  },
+  /** RAdam: plain momentum steps (lr m̂) until the variance is tractable (ρ_t > 5), then rectified. */
+  radam(run, k, h, lr, t) {
+    const m = buffer(run, "exp_avg", k);
+    const v = buffer(run, "exp_avg_sq", k);
+    if (!m || !v) return {};
+    const bc1 = 1 - h.beta1 ** t;
+    const bc2 = 1 - h.beta2 ** t;
+    const rhoInf = 2 / (1 - h.beta2) - 1;
+    const rho = rhoInf - (2 * t * h.beta2 ** t) / bc2;
+    const momentum = { symbol: "m̂", vector: each(m, (x) => x / bc1) };
+    if (!(rho > 5)) return { momentum, scale: { symbol: "lr (not rectified yet)", vector: m.map(() => lr) } };
+    const rect = Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho));
+    return { momentum, scale: { symbol: "lr·r/(√v̂+ε)", vector: each(v, (x) => lr * rect * (Math.sqrt(bc2) / (Math.sqrt(x) + h.eps))) } };
+  },
+  /** Adamax: -lr / u m̂, u the decaying maximum of |g|. */
+  adamax(run, k, h, lr, t) {
+    const m = buffer(run, "exp_avg", k);
+    const u = buffer(run, "exp_inf", k);
+    if (!m || !u) return {};
+    const bc1 = 1 - h.beta1 ** t;
+    return { momentum: { symbol: "m̂", vector: each(m, (x) => x / bc1) }, scale: { symbol: "lr/u", vector: each(u, (x) => lr / x) } };
+  },
+  /** Lion: the step is -lr sign(β1 m + (1 - β1) g); m is its momentum. */
+  lion(run, k) {
+    const m = buffer(run, "exp_avg", k);
+    return { momentum: m && { symbol: "m", vector: m } };
+  },
+};
+
+/**
+ * What `run` (an API run) shows at its step k: {gradient, update, momentum?, scale?, lr, t}.
+ * Past the last update only the gradient is left (and nothing past the last point).
+ */
+export function explain(run, k) {
+  if (k < 0 || k >= run.points.length) return null;
+  const info = { gradient: run.gradients[k] || null, update: null, lr: null, t: k + 1 };
+  if (k + 1 >= run.points.length) return info;
+  info.update = run.points[k + 1].map((v, d) => v - run.points[k][d]);
+  const h = run.hyperparameters;
+  info.lr = run.lrs ? run.lrs[k] : h.lr;
+  if (run.state && EXPLAIN[run.optimizer]) Object.assign(info, EXPLAIN[run.optimizer](run, k, h, info.lr, k + 1));
+  return info;
+}
+
+/** Whether the answer has the optimizer's state (asked for with include_state). */
+export function hasState(result) {
+  return result.runs.length > 0 && result.runs.every((run) => run.state !== undefined && run.state !== null);
+}
+
+// ---- how long to draw them -----------------------------------------------------------------
+
+const norm = (v) => Math.hypot(...v);
+
+/**
+ * Per glyph, the typical size of its vectors over every run's path (the median over up to
+ * SAMPLES steps a run): a glyph is drawn `size / (size + typical)` of its longest, so lengths
+ * compare across runs and steps, and a huge gradient (Rosenbrock's start) stays on screen.
+ */
+function typicalSizes(runs) {
+  const sizes = Object.fromEntries(GLYPHS.map((g) => [g.id, []]));
+  for (const run of runs) {
+    const every = Math.max(1, Math.ceil(run.points.length / SAMPLES));
+    for (let k = 0; k < run.points.length; k += every) {
+      const info = explain(run, k);
+      for (const glyph of GLYPHS) {
+        const value = glyph.value(info);
+        if (!value) continue;
+        const list = sizes[glyph.id];
+        if (glyph.draw === "ellipse") list.push(...value.vector.map(Math.abs));
+        else list.push(norm(value.vector));
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(sizes).map(([id, list]) => [id, median(list.filter(Number.isFinite))]));
+}
+
+function median(values) {
+  if (!values.length) return 1;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted[Math.floor(sorted.length / 2)];
+  return mid > 0 ? mid : sorted[sorted.length - 1] || 1;
+}
+
+const saturate = (size, typical) => (size > 0 && Number.isFinite(size) ? size / (size + typical) : 0);
+
+// ---- drawing -------------------------------------------------------------------------------
+
+/** Per figure model: the typical sizes, computed the first time its glyphs are drawn. */
+const typicalByModel = new WeakMap();
+
+/**
+ * The glyphs of every visible run of `model` at animation step `step`, painted on `ctx` over
+ * the figure whose layout is `full`. Returns what was drawn: [{run, glyph, from, to} or
+ * {run, glyph, at, radii}] in CSS px of the figure.
+ */
+export function paintGlyphs(ctx, full, model, step, hidden = () => false) {
+  if (!typicalByModel.has(model)) typicalByModel.set(model, typicalSizes(model.tracks.map((t) => t.run)));
+  const typical = typicalByModel.get(model);
+  const drawn = [];
+  model.tracks.forEach((t, i) => {
+    const axes = hidden(i) ? null : axesOf(full, t.axes.xaxis, t.axes.yaxis);
+    if (!axes) return;
+    const k = Math.min(step, t.len - 1);
+    const info = explain(t.run, k);
+    const [hx, hy] = t.coords(t.run, k);
+    const at = [axes.x(hx), axes.y(hy)];
+    if (!at.every(Number.isFinite)) return;
+    const [, , width, height] = axes.box;
+    const reach = Math.min(width, height);
+    // Pixels per data unit along each axis (the axes are linear): directions as drawn.
+    const perUnit = [axes.x(hx + 1) - at[0], model.dim === 1 ? 0 : axes.y(hy + 1) - at[1]];
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(...axes.box);
+    ctx.clip();
+    for (const glyph of GLYPHS) {
+      const value = info && glyph.value(info);
+      if (!value) continue;
+      const size = typical[glyph.id];
+      if (glyph.draw === "ellipse") {
+        const radii = value.vector.map((v) => reach * ELLIPSE_SHARE * saturate(Math.abs(v), size));
+        if (model.dim === 1) radii.push(3);
+        ellipse(ctx, at, radii, t.run.colour, glyph);
+        drawn.push({ run: i, glyph: glyph.id, at, radii });
+        continue;
+      }
+      const screen = [glyph.sign * value.vector[0] * perUnit[0], model.dim === 1 ? 0 : glyph.sign * value.vector[1] * perUnit[1]];
+      const length = reach * ARROW_SHARE * saturate(norm(value.vector), size);
+      const pixels = Math.hypot(...screen);
+      if (!(length >= 1) || !(pixels > 0)) continue;
+      const to = [at[0] + (screen[0] / pixels) * length, at[1] + (screen[1] / pixels) * length];
+      arrow(ctx, at, to, t.run.colour, glyph);
+      drawn.push({ run: i, glyph: glyph.id, from: at, to });
+    }
+    ctx.restore();
+  });
+  return drawn;
+}
+
+function stroke(ctx, colour, { width, dash = [] }) {
+  // A white halo first: the glyph reads on any part of the contour and over other paths.
+  ctx.setLineDash([]);
+  ctx.strokeStyle = "rgba(255,255,255,0.85)";
+  ctx.lineWidth = width + 2.5;
+  ctx.stroke();
+  ctx.setLineDash(dash);
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+function arrow(ctx, from, to, colour, glyph) {
+  const angle = Math.atan2(to[1] - from[1], to[0] - from[0]);
+  const head = 5 + glyph.width * 1.5;
+  ctx.beginPath();
+  ctx.moveTo(...from);
+  ctx.lineTo(to[0] - Math.cos(angle) * head * 0.6, to[1] - Math.sin(angle) * head * 0.6);
+  stroke(ctx, colour, glyph);
+  ctx.beginPath();
+  ctx.moveTo(...to);
+  ctx.lineTo(to[0] - head * Math.cos(angle - 0.45), to[1] - head * Math.sin(angle - 0.45));
+  ctx.lineTo(to[0] - head * Math.cos(angle + 0.45), to[1] - head * Math.sin(angle + 0.45));
+  ctx.closePath();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = "#ffffff";
+  ctx.stroke();
+  ctx.fillStyle = colour;
+  ctx.fill();
+}
+
+function ellipse(ctx, at, [rx, ry], colour, glyph) {
+  if (!(rx > 0.5) && !(ry > 0.5)) return;
+  ctx.beginPath();
+  ctx.ellipse(at[0], at[1], Math.max(rx, 0.5), Math.max(ry, 0.5), 0, 0, 2 * Math.PI);
+  ctx.globalAlpha = 0.18;
+  ctx.fillStyle = colour;
+  ctx.fill();
+  ctx.globalAlpha = 1;
+  stroke(ctx, colour, glyph);
+}
+
+/**
+ * The canvas the glyphs are painted on, over the figure in `graph` (plotly's or the preview),
+ * above the motion layer's canvas. `draw(model, step, hidden)` paints them; `clear()` removes
+ * them. What is drawn is kept on the figure as data-glyphs (JSON), for tests and tools.
+ */
+export function createGlyphLayer(graph) {
+  let canvas = null;
+  let summary = "";
+
+  function anchor() {
+    const preview = graph.querySelector(":scope > canvas.preview");
+    if (preview) return { base: preview, full: preview.layout };
+    const svg = graph.querySelector(".svg-container > .main-svg");
+    return { base: svg, full: svg && fullLayout(graph) };
+  }
+
+  function place() {
+    const { base, full } = anchor();
+    if (!base || !full) return null;
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.className = "glyph-layer";
+      canvas.setAttribute("aria-hidden", "true");
+    }
+    // After the motion canvas when there is one, so the glyphs stay on top of the paths.
+    const next = base.nextElementSibling;
+    const after = next && next !== canvas && next.matches("canvas.motion-layer") ? next : base;
+    if (canvas.previousElementSibling !== after) after.after(canvas);
+    return [clearedContext(canvas, full.width, full.height), full];
+  }
+
+  function record(step, drawn) {
+    const text = JSON.stringify({ step, glyphs: drawn }, (key, v) => (typeof v === "number" ? Math.round(v * 10) / 10 : v));
+    if (text !== summary) graph.dataset.glyphs = text;
+    summary = text;
+  }
+
+  return {
+    draw(model, step, hidden) {
+      const placed = place();
+      if (!placed) return;
+      const [ctx, full] = placed;
+      // The 3-D view has no glyphs (its projection hides lengths and directions); the readout lists them.
+      const drawn = model.is3d ? [] : paintGlyphs(ctx, full, model, step, hidden);
+      record(step, drawn);
+    },
+    clear() {
+      if (canvas && canvas.width) canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+      if (summary) delete graph.dataset.glyphs;
+      summary = "";
+    },
+  };
+}
