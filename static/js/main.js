@@ -12,8 +12,10 @@ import { createDataPanel, loadDatasets } from "./panels/data.js";
 import { createGradcheckPanel } from "./panels/gradcheck.js";
 import { createLessonMenu } from "./panels/lessons.js";
 import { createStateReadout } from "./panels/readout.js";
-import { createPlotPicks, createViewPanel, renderPlaying, wirePlayback, wireShare } from "./panels/figure.js";
+import { createPlotPicks, createViewPanel, playerKeys, renderPlaying, wirePlayback, wireShare } from "./panels/figure.js";
+import { createPresenter, keepFigureInView } from "./panels/presenter.js";
 import { drawLrChart } from "./panels/schedule.js";
+import { wireShortcuts } from "./panels/shortcuts.js";
 import { createSweep } from "./panels/sweep.js";
 import { createPlayer } from "./player.js";
 import { LOSS_CONFIG, createRenderer } from "./render/renderer.js";
@@ -36,6 +38,7 @@ function wire(catalog) {
   let lab = null;
   let controls = null;
   let screen = null;
+  const presenter = createPresenter({ onChange: () => renderer.draw() });
   const player = createPlayer({
     onStep: () => renderer.scheduleFrame(),
     onStateChange: (playing) => {
@@ -60,6 +63,7 @@ function wire(catalog) {
   });
   renderer = createRenderer({
     store, player, setBusy, isPending: () => lab.isPending(), onStill: () => screen.inspect(), onPlotlyEvent: picks.onPlotlyEvent,
+    typeScale: presenter.typeScale,
     layers: {
       traces: (shown, model) => [...basins.traces(shown, model), ...sweep.traces(shown, model)],
       charts: (shown, runs, narrow) => Promise.all([drawLrChart(runs, LOSS_CONFIG), data.draw({ surface: shown.surface, runs, narrow })]),
@@ -85,6 +89,11 @@ function wire(catalog) {
   const url = followUrl(store);
 
   wirePlayback({ player, whenDrawn: renderer.whenDrawn });
+  wireShortcuts([
+    { title: "Playing (while no button or field has the focus)", entries: playerKeys({ player, whenDrawn: renderer.whenDrawn }) },
+    { title: "Presenting", entries: presenter.keys },
+  ]);
+  keepFigureInView(store);
   wireShare({ store, player, whenDrawn: renderer.whenDrawn, writeUrl: url.writeNow });
   $("close-lesson").addEventListener("click", () => ui({ lesson: null }, { because: "lesson", history: "replace" }));
   createLessonMenu({

@@ -4,8 +4,19 @@
 import { CUSTOM, DEFAULT_EXPRESSION, customSpec } from "./panels/custom.js";
 import { normaliseSchedule, scheduleRequest } from "./panels/schedule.js";
 
-/** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
-export const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442"];
+/**
+ * One colour per run, for as many runs as a request may have by default (max_runs, 32; a
+ * larger limit repeats them). The first eight are Okabe-Ito (distinguishable with the common
+ * colour-vision deficiencies); each one after is the sRGB colour (L* 25 to 72, chroma 35 or
+ * more) farthest, in CIEDE2000, from every colour before it and from the contour's greys: any
+ * two differ by at least 14 (ΔE00).
+ */
+export const PALETTE = [
+  "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442",
+  "#780078", "#5a5a00", "#87000f", "#c300ff", "#879600", "#ff1e4b", "#2d3c78", "#005a2d",
+  "#693c00", "#b41e5a", "#f09687", "#00c31e", "#2d00ff", "#2dc3c3", "#96783c", "#0f8700",
+  "#875a96", "#a55a4b", "#d287ff", "#e10fa5", "#695af0", "#ff964b", "#87b478", "#e10000",
+];
 export const DEFAULT_SURFACE = "rosenbrock";
 export const DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"];
 export const DEFAULT_STEPS = 1000;

@@ -1,7 +1,8 @@
 // The controls around the figure: the toggles above it (side by side, 3-D, basin map) and the
-// notes under it; the player's buttons, slider, speed and keys; starting a run from a click on
-// the figure (the 2-D contour or its basin map, the 1-D curve, the 3-D surface) with the loss
-// under the pointer read out; the exports (PNG, JSON, CSV) and the link to this experiment.
+// notes under it; the player's buttons, slider, speed and keys (shortcuts.js listens for them);
+// starting a run from a click on the figure (the 2-D contour or its basin map, the 1-D curve,
+// the 3-D surface) with the loss under the pointer read out; the exports (PNG, JSON, CSV) and
+// the link to this experiment.
 
 import { $, toast } from "../dom.js";
 import { downloadImage } from "../render/plotly.js";
@@ -54,22 +55,6 @@ export function createViewPanel({ store, player }) {
 
 // ---- the player's controls -----------------------------------------------------------------
 
-const IGNORED = "input, select, textarea, button, summary, a, [role=menu], [contenteditable]";
-
-function onKey(event, player, whenDrawn) {
-  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-  if (event.target.closest(IGNORED)) return;
-  const jump = event.shiftKey ? 10 : 1;
-  const action = {
-    " ": () => player.toggle(),
-    ArrowRight: () => player.forward(jump),
-    ArrowLeft: () => player.back(jump),
-  }[event.key];
-  if (!action) return;
-  event.preventDefault();
-  whenDrawn(action)();
-}
-
 export function wirePlayback({ player, whenDrawn }) {
   $("play").addEventListener("click", whenDrawn(() => player.play()));
   $("pause").addEventListener("click", whenDrawn(() => player.pause()));
@@ -81,7 +66,17 @@ export function wirePlayback({ player, whenDrawn }) {
     player.seek(Number(event.target.value));
   }));
   $("speed").addEventListener("change", (event) => player.setSpeed(Number(event.target.value)));
-  document.addEventListener("keydown", (event) => onKey(event, player, whenDrawn));
+}
+
+/** The player's keys, as shortcuts.js's entries: not while a control has the focus. */
+export function playerKeys({ player, whenDrawn }) {
+  return [
+    { label: "Space", does: "Play or pause", key: " ", run: () => player.toggle() },
+    { label: "→", does: "One step forward", key: "ArrowRight", shift: false, run: () => player.forward(1) },
+    { label: "←", does: "One step back", key: "ArrowLeft", shift: false, run: () => player.back(1) },
+    { label: "Shift + →", does: "Ten steps forward", key: "ArrowRight", shift: true, run: () => player.forward(10) },
+    { label: "Shift + ←", does: "Ten steps back", key: "ArrowLeft", shift: true, run: () => player.back(10) },
+  ].map((entry) => ({ ...entry, scope: "player", run: whenDrawn(entry.run) }));
 }
 
 /** The buttons as the clock runs or stops. */

@@ -16,6 +16,9 @@ const SURFACE_COLORSCALE = [
 ];
 const MINIMUM_COLOUR = "#F0E442";
 const INK = "#243b53";
+// On a phone the mode bar stands upright in a right margin of its own: the legend (above the
+// plot, at most as wide as it) can then never be under it, however many rows it wraps to.
+const MODEBAR_MARGIN = 34;
 
 function panelGrid(count, width) {
   if (count <= 1) return { cols: 1, rows: 1 };
@@ -78,16 +81,16 @@ function hoverTemplate(dim) {
     + "<br>gradient %{customdata[2]}<br>update %{customdata[3]}<extra></extra>";
 }
 
-function colorbarFor(scale, narrow) {
+function colorbarFor(scale, narrow, typeScale) {
   return {
     title: { text: scale.title, side: narrow ? "top" : "right" }, thickness: 10, outlinewidth: 0,
-    tickfont: { size: 11 }, ...(scale.ticks || {}),
+    tickfont: { size: Math.round(11 * typeScale) }, ...(scale.ticks || {}),
     ...(narrow ? { orientation: "h", y: -0.2, yanchor: "top", len: 1, x: 0.5, xanchor: "center" } : { len: 0.9 }),
   };
 }
 
 /** The surface under the paths: a curve (1-D), a 3-D surface, or a colour bar for the image. */
-function backgroundTrace({ dim, is3d, surfaceData, narrow, panel }) {
+function backgroundTrace({ dim, is3d, surfaceData, narrow, panel, typeScale }) {
   const { grid, rows, scale, cells } = surfaceData;
   if (dim === 1) {
     return {
@@ -99,7 +102,7 @@ function backgroundTrace({ dim, is3d, surfaceData, narrow, panel }) {
   if (is3d) {
     return {
       type: "surface", x: grid.x, y: grid.y, z: cells.z, text: cells.text, colorscale: SURFACE_COLORSCALE,
-      showscale: !narrow, colorbar: colorbarFor(scale, narrow), name: "surface", opacity: 0.92,
+      showscale: !narrow, colorbar: colorbarFor(scale, narrow, typeScale), name: "surface", opacity: 0.92,
       lighting: { ambient: 0.7, diffuse: 0.6, specular: 0.05, roughness: 0.9 },
       contours: { z: { show: true, color: "rgba(36,59,83,0.35)", width: 1, start: cells.lo, end: cells.hi, size: (cells.hi - cells.lo) / 16 } },
       hovertemplate: "x %{x:.3g}, y %{y:.3g}<br>loss %{text}<extra></extra>",
@@ -112,7 +115,7 @@ function backgroundTrace({ dim, is3d, surfaceData, narrow, panel }) {
     name: "surface", showlegend: false, hoverinfo: "skip",
     marker: {
       color: [cells.lo, cells.hi], cmin: cells.lo, cmax: cells.hi, colorscale: COLORSCALE,
-      showscale: panel === 0, colorbar: colorbarFor(scale, narrow), size: 0,
+      showscale: panel === 0, colorbar: colorbarFor(scale, narrow, typeScale), size: 0,
     },
   };
 }
@@ -199,10 +202,12 @@ function markerTraces({ dim, is3d, surface, scale, lift, start, startLoss, panel
  * height}.
  * `surfaceData` is {grid (the API answer), rows (its z decoded), scale (zScale)}; `runs` are the
  * API runs with `colour` and `label_html` added; `start` may be null when there are no runs.
+ * `typeScale` enlarges the figure's text (presenter mode).
  */
 export function buildFigure({
-  surface, surfaceData, runs, start, layoutMode, view3d, width, height, narrow, showKnown, view,
+  surface, surfaceData, runs, start, layoutMode, view3d, width, height, narrow, showKnown, view, typeScale = 1,
 }) {
+  const px = (size) => Math.round(size * typeScale);
   const { scale } = surfaceData;
   const dim = surface.dim;
   // A data set's axes are its model's parameters (w, b).
@@ -226,7 +231,7 @@ export function buildFigure({
   if (dim === 2) surfaceCells(surfaceData);
   for (let p = 0; p < panels; p += 1) {
     background.push(data.length);
-    data.push(backgroundTrace({ dim, is3d, surfaceData, narrow, panel: p }));
+    data.push(backgroundTrace({ dim, is3d, surfaceData, narrow, panel: p, typeScale }));
   }
   const template = hoverTemplate(dim);
   // Ghosts: each whole path, faint, so the comparison reads at a glance before Play.
@@ -268,7 +273,7 @@ export function buildFigure({
       ...(is3d ? {} : { xaxis: names.x, yaxis: names.y }),
       uid: `head-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: false,
       mode: "markers+text", textposition: "top right", cliponaxis: false,
-      textfont: { color: run.colour, size: 12, family: FONT.family },
+      textfont: { color: run.colour, size: px(12), family: FONT.family },
       marker: { color: run.colour, size: is3d ? 9 : dim === 1 ? 18 : 13, line: { color: "#ffffff", width: 2 } },
       x: [], y: [], ...(is3d ? { z: [] } : {}), customdata: [], text: [], hovertemplate: template,
     });
@@ -295,7 +300,7 @@ export function buildFigure({
     });
   }
 
-  const margin = { l: 48, r: narrow ? 10 : 16, t: side ? 58 : 34, b: narrow && dim === 2 ? 92 : 44 };
+  const margin = { l: px(48), r: narrow ? MODEBAR_MARGIN : 16, t: side ? 58 : 34, b: px(narrow && dim === 2 ? 92 : 44) };
   const panelHeight = narrow ? 290 : 320;
   const rowGap = 64;
   const tall = side && (gridRowsCount > 1 || narrow);
@@ -303,15 +308,16 @@ export function buildFigure({
   const plotHeight = Math.max(figureHeight - margin.t - margin.b, 100);
   const plotWidth = Math.max(width - margin.l - margin.r - (narrow || dim === 1 ? 0 : 90), 100);
   const layout = {
-    font: FONT, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#f7f9fb", hovermode: "closest",
-    hoverlabel: { bgcolor: "#ffffff", bordercolor: "#9aa5b1", font: { family: FONT.family, size: 12, color: "#1f2933" } },
+    font: { ...FONT, size: px(FONT.size) }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#f7f9fb", hovermode: "closest",
+    hoverlabel: { bgcolor: "#ffffff", bordercolor: "#9aa5b1", font: { family: FONT.family, size: px(12), color: "#1f2933" } },
     width, height: figureHeight, autosize: false, margin,
     showlegend: !side || dim === 2,
     // Above the plot (and above the panel titles side by side), a fixed distance in pixels.
     legend: {
       orientation: "h", x: 0, xanchor: "left", y: 1 + (side ? 26 : 4) / plotHeight, yanchor: "bottom",
-      bgcolor: "rgba(255,255,255,0)", font: { size: 11 },
+      bgcolor: "rgba(255,255,255,0)", font: { size: px(11) },
     },
+    modebar: { orientation: narrow ? "v" : "h" },
     uirevision: `${surface.id}|${is3d}|${panels}`,
     annotations: [],
     images: dim === 2 && !is3d ? Array.from({ length: panels }, (_, p) => surfaceImage(surfaceData, p)) : [],
@@ -326,7 +332,7 @@ export function buildFigure({
       // Farther back on a phone, whose narrow scene would otherwise crop the surface.
       camera: { eye: narrow ? { x: -1.1, y: -1.75, z: 1.65 } : { x: -0.8, y: -1.3, z: 1.25 } },
     };
-    layout.margin = { l: 0, r: 0, t: 30, b: 0 };
+    layout.margin = { l: 0, r: narrow ? MODEBAR_MARGIN : 0, t: 30, b: 0 };
   } else {
     const gapX = cols > 1 ? 56 / plotWidth : 0;
     const gapY = gridRowsCount > 1 ? rowGap / plotHeight : 0;
@@ -356,7 +362,7 @@ export function buildFigure({
         layout.annotations.push({
           text: `<b>${runs[p].label_html}</b>`, xref: "paper", yref: "paper", x: (x0 + x1) / 2, y: y1,
           xanchor: "center", yanchor: "bottom", yshift: 2, showarrow: false,
-          font: { color: runs[p].colour, size: 13 },
+          font: { color: runs[p].colour, size: px(13) },
         });
       }
     }

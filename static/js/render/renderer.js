@@ -38,9 +38,10 @@ export function decorate(experiment, result) {
  * traces to the figure (the basin map, the sweep's fan); `layers.charts(screen, runs)` draws
  * the charts that need plotly (learning rates, the data set) and `layers.frame(step)` moves
  * them; `onStill(step)` follows a frame drawn while stopped; `setBusy(busy)` shows the spinner;
- * `onPlotlyEvent(name, event)` gets plotly's click and hover on the figure.
+ * `onPlotlyEvent(name, event)` gets plotly's click and hover on the figure; `typeScale()` is
+ * how much larger than usual the figure's text is (presenter mode).
  */
-export function createRenderer({ store, player, layers, onStill, setBusy, isPending, onPlotlyEvent }) {
+export function createRenderer({ store, player, layers, onStill, setBusy, isPending, onPlotlyEvent, typeScale = () => 1 }) {
   const plotDiv = $("plot");
   const lossDiv = $("loss-plot");
   const motion = createMotionLayer(plotDiv, ["trail-", "head-"]);
@@ -107,7 +108,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
       start: runs.length ? runs[0].points[0] : numericStart,
       layoutMode: experiment.layout, view3d: experiment.view === "3d",
       width: plotDiv.clientWidth, height: plotDiv.clientHeight, narrow,
-      showKnown: knownPointsHold(experiment), view: screen.view,
+      showKnown: knownPointsHold(experiment), view: screen.view, typeScale: typeScale(),
     });
     plotDiv.classList.toggle("tall", Boolean(model.height));
     plotDiv.style.height = model.height ? `${model.height}px` : "";
