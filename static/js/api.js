@@ -92,6 +92,7 @@ export const postBackprop = (body, signal) => postJson("/backprop", body, signal
 export const postSweep = (body, signal) => postJson("/sweeps/lr", body, signal);
 export const postBasins = (body, signal) => postJson("/basins", body, signal);
 export const postTrajectories = (body, signal) => postJson("/trajectories", body, signal);
+export const postCurvature = (body, signal) => postJson("/curvature", body, signal);
 
 const RESOLVED_SIZE = 24;
 const resolved = new Map();
