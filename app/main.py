@@ -12,7 +12,16 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import errors, middleware
-from app.api.routes import docs, health, optimizers, pages, surfaces, sweeps, trajectories
+from app.api.routes import (
+    curvature,
+    docs,
+    health,
+    optimizers,
+    pages,
+    surfaces,
+    sweeps,
+    trajectories,
+)
 from app.numerics.warm import warm
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +58,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     middleware.install(app)
-    for resource in (health, surfaces, optimizers, trajectories, sweeps, pages, docs):
+    for resource in (health, surfaces, optimizers, trajectories, sweeps, curvature, pages, docs):
         app.include_router(resource.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app

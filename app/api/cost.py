@@ -53,6 +53,17 @@ GRID_CELL = 600
 """One grid cell besides its evaluation: coordinates, the finite mask, encoding (about 500 ns
 as JSON, 200 ns in binary)."""
 
+HESSIAN_PASSES = 4
+"""One Hessian at a point, in loss-and-gradient evaluations per coordinate: a formula's
+forward-over-reverse pass per coordinate carries tangents beside values and adjoints (about
+twice a gradient's work), counted twice over to err high; a built-in's closed form and a data
+set's one loop over its examples cost less."""
+CURVATURE_POINT = 2_000
+"""One point's curvature besides its Hessian: the closed-form eigen-decomposition, the
+condition number and the stable lr (numpy, vectorised), and encoding them."""
+CURVATURE_REQUEST = 50_000
+"""A ``POST /curvature`` besides its Hessian: building the small response."""
+
 LANE_BYTES = 200
 """A lane's start, hyperparameters, outcome and result arrays."""
 RUN_STEP_BYTES = 450
@@ -80,12 +91,18 @@ CELL_BINARY_BYTES = 6
 FLOAT_BINARY_BYTES = 32 / 3
 """A number of a binary trajectory response: a float64's 8 bytes, in base64 4 characters for
 every 3 bytes (against about 20 for the JSON number, whose figures above are per step)."""
+FLOAT_JSON_BYTES = 24
+"""A number of a JSON response written on its own (curvature: up to 17 digits, sign, exponent
+and a comma)."""
 STATE_VECTORS = 3
 """The most vectors of the point's size an optimizer's state holds (Adam with amsgrad, NAdam,
 RMSprop centred with momentum): what ``include_state`` adds per step."""
 RUN_BINARY_BYTES = 1024
 """A run's fixed part in a binary response: label, hyperparameters, status, message, summary
 and each typed array's key, dtype and shape (without repeats: about 600)."""
+CURVATURE_BYTES = 200
+"""One point's curvature in working memory: the Hessian, eigenvalues and vectors, condition
+number and stable lr, and their temporaries."""
 REPEAT_BINARY_BYTES = 256
 """Each repeat's fixed part when there are several: status, stop step and its arrays' specs."""
 
@@ -121,6 +138,26 @@ def turn_work(surface: Surface) -> int:
     return LANE_TURN
 
 
+def hessian_work(surface: Surface) -> int:
+    """The Hessian at one point (``HESSIAN_PASSES`` evaluations per coordinate)."""
+    return surface.dim * HESSIAN_PASSES * evaluation_work(surface)
+
+
+def curvature_floats(surface: Surface) -> int:
+    """The numbers one point's curvature reports: eigenvalues, eigenvectors, condition number
+    and stable lr."""
+    return surface.dim + surface.dim * surface.dim + 2
+
+
+def curvature(surface: Surface) -> Cost:
+    """``POST /curvature``: the Hessian at one point and its eigen-decomposition."""
+    return Cost(
+        work=CURVATURE_REQUEST + hessian_work(surface) + CURVATURE_POINT,
+        memory=CURVATURE_BYTES + 32 * surface.cost.operations,
+        response=1_024,
+    )
+
+
 def lane_step_work(surface: Surface) -> int:
     """One lane for one step of a sweep or a basin map (an lr, a start)."""
     return LANE_STEP + evaluation_work(surface)
@@ -147,10 +184,13 @@ def trajectories(
     noisy: bool,
     scheduled: int = 0,
     binary: bool = False,
+    include_curvature: bool = False,
 ) -> Cost:
     """``runs x repeats`` runs of ``steps`` updates, each recorded step by step; ``scheduled``
     of the runs have a learning-rate schedule (their lr at every step is reported too). The
-    response is JSON numbers, or with ``binary`` float64 typed arrays (``trajectory_floats``)."""
+    response is JSON numbers, or with ``binary`` float64 typed arrays (``trajectory_floats``).
+    ``include_curvature``: the Hessian and its eigen-decomposition at every point of each
+    run's first repeat (``steps + 1`` points per run)."""
     data = surface.data
     batch = batch_size if data is not None and batch_size is not None else None
     if batch is not None and batch >= data.size:
@@ -168,11 +208,14 @@ def trajectories(
         floats = trajectory_floats(surface, steps, runs, repeats, batch, include_state, noisy)
         fixed = RUN_BINARY_BYTES + (repeats * REPEAT_BINARY_BYTES if repeats > 1 else 0)
         response = math.ceil((floats + steps * scheduled) * FLOAT_BINARY_BYTES) + runs * fixed
-    return Cost(
-        work=run_steps * run_step_work(surface, batch),
-        memory=memory,
-        response=response,
-    )
+    work = run_steps * run_step_work(surface, batch)
+    if include_curvature:
+        points = runs * (steps + 1)
+        work += points * (hessian_work(surface) + CURVATURE_POINT)
+        memory += points * CURVATURE_BYTES
+        numbers = points * curvature_floats(surface)
+        response += math.ceil(numbers * (FLOAT_BINARY_BYTES if binary else FLOAT_JSON_BYTES))
+    return Cost(work=work, memory=memory, response=response)
 
 
 def trajectory_floats(

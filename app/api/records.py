@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from app.api import cost
 from app.api.encoding import binary_array
 from app.numerics import engine
 from app.numerics.autodiff import Trace
+from app.numerics.curvature import Curvature
 from app.numerics.datasets import DatasetSpec
 from app.numerics.engine import STATUS_NAMES
 from app.numerics.expression import Expression
@@ -118,6 +121,37 @@ def backprop_record(expression: Expression, trace: Trace) -> dict:
     }
 
 
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def curvature_record(point, value: float, result: Curvature, momentum: float) -> dict:
+    """``CurvatureResponse``: the curvature at one point (row 0 of ``result``)."""
+    return {
+        "point": [float(c) for c in point],
+        "value": float(value),
+        "hessian": result.hessian[0].tolist(),
+        "eigenvalues": result.eigenvalues[0].tolist(),
+        "eigenvectors": result.eigenvectors[0].tolist(),
+        "condition_number": _finite(result.condition_number[0]),
+        "momentum": momentum,
+        "stable_lr": {
+            "sgd": _finite(result.stable_lr[0]),
+            "momentum": _finite(result.momentum_stable_lr(momentum)[0]),
+        },
+    }
+
+
+def curvature_along(result: Curvature, binary: bool) -> dict:
+    """``CurvatureAlong``: a run's curvature at every point, nan as null (NaN when binary)."""
+    return {
+        "eigenvalues": numbers(result.eigenvalues, binary),
+        "eigenvectors": numbers(result.eigenvectors, binary),
+        "condition_number": numbers(result.condition_number, binary),
+        "stable_lr": numbers(result.stable_lr, binary),
+    }
+
+
 # ---------------------------------------------------------------- optimizers
 
 
@@ -173,6 +207,7 @@ def run_record(
     group: Sequence[engine.Trajectory],
     minima: Sequence[Minimum],
     binary: bool = False,
+    curvature: Curvature | None = None,
 ) -> dict:
     """``RunOut``: the first repeat of a run in full, and with more repeats each one's path and
     the spread of their losses; with ``binary`` every list of numbers that grows with the
@@ -198,6 +233,8 @@ def run_record(
         record["noisy_gradients"] = numbers(trajectory.noisy_gradients, binary)
     if trajectory.state is not None:
         record["state"] = {name: numbers(v, binary) for name, v in trajectory.state.items()}
+    if curvature is not None:
+        record["curvature"] = curvature_along(curvature, binary)
     if len(group) > 1:
         record["repeats"] = [path_record(repeat, binary) for repeat in group]
         median, p10, p90 = engine.loss_spread(group)
@@ -236,6 +273,7 @@ def sweep_record(sweep: LrSweep) -> dict:
         "stopped_at": outcomes.stopped_at.tolist(),
         "best_lr": sweep.best_lr,
         "smallest_diverged_lr": sweep.smallest_diverged_lr,
+        "largest_stable_lr": sweep.largest_stable_lr,
     }
 
 

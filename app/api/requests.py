@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -24,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.api import cost
 from app.config import SETTINGS
+from app.numerics.curvature import DEFAULT_MOMENTUM, Curvature, curvature
 from app.numerics.datasets import surface_from_dataset
 from app.numerics.engine import StopRules
 from app.numerics.expression import parse, surface_from_expression
@@ -270,6 +272,13 @@ class TrajectoryRequest(Strict):
     noise: NoiseIn | None = None
     grad_tol: GradTol = 1e-6
     include_state: bool = False
+    include_curvature: bool = Field(
+        default=False,
+        description="Each run's curvature at every point of its path (the first repeat's):"
+        " the Hessian's eigenvalues (ascending), its unit eigenvectors (columns), the condition"
+        " number and gradient descent's stable lr 2 / lambda max (null where not defined), as"
+        ' the run\'s "curvature"',
+    )
     batch_size: int | None = Field(
         default=None,
         ge=1,
@@ -318,6 +327,7 @@ class TrajectoryRequest(Strict):
                 for run in self.runs
             ),
             binary=self.encoding == "binary",
+            include_curvature=self.include_curvature,
         )
         cost.refuse_above_budget(estimate, "steps, runs, repeats or the data set's n")
         return self
@@ -350,6 +360,47 @@ class GradcheckRequest(Strict):
     def _dimension(self) -> GradcheckRequest:
         check_dimension(self.surface, self.point, "point")
         return self
+
+
+class CurvatureRequest(Strict):
+    """The Hessian at a point of any surface, its eigen-decomposition and the stable lrs."""
+
+    surface: SurfaceRef
+    point: Point
+    momentum: float = Field(
+        default=DEFAULT_MOMENTUM,
+        ge=0.0,
+        le=0.999,
+        description="The heavy-ball momentum mu of stable_lr.momentum = 2 (1 + mu) / lambda max",
+    )
+    _curvature: Curvature = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _defined(self) -> CurvatureRequest:
+        check_dimension(self.surface, self.point, "point")
+        surface, params = self.surface.surface, self.surface.resolved_params
+        cost.refuse_above_budget(cost.curvature(surface), "the formula or the data set's n")
+        result = curvature(surface, params, [self.point])
+        problem = None
+        if not np.isfinite(surface.value(params, *self.point)):
+            problem = "the loss is not defined at this point (outside the formula's domain)"
+        elif not np.isfinite(result.hessian).all() or not np.isfinite(result.eigenvalues).all():
+            problem = (
+                "the curvature is not defined at this point: the Hessian is not finite"
+                " (a point where the surface has no second derivative, such as a sharp tip"
+                " or the edge of a formula's domain)"
+            )
+        if problem is not None:
+            detail = InitErrorDetails(
+                type=PydanticCustomError("value_error", problem), loc=("point",), input=self.point
+            )
+            raise ValidationError.from_exception_data(type(self).__name__, [detail])
+        self._curvature = result
+        return self
+
+    @property
+    def result(self) -> Curvature:
+        return self._curvature
 
 
 class LrSweepRequest(OptimizerChoice):

@@ -8,6 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+Status = Literal["converged", "diverged", "diverging", "max_steps"]
+"""How a run ended: converged (the gradient vanished), diverged (stopped at a non-finite or
+capped loss, gradient or coordinate), diverging (ran every step with its loss growing: it ended
+well above where it started, or rose at every one of its last steps by more than it ever fell
+below its start; the same hint as diverged, a smaller lr), or max_steps (still going)."""
+
 
 class ParamOut(BaseModel):
     name: str
@@ -111,7 +117,7 @@ class RepeatOut(BaseModel):
     points: list[list[float]] | TypedArrayOut
     losses: list[float] | TypedArrayOut
     batch_losses: list[float | None] | TypedArrayOut | None = None
-    status: Literal["converged", "diverged", "max_steps"]
+    status: Status
     stopped_at: int
 
 
@@ -136,12 +142,33 @@ class RunOut(BaseModel):
     epoch_starts: list[int] | TypedArrayOut | None = None
     repeats: list[RepeatOut] | None = None
     spread: SpreadOut | None = None
-    status: Literal["converged", "diverged", "max_steps"]
+    status: Status
     stopped_at: int
     reason: str | None
     message: str
     summary: SummaryOut
     state: dict[str, list[list[float | None]] | TypedArrayOut] | None = None
+    curvature: CurvatureAlong | None = None
+
+
+class CurvatureAlong(BaseModel):
+    """A run's curvature at every point of its path (``include_curvature``), row k at
+    points[k]; null (NaN in a typed array) where it is not defined."""
+
+    eigenvalues: list[list[float | None]] | TypedArrayOut = Field(
+        description="(points, dim): the Hessian's eigenvalues, ascending"
+    )
+    eigenvectors: list[list[list[float | None]]] | TypedArrayOut = Field(
+        description="(points, dim, dim): [k][i][j] is component i of the unit eigenvector of"
+        " eigenvalue j (columns, as numpy.linalg.eigh gives them)"
+    )
+    condition_number: list[float | None] | TypedArrayOut = Field(
+        description="(points,): |lambda| max / |lambda| min; null when an eigenvalue is 0"
+    )
+    stable_lr: list[float | None] | TypedArrayOut = Field(
+        description="(points,): gradient descent's edge 2 / lambda max, null when lambda max"
+        " <= 0; heavy-ball momentum mu's edge is (1 + mu) times it"
+    )
 
 
 class SurfaceUsed(BaseModel):
@@ -176,10 +203,37 @@ class LrSweepResponse(BaseModel):
     lrs: list[float]
     final_loss: list[float | None]
     best_loss: list[float | None]
-    status: list[Literal["converged", "diverged", "max_steps"]]
+    status: list[Status]
     stopped_at: list[int]
     best_lr: float | None
-    smallest_diverged_lr: float | None
+    smallest_diverged_lr: float | None = Field(
+        description="The edge: the smallest lr whose run diverged or is diverging"
+    )
+    largest_stable_lr: float | None = Field(
+        description="The largest lr below the edge (the largest of all when none grew)"
+    )
+
+
+class StableLrOut(BaseModel):
+    sgd: float | None = Field(description="2 / lambda max; null when lambda max <= 0 (no edge)")
+    momentum: float | None = Field(
+        description="Heavy-ball momentum's edge 2 (1 + mu) / lambda max for the request's mu"
+    )
+
+
+class CurvatureResponse(BaseModel):
+    point: list[float]
+    value: float = Field(description="The loss at the point")
+    hessian: list[list[float]] = Field(description="(dim, dim), symmetric; 1 x 1 for 1-D")
+    eigenvalues: list[float] = Field(description="Ascending")
+    eigenvectors: list[list[float]] = Field(
+        description="Unit eigenvectors as columns: [i][j] is component i of eigenvector j"
+    )
+    condition_number: float | None = Field(
+        description="|lambda| max / |lambda| min; null when an eigenvalue is 0"
+    )
+    momentum: float = Field(description="The mu of stable_lr.momentum")
+    stable_lr: StableLrOut
 
 
 class BasinResponse(BaseModel):

@@ -11,7 +11,10 @@ Stop rules, checked at every point in this order:
   in magnitude, the gradient is not finite, or a coordinate of ``points[k]`` is beyond
   ``max_coord``. Only the finite prefix ``points[:k]`` is returned (``len(points) == k``).
 - ``converged`` at step k when the gradient norm at ``points[k]`` is at most ``grad_tol``.
-- ``max_steps`` when k reaches the requested number of steps.
+- ``max_steps`` when k reaches the requested number of steps, or ``diverging`` when it got
+  there with its loss growing: it ended well above where it started, or it rose at every one
+  of its last updates (``kernels.walk``'s GROWTH_STREAK) by more than it ever fell below the
+  start. Such a run has every point, like ``max_steps``, and the same hint as ``diverged``.
 
 Every run of a request, whatever its optimizer, walks in one call of the compiled kernel
 (``kernels.walk``, where the stop rules are written), so a run gives the same bits alone or
@@ -131,6 +134,8 @@ class Trajectory:
             return f"diverged at the start ({self.reason}): choose another start point"
         if self.status == "diverged":
             return f"diverged at step {self.stopped_at} ({self.reason}): {HINT}"
+        if self.status == "diverging":
+            return f"diverging after {self.stopped_at} steps ({self.reason}): {HINT}"
         return f"still going after {self.stopped_at} steps"
 
 
@@ -202,12 +207,14 @@ class Outcomes:
     final_losses: np.ndarray
     best_losses: np.ndarray
     status: np.ndarray
-    """Per run: 0 max_steps, 1 converged, 2 diverged (see ``STATUS_NAMES``)."""
+    """Per run: 0 max_steps, 1 converged, 2 diverged, 3 diverging (see ``STATUS_NAMES``)."""
     stopped_at: np.ndarray
     reasons: list[str | None]
 
 
-STATUS_NAMES = ("max_steps", "converged", "diverged")
+STATUS_NAMES = ("max_steps", "converged", "diverged", "diverging")
+GREW = 2
+"""Status codes from this one up: the run diverged or is diverging (its loss grows)."""
 
 
 def reason_texts(stop: StopRules) -> dict[int, str | None]:
@@ -218,6 +225,8 @@ def reason_texts(stop: StopRules) -> dict[int, str | None]:
         kernel.LOSS_NOT_FINITE: "the loss is not finite",
         kernel.LOSS_TOO_LARGE: f"|loss| exceeded {stop.max_loss:g}",
         kernel.GRADIENT_NOT_FINITE: "the gradient is not finite",
+        kernel.GREW_OVERALL: "the loss ended well above its start",
+        kernel.GREW_AT_END: "the loss rose at every one of the last steps",
     }
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from app.numerics.engine import Outcomes, StopRules, walk
+from app.numerics.engine import GREW, Outcomes, StopRules, walk
+from app.numerics.kernels.walk import DIVERGED as DIVERGED_STATUS
 from app.numerics.optimizers import Optimizer
 from app.numerics.surfaces import Surface
 
@@ -34,8 +35,11 @@ class LrSweep:
     outcomes: Outcomes
     best_lr: float | None
     """The lr that converged in the fewest steps; if none converged, the lowest final loss
-    among the runs that did not diverge."""
+    among the runs that did not diverge and are not diverging."""
     smallest_diverged_lr: float | None
+    """The edge: the smallest lr whose run diverged or is diverging (its loss grows)."""
+    largest_stable_lr: float | None
+    """The largest lr below the edge (every lr when none grew): the edge lies between the two."""
 
 
 def lr_sweep(
@@ -54,7 +58,7 @@ def lr_sweep(
     settings = {**hyperparameters, "lr": lrs[:, None]}
     starts = np.tile(np.asarray(start, dtype=float), (count, 1))
     outcomes = _batch(surface, params, optimizer, settings, starts, steps, stop)
-    diverged, converged = outcomes.status == 2, outcomes.status == 1
+    diverged, converged = outcomes.status >= GREW, outcomes.status == 1
     if converged.any():
         # Fewest steps first, then the lowest final loss.
         order = np.lexsort(
@@ -66,7 +70,9 @@ def lr_sweep(
     else:
         best_lr = None
     smallest_diverged = float(lrs[diverged].min()) if diverged.any() else None
-    return LrSweep(lrs, outcomes, best_lr, smallest_diverged)
+    below = lrs < smallest_diverged if smallest_diverged is not None else np.ones(count, bool)
+    largest_stable = float(lrs[below].max()) if below.any() else None
+    return LrSweep(lrs, outcomes, best_lr, smallest_diverged, largest_stable)
 
 
 NO_MINIMUM, DIVERGED = -1, -2
@@ -77,7 +83,8 @@ class BasinMap:
     x: np.ndarray
     y: np.ndarray
     outcome: np.ndarray
-    """(ny, nx): index of the known minimum reached, NO_MINIMUM or DIVERGED."""
+    """(ny, nx): index of the known minimum reached, NO_MINIMUM or DIVERGED (a diverging run,
+    which ran every step, is labelled by where it ended, like any other)."""
     steps: np.ndarray
     """(ny, nx): the step each run stopped at (converged, diverged or the step budget)."""
 
@@ -108,6 +115,6 @@ def basin_map(
         nearest = distance.argmin(axis=1)
         reached = distance[np.arange(len(starts)), nearest] <= tolerance
         outcome[reached] = nearest[reached]
-    outcome[outcomes.status == 2] = DIVERGED
+    outcome[outcomes.status == DIVERGED_STATUS] = DIVERGED
     shape = (resolution, resolution)
     return BasinMap(x, y, outcome.reshape(shape), outcomes.stopped_at.reshape(shape))

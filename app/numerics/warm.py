@@ -20,7 +20,7 @@ from app.numerics.kernels import cache_dir
 
 KERNELS = (
     "walk_builtin", "walk_formula", "walk_data", "grid", "value_grads", "values_at",
-    "batch_losses_at", "trace", "operation", "rule_step",
+    "batch_losses_at", "trace", "operation", "rule_step", "hessians",
 )  # fmt: skip
 """The entry points of ``kernels.walk`` called from Python."""
 
@@ -28,6 +28,7 @@ KERNELS = (
 def warm() -> float:
     """Run every entry point once; returns the seconds it took."""
     started = time.perf_counter()
+    from app.numerics.curvature import curvature
     from app.numerics.datasets import surface_from_dataset
     from app.numerics.engine import Batching, Noise, RunSpec, StopRules, simulate
     from app.numerics.expression import surface_from_expression
@@ -57,6 +58,7 @@ def warm() -> float:
         evaluate_grid(surface, params, window.x, window.y, 3)
         gradient_check(surface, params, start)
         surface.value(params, *start)
+        curvature(surface, params, [start, start])
         surface.grad(params, *start)
     data.data.minibatch([0, 1], 0.5, 0.5)
     from app.numerics.expression import parse

@@ -96,6 +96,7 @@ export const postBasins = (body, signal) => postJson("/basins", body, signal);
  *  bytes to move and far less to parse), answered in the JSON encoding's shapes. */
 export const postTrajectories = (body, signal) =>
   postJson("/trajectories", { ...body, encoding: "binary" }, signal).then(untyped);
+export const postCurvature = (body, signal) => postJson("/curvature", body, signal);
 
 const RESOLVED_SIZE = 24;
 const resolved = new Map();

@@ -51,12 +51,18 @@ def _requests() -> list[tuple[str, dict]]:
             ),
             ("basins", {"surface": surface, "optimizer": "sgd", "resolution": 8, "steps": 20}),
             ("gradcheck", {"surface": surface, "point": start}),
+            ("curvature", {"surface": surface, "point": start}),
+            ("trajectories", {**body, "include_curvature": True}),
+            ("trajectories", {**body, "include_curvature": True, "encoding": "binary"}),
         ]
     data = {"surface": DATA, "steps": 30, "runs": runs}
     out += [
         ("trajectories", {**data, "batch_size": 8, "include_state": True}),
         ("trajectories", {**data, "batch_size": 8, "noise": {"std": 0.1, "seed": 1}}),
         ("grid", {"surface": DATA, "resolution": 20}),
+        ("curvature", {"surface": DATA, "point": [0.5, 0.5]}),
+        ("curvature", {"surface": {"id": "parabola"}, "point": [0.0]}),
+        ("trajectories", {**data, "include_curvature": True}),
         ("surfaces/resolve", DATA),
         ("backprop", {"surface": FORMULA, "point": [0.5, 0.5]}),
         ("surfaces/resolve", {"expression": "2*pi*x + max(x, y)"}),

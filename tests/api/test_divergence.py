@@ -55,7 +55,10 @@ def test_sgd_on_rosenbrock_at_lr_100_diverges_at_step_1_on_the_loss_cap(client):
 
 def test_adam_at_lr_100_stays_bounded_because_its_step_is_bounded_by_lr(client):
     run = run_at(client, "adam", 100.0)
-    assert run["status"] == "max_steps"
+    # Bounded, so no cap stops it; but its loss ends far above its start (12.5), which issue
+    # 16 calls diverging (it was max_steps before), with the hint of a diverged run.
+    assert run["status"] == "diverging" and run["stopped_at"] == len(run["points"]) - 1
+    assert run["losses"][-1] > 2 * run["losses"][0] and "learning rate" in run["message"]
     assert max(abs(c) for point in run["points"] for c in point) < 1e6
 
 

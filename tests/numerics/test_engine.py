@@ -68,7 +68,9 @@ def test_chapter_learning_rate_too_large_bounces_and_grows():
         "step 4 x=10.465 f=55.726",
         "step 5 x=-5.958 f=80.245",
     ]
-    assert trajectory.status == "max_steps"
+    # Issue 16: a run whose loss grows is called diverging (every point kept, the same hint).
+    assert trajectory.status == "diverging"
+    assert "smaller learning rate" in trajectory.message
     assert np.all(np.diff(trajectory.losses) > 0), "the loss must grow at every step"
 
 

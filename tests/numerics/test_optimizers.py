@@ -429,7 +429,9 @@ def test_the_walk_and_the_transform_agree_bit_for_bit(optimizer_id, vary_all):
     free = StopRules(grad_tol=0.0, max_loss=math.inf, max_coord=math.inf)
     walked = simulate(surface, params, specs, steps, stop=free, include_state=True)
     for run, start, trajectory in zip(runs, starts, walked, strict=True):
-        assert trajectory.status == "max_steps"
+        # Every run walks every step; Adadelta's largest lrs grow the loss (issue 16: diverging).
+        assert trajectory.status in ("max_steps", "diverging")
+        assert len(trajectory.points) == steps + 1
         transform = optimizer.make(run)
         for d, curvature in enumerate(curvatures):
             p = float(start[d])

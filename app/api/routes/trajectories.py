@@ -9,6 +9,7 @@ from app.api.encoding import FiniteJSONResponse, gzip_base64
 from app.api.requests import RunIn, TrajectoryRequest, stop_rules
 from app.api.responses import TrajectoryResponse
 from app.numerics import engine
+from app.numerics.curvature import curvature
 from app.numerics.schedules import lr_sequence
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"])
@@ -78,6 +79,9 @@ def trajectories_body(request: TrajectoryRequest) -> dict:
             results[index * repeats : (index + 1) * repeats],
             minima,
             binary,
+            curvature(surface, params, results[index * repeats].points)
+            if request.include_curvature
+            else None,
         )
         for index, run in enumerate(request.runs)
     ]

@@ -3,7 +3,8 @@
 ``data`` is an array of shape (2, n): the inputs x and the targets y. ``LINEAR`` is the squared
 error (z - y)^2; ``LOGISTIC`` the cross-entropy of a sigmoid, softplus(z) - y z, written so that
 a large |z| neither overflows nor loses precision. A loop over the examples sums each loss and
-its slope d loss / d z; the gradient in (w, b) is the mean of slope x and of slope.
+its slope d loss / d z; the gradient in (w, b) is the mean of slope x and of slope, and the
+Hessian the mean of the curvature d2 loss / d z2 times [[x^2, x], [x, 1]].
 """
 
 from __future__ import annotations
@@ -61,4 +62,31 @@ def batch_value_grad(kind, data, indices, w, b, grad):
         gb += slope
     n = indices.size
     grad[0], grad[1] = gw / n, gb / n
+    return total / n
+
+
+@kernel
+def curvature(kind, z):
+    """d2 loss / d z2 of one example: 2 for the squared error, sigmoid'(z) = s (1 - s) for the
+    cross-entropy (written with tanh, which neither overflows nor cancels)."""
+    if kind == LINEAR:
+        return 2.0
+    t = math.tanh(0.5 * z)
+    return 0.25 * (1.0 - t * t)
+
+
+@kernel
+def hessian(kind, data, w, b, hess):
+    """The Hessian over (w, b) into ``hess`` (2, 2); returns the loss."""
+    total, hww, hwb, hbb = 0.0, 0.0, 0.0, 0.0
+    n = data.shape[1]
+    for i in range(n):
+        x = data[0, i]
+        z = w * x + b
+        total += term(kind, z, data[1, i])[0]
+        c = curvature(kind, z)
+        hww += c * x * x
+        hwb += c * x
+        hbb += c
+    hess[0, 0], hess[0, 1], hess[1, 0], hess[1, 1] = hww / n, hwb / n, hwb / n, hbb / n
     return total / n

@@ -152,6 +152,79 @@ def value_grad(kind, q, ops, known, data, p, grad, work):
     return d.value_grad(kind - DATA, data, p[0], p[1], grad)
 
 
+@kernel
+def _fill(hess, hxx, hxy, hyy):
+    hess[0, 0], hess[0, 1], hess[1, 0], hess[1, 1] = hxx, hxy, hxy, hyy
+
+
+@kernel
+def builtin_hessian(kind, q, p, hess):
+    """A built-in's Hessian at ``p`` into ``hess`` (dim, dim)."""
+    if kind == 0:
+        (hess[0, 0],) = f.parabola_hess(q, p[0])
+    elif kind == 1:
+        hxx, hxy, hyy = f.quadratic_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 2:
+        hxx, hxy, hyy = f.rosenbrock_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 3:
+        hxx, hxy, hyy = f.saddle_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 4:
+        hxx, hxy, hyy = f.monkey_saddle_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 5:
+        hxx, hxy, hyy = f.himmelblau_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 6:
+        hxx, hxy, hyy = f.beale_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 7:
+        hxx, hxy, hyy = f.booth_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 8:
+        hxx, hxy, hyy = f.matyas_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 9:
+        hxx, hxy, hyy = f.three_hump_camel_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 10:
+        hxx, hxy, hyy = f.six_hump_camel_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 11:
+        hxx, hxy, hyy = f.rastrigin_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 12:
+        hxx, hxy, hyy = f.ackley_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 13:
+        hxx, hxy, hyy = f.styblinski_tang_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 14:
+        hxx, hxy, hyy = f.goldstein_price_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    elif kind == 15:
+        hxx, hxy, hyy = f.levi_n13_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+    else:
+        hxx, hxy, hyy = f.levi_n13_hess(q, p[0], p[1])
+        _fill(hess, hxx, hxy, hyy)
+
+
+@kernel
+def hessian(kind, q, ops, known, data, p, hess, work):
+    """The Hessian of the loss at point ``p`` into ``hess`` (dim, dim): a built-in's hand-derived
+    one, a formula's by second-order autodiff (``work`` holds 4 x nodes), a data set's over
+    (w, b). Returns the loss."""
+    if kind < TAPE:
+        builtin_hessian(kind, q, p, hess)
+        return builtin_value(kind, q, p)
+    if kind == TAPE:
+        return t.hessian(ops, known, p, hess, work)
+    return d.hessian(kind - DATA, data, p[0], p[1], hess)
+
+
 # The walk is compiled once per family of surfaces, with the family's evaluation written in: a
 # step of SGD on a built-in surface takes about 20 ns so, 45 ns when every family's branch is in
 # the loop. ``family_value_grad`` is chosen while the walk compiles (numba's ``overload``).

@@ -12,7 +12,12 @@ The stop rules, checked at every point in this order, are written here once:
   (``GRADIENT_NOT_FINITE``), or a coordinate of point k is beyond ``max_coord``
   (``COORDINATE``): the valid points are 0..k-1;
 - converged at step k when the gradient's norm at point k is at most ``grad_tol``;
-- max_steps when k reaches ``steps``.
+- max_steps when k reaches ``steps``; but a run that got there with its loss growing is
+  diverging (``DIVERGING``): its loss ended well above where it started (it rose by more than
+  the start's own magnitude and by more than the run ever went below the start,
+  ``GREW_OVERALL``), or it rose at every one of the last ``GROWTH_STREAK`` updates (all of them
+  in a shorter run) by more than the run ever went below the start (``GREW_AT_END``). A run
+  that shrinks the loss and then wanders near a minimum is neither.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from app.numerics.kernels import evaluate, kernel, rules
 from app.numerics.kernels import tape as t
 
 BUILTIN, FORMULA, DATASET = evaluate.BUILTIN, evaluate.FORMULA, evaluate.DATASET
-MAX_STEPS, CONVERGED, DIVERGED = 0, 1, 2
+MAX_STEPS, CONVERGED, DIVERGED, DIVERGING = 0, 1, 2, 3
 """Status codes."""
-NO_REASON, COORDINATE, LOSS_NOT_FINITE, LOSS_TOO_LARGE, GRADIENT_NOT_FINITE = range(5)
-"""Why a run diverged."""
+(NO_REASON, COORDINATE, LOSS_NOT_FINITE, LOSS_TOO_LARGE, GRADIENT_NOT_FINITE, GREW_OVERALL,
+ GREW_AT_END) = range(7)  # fmt: skip
+"""Why a run diverged or is diverging."""
+GROWTH_STREAK = 10
+"""Updates in a row that raised the loss, at the end of a run, for ``GREW_AT_END``."""
 
 
 @kernel
@@ -172,6 +180,7 @@ def _run(
     rules.initialise(code, h, state)
     st, why, at = MAX_STEPS, NO_REASON, steps
     last, best = math.nan, math.inf
+    first, base, streak = math.nan, math.nan, 0
     for i in range(dim):
         if not abs(p[i]) <= max_coord:
             st, why, at = DIVERGED, COORDINATE, 0
@@ -188,6 +197,12 @@ def _run(
         if not norm2 < math.inf:
             st, why, at = DIVERGED, GRADIENT_NOT_FINITE, k
             break
+        if k == 0:
+            first = base = loss
+        elif loss > last:
+            streak += 1
+        else:
+            streak, base = 0, loss
         row = k if history else 0
         for i in range(dim):
             points[r, row, i] = p[i]
@@ -223,6 +238,12 @@ def _run(
                 st, why, at = DIVERGED, COORDINATE, k
         if keep_state:
             states[r, k - 1] = state
+    if st == MAX_STEPS and k > 0:
+        drop = first - best
+        if last - first > max(abs(first), drop):
+            st, why = DIVERGING, GREW_OVERALL
+        elif streak >= min(GROWTH_STREAK, k) and last - base > drop:
+            st, why = DIVERGING, GREW_AT_END
     status[r], stopped_at[r], reasons[r] = st, at, why
     final_points[r] = previous if st == DIVERGED else p
     final_losses[r], best_losses[r] = last, best
@@ -248,6 +269,14 @@ def value_grads(kind, q, ops, known, data, points, values, grads):
     work = np.empty(2 * ops.shape[0])
     for r in range(points.shape[0]):
         values[r] = evaluate.value_grad(kind, q, ops, known, data, points[r], grads[r], work)
+
+
+@kernel
+def hessians(kind, q, ops, known, data, points, hess):
+    """The Hessian at each row of ``points`` (n, dim) into ``hess`` (n, dim, dim)."""
+    work = np.empty(4 * ops.shape[0])
+    for r in range(points.shape[0]):
+        evaluate.hessian(kind, q, ops, known, data, points[r], hess[r], work)
 
 
 @kernel

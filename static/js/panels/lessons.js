@@ -30,6 +30,40 @@ export const LESSONS = [
     checkpoints: { digits: 3, rows: [[1, 6.6], [2, -1.32], [3, 8.184], [4, -3.221], [5, 10.465], [6, -5.958]] },
   },
   {
+    id: "edge-curvature",
+    title: "The edge is 2 / curvature",
+    experiment: {
+      surface: "parabola", start: [0], steps: 60, sweep: { run: 0, from: 0.5, to: 1.5, count: 101 },
+      runs: [
+        { optimizer: "sgd", label: "SGD, lr 0.99", hyperparameters: { lr: 0.99 } },
+        { optimizer: "sgd", label: "SGD, lr 1.0", hyperparameters: { lr: 1.0 } },
+        { optimizer: "sgd", label: "SGD, lr 1.01", hyperparameters: { lr: 1.01 } },
+        { optimizer: "momentum", label: "Momentum 0.9, lr 1.5", hyperparameters: { lr: 1.5, momentum: 0.9 } },
+      ],
+    },
+    text: [
+      "Why does a large learning rate diverge, and where exactly? Near a minimum each step multiplies the distance to it by |1 − lr·λ| along each direction, where λ is the curvature there (an eigenvalue of the Hessian), so gradient descent is stable only while lr < 2 / λmax. The parabola (x − 3)² has f″ = 2, so its edge is lr = 1: at 0.99 the distance shrinks by 0.98 a step, zig-zagging in; at 1.0 it bounces between 0 and 6 for ever; at 1.01 it grows by 1.02 a step and the run is diverging. The sweep below marks 2 / λmax exactly where the losses start to grow.",
+      "Heavy-ball momentum μ widens the edge to 2 (1 + μ) / λmax: with μ = 0.9 the last run still settles at lr 1.5, far past plain SGD's edge. The next lesson finds the edge on a surface with two curvatures.",
+    ],
+  },
+  {
+    id: "edge-bowl",
+    title: "The edge on the elongated bowl",
+    experiment: {
+      surface: "quadratic", steps: 150, sweep: { run: 0, from: 0.05, to: 0.5, count: 101 },
+      runs: [
+        { optimizer: "sgd", label: "SGD, lr 0.19", hyperparameters: { lr: 0.19 } },
+        { optimizer: "sgd", label: "SGD, lr 0.2", hyperparameters: { lr: 0.2 } },
+        { optimizer: "sgd", label: "SGD, lr 0.21", hyperparameters: { lr: 0.21 } },
+        { optimizer: "momentum", label: "Momentum 0.9, lr 0.3", hyperparameters: { lr: 0.3, momentum: 0.9 } },
+      ],
+    },
+    text: [
+      "The bowl (x² + 10 y²) / 2 curves 1 along x and 10 along y: its Hessian's eigenvalues. The steep direction sets the edge, 2 / 10 = 0.2. At lr 0.19 SGD zig-zags across the valley and settles; at 0.2 it bounces from wall to wall for ever while x creeps in; at 0.21 every bounce is 10 % higher and the run blows up.",
+      "The shallow direction alone would allow lr 2: the ratio of the curvatures, the condition number 10, is how much slower than it could be the safe learning rate crawls along x. Momentum 0.9 moves the edge to 2 (1 + 0.9) / 10 = 0.38, so lr 0.3 is stable.",
+    ],
+  },
+  {
     id: "loss-explodes",
     title: "When the loss explodes",
     experiment: {

@@ -7,6 +7,9 @@ export function statusBadge(run) {
   if (run.status === "diverged") {
     return { kind: "diverged", icon: "✗", text: `diverged at step ${run.stopped_at}: try a smaller learning rate` };
   }
+  if (run.status === "diverging") {
+    return { kind: "diverging", icon: "↗", text: `diverging after ${run.stopped_at} steps: try a smaller learning rate` };
+  }
   return { kind: "going", icon: "…", text: `still going after ${run.stopped_at} steps` };
 }
 
@@ -32,7 +35,7 @@ export function renderSummary(tbody, runs, optimizers) {
       const chip = cell("span", "", { class: `badge ${badge.kind}`, title: run.message || badge.text });
       chip.append(cell("span", badge.icon, { "aria-hidden": "true" }), ` ${badge.text}`);
       status.append(chip);
-      if (run.status === "diverged" && run.reason) status.append(cell("small", run.reason, { class: "reason" }));
+      if ((run.status === "diverged" || run.status === "diverging") && run.reason) status.append(cell("small", run.reason, { class: "reason" }));
 
       const s = run.summary;
       const best = s.best_step !== undefined && s.best_step !== null ? `${fmt(s.best_loss)} (step ${s.best_step})` : fmt(s.best_loss);

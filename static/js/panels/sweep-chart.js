@@ -1,6 +1,7 @@
 // The sweep panel's chart: final loss against learning rate (log-log where the losses allow
-// it), each lr marked by how its run ended, the diverged region shaded, the best and the chosen
-// lr marked, and the fan's lrs ringed in their colours.
+// it), each lr marked by how its run ended, the region where the loss grows (diverged or
+// diverging) shaded, the best and the chosen lr marked, the fan's lrs ringed in their colours,
+// and the edges the curvature predicts, 2 / λmax at the start and at the nearest minimum.
 
 import { fmt } from "../format.js";
 import { FONT } from "../render/plots.js";
@@ -9,8 +10,10 @@ import { lossAxis } from "../render/scale.js";
 const STATUS = {
   converged: { name: "converged", colour: "#0b6e4f", symbol: "circle" },
   max_steps: { name: "still going", colour: "#52606d", symbol: "circle" },
+  diverging: { name: "diverging (loss grows)", colour: "#d55e00", symbol: "triangle-up" },
   diverged: { name: "diverged", colour: "#a23b00", symbol: "x" },
 };
+const EDGE_COLOUR = "#0b5cad";
 
 /** The index of the lr in `lrs` nearest `lr` (in log lr). */
 export function nearestIndex(lrs, lr) {
@@ -26,11 +29,24 @@ export function statusText(result, i) {
   const status = result.status[i];
   if (status === "converged") return `converged at step ${result.stopped_at[i]}`;
   if (status === "diverged") return `diverged at step ${result.stopped_at[i]}`;
+  if (status === "diverging") return `diverging: the loss grows over ${result.stopped_at[i]} steps`;
   return `still going after ${result.stopped_at[i]} steps`;
 }
 
+/** The edges to draw: those inside [low, high], one line for points whose edges agree. */
+export function edgesInRange(edges, low, high) {
+  const marks = [];
+  for (const edge of edges) {
+    if (edge.lr === null || !(edge.lr >= low && edge.lr <= high)) continue;
+    const same = marks.find((m) => Math.abs(m.lr / edge.lr - 1) < 1e-9);
+    if (same) same.label = `${same.label} and ${edge.label.replace(/^at /, "")}`;
+    else marks.push({ ...edge });
+  }
+  return marks;
+}
+
 /** The chart: final loss against lr, log-log where the losses allow it. */
-export function sweepFigure({ result, chosen, fan, fStar, width, height, narrow }) {
+export function sweepFigure({ result, chosen, fan, fStar, width, height, narrow, edges = [] }) {
   const { lrs } = result;
   const axis = lossAxis([{ losses: result.final_loss.filter((v) => v !== null) }], fStar);
   const shown = (v) => {
@@ -86,10 +102,25 @@ export function sweepFigure({ result, chosen, fan, fStar, width, height, narrow 
     const right = Math.log10(edge) - lo > (hi - lo) / 2;
     annotations.push({
       xref: "x", yref: "paper", x: Math.log10(edge), y: 1, xanchor: right ? "right" : "left", yanchor: "top",
-      xshift: right ? -4 : 4, showarrow: false, text: `diverges from lr ${fmt(edge)}${right ? " →" : ""}`,
+      xshift: right ? -4 : 4, showarrow: false, text: `grows from lr ${fmt(edge)}${right ? " →" : ""}`,
       font: { color: "#a23b00", size: 11.5 }, bgcolor: "rgba(255,255,255,0.75)",
     });
   }
+  // The curvature's edges, 2 / λmax, where they fall inside the swept range (a dotted line each).
+  const [low, high] = [lrs[0], lrs[lrs.length - 1]];
+  edgesInRange(edges, low, high).forEach((mark, i) => {
+    shapes.push({
+      type: "line", xref: "x", yref: "paper", x0: mark.lr, x1: mark.lr, y0: 0, y1: 1, name: "curvature-edge",
+      line: { color: EDGE_COLOUR, width: 2, dash: "dot" },
+    });
+    const right = Math.log10(mark.lr / low) > Math.log10(high / low) / 2;
+    annotations.push({
+      xref: "x", yref: "paper", x: Math.log10(mark.lr), y: 0.02 + 0.09 * i, xanchor: right ? "right" : "left",
+      yanchor: "bottom", xshift: right ? -4 : 4, showarrow: false,
+      text: narrow ? `2/λmax = ${fmt(mark.lr)}` : `2/λmax ${mark.label} = ${fmt(mark.lr)}`,
+      font: { color: EDGE_COLOUR, size: 11.5 }, bgcolor: "rgba(255,255,255,0.8)",
+    });
+  });
   const layout = {
     font: FONT, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff", width, height, autosize: false,
     margin: { l: 62, r: 12, t: 8, b: narrow ? 78 : 64 }, hovermode: "closest", shapes, annotations,

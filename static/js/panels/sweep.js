@@ -1,13 +1,15 @@
 // The learning-rate sweep panel: final loss against lr for one run's optimizer (one batched
 // POST /sweeps/lr), the diverged region shaded, the best lr marked, a fan of paths for a few
-// lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run.
+// lrs over the contour, and "Use this learning rate" to copy the chosen lr into the run. The
+// chart marks the edge the curvature predicts, 2 / λmax, at the start and at the nearest known
+// minimum (two POST /curvature).
 
 import { CONFIG, affordableLanes, affordableRuns } from "../config.js";
-import { ApiError, postSweep, postTrajectories } from "../api.js";
+import { ApiError, postCurvature, postSweep, postTrajectories } from "../api.js";
 import { fmt, numberText, parseNumber, plotlyText } from "../format.js";
-import { fanRequest, isDefaultParams, surfaceSpec } from "../state.js";
+import { fanRequest, isDefaultParams, knownPointsHold, surfaceSpec } from "../state.js";
 import { onFigure, react } from "../render/plotly.js";
-import { nearestIndex, statusText, sweepFigure } from "./sweep-chart.js";
+import { edgesInRange, nearestIndex, statusText, sweepFigure } from "./sweep-chart.js";
 import { $ } from "../dom.js";
 
 const DEFAULT_COUNT = Math.min(64, CONFIG.limits.max_sweep_count);
@@ -136,14 +138,53 @@ function showErrors(catalog, error, body) {
   document.body.dataset.sweep = "error";
 }
 
+/** The known minimum nearest `start`, or null (none listed, or not for these parameters). */
+function nearestMinimum(shown, start) {
+  if (!knownPointsHold(shown.experiment) || !shown.surface.minima.length) return null;
+  const distance = (m) => Math.hypot(...m.point.map((c, i) => c - start[i]));
+  return shown.surface.minima.reduce((a, b) => (distance(b) < distance(a) ? b : a)).point;
+}
+
+/** Gradient descent's edge 2 / λmax at the start and at the nearest minimum: [{label, lr}],
+ *  lr null where the curvature has no edge or is not defined there. */
+async function loadEdges(shown, body, signal) {
+  const places = [{ label: "at the start", point: body.start }];
+  const minimum = nearestMinimum(shown, body.start);
+  if (minimum) places.push({ label: "at the minimum", point: minimum });
+  return Promise.all(places.map(async (place) => {
+    try {
+      const answer = await postCurvature({ surface: body.surface, point: place.point }, signal);
+      return { ...place, lr: answer.stable_lr.sgd, eigenvalues: answer.eigenvalues };
+    } catch (error) {
+      if (error.name === "AbortError" || !(error instanceof ApiError)) throw error;
+      return { ...place, lr: null, eigenvalues: null };
+    }
+  }));
+}
+
+/** The curvature's edges in words. */
+function edgeText(edges, result) {
+  if (!edges || !edges.length) return "";
+  const lrs = result.lrs;
+  const inside = new Set(edgesInRange(edges, lrs[0], lrs[lrs.length - 1]).map((e) => e.lr));
+  const parts = edges.map((e) => {
+    if (e.lr === null) return `no edge ${e.label} (λmax ≤ 0 or undefined)`;
+    const where = [...inside].some((lr) => Math.abs(lr / e.lr - 1) < 1e-9) ? "" : ", outside this range";
+    return `${fmt(e.lr)} ${e.label} (λmax ${fmt(e.eigenvalues[e.eigenvalues.length - 1])}${where})`;
+  });
+  return `Curvature predicts plain gradient descent's edge 2 / λmax: ${parts.join("; ")} (dotted).`;
+}
+
 /** The sweep's outcome in words, and the chosen lr. */
-function renderReadout({ result, chosen }) {
+function renderReadout({ result, chosen, edges }) {
   const parts = [];
   if (result.best_lr !== null) parts.push(`Best lr ${fmt(result.best_lr)}: ${statusText(result, nearestIndex(result.lrs, result.best_lr))}.`);
   else parts.push("No lr in this range converged or kept a finite loss.");
   parts.push(result.smallest_diverged_lr !== null
-    ? `Diverges from lr ${fmt(result.smallest_diverged_lr)} up (shaded).`
+    ? `The loss grows from lr ${fmt(result.smallest_diverged_lr)} up (diverging or diverged, shaded).`
     : "No lr in this range diverged.");
+  const edge = edgeText(edges, result);
+  if (edge) parts.push(edge);
   $("sweep-summary").textContent = parts.join(" ");
   const best = result.best_lr !== null && chosen === nearestIndex(result.lrs, result.best_lr);
   $("sweep-chosen").textContent = chosen >= 0
@@ -157,7 +198,7 @@ function fanPicks(result, { experiment, surface }) {
   // The converging range; without one, every lr that kept a finite loss.
   const all = result.lrs.map((_, i) => i);
   const converged = all.filter((i) => result.status[i] === "converged");
-  const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged");
+  const steady = converged.length ? converged : all.filter((i) => result.status[i] !== "diverged" && result.status[i] !== "diverging");
   // As many runs as one POST /trajectories can afford (none: no fan).
   const size = Math.min(FAN_SIZE, affordableRuns(surface, experiment.steps));
   return spread(steady, size).map((index, k, all) => ({
@@ -214,6 +255,7 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     const figure = sweepFigure({
       result: state.result, chosen: state.chosen, fan: state.fan ? state.fan.picks : [], fStar,
       width: chart.clientWidth, height: chart.clientHeight, narrow: window.innerWidth < 640,
+      edges: state.edges || [],
     });
     // A sweep in the link can arrive before plotly.js has run (see render/plotly.js).
     react(chart, figure.data, figure.layout, PLOT_CONFIG).then(() => {
@@ -247,11 +289,15 @@ export function createSweep({ catalog, getShown, onSettings, onFan, onUse }) {
     try {
       const result = await postSweep(body, controller.signal);
       const chosen = result.best_lr === null ? -1 : nearestIndex(result.lrs, result.best_lr);
-      state = { key, body, result, chosen, fan: null, surface: shown.experiment.surface, run: settings.run };
+      state = { key, body, result, chosen, fan: null, edges: null, surface: shown.experiment.surface, run: settings.run };
       renderReadout(state);
       draw();
-      await loadFan(shown, controller.signal);
-      if (pending !== controller) return;
+      const mine = state;
+      const [edges] = await Promise.all([loadEdges(shown, body, controller.signal), loadFan(shown, controller.signal)]);
+      if (pending !== controller || state !== mine) return;
+      state.edges = edges;
+      renderReadout(state);
+      draw();
       document.body.dataset.sweep = "ready";
     } catch (error) {
       if (error.name === "AbortError") return;

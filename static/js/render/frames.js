@@ -8,6 +8,7 @@ function statusText(t, k) {
   if (k < t.len - 1) return "";
   if (t.run.status === "converged") return "✓ converged";
   if (t.run.status === "diverged") return "✗ diverged";
+  if (t.run.status === "diverging") return "↗ diverging";
   return "";
 }
 

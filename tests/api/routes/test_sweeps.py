@@ -26,6 +26,29 @@ def test_lr_sweep_on_the_parabola_finds_the_edge(client):
     assert len(data["final_loss"]) == len(data["best_loss"]) == len(data["stopped_at"]) == 64
 
 
+def test_the_parabola_sweep_calls_every_lr_above_1_diverging_or_diverged(client):
+    """Issue 16's acceptance 2: sgd, lr 0.5 to 1.5, 101 lrs, 400 steps. lr 1.01 multiplies the
+    loss by millions without passing a cap: it is diverging, and the edge is the first lr above
+    1 (it was 1.021 when only the caps counted)."""
+    body = {
+        "surface": {"id": "parabola"},
+        "start": [0.0],
+        "steps": 400,
+        "optimizer": "sgd",
+        "lr_range": [0.5, 1.5],
+        "count": 101,
+    }
+    data = strict_json(client.post("/api/v1/sweeps/lr", json=body))
+    lrs, status = np.array(data["lrs"]), np.array(data["status"])
+    final = np.array(data["final_loss"], dtype=float)
+    assert (final[lrs < 1.0] < 9.0).all(), "every lr below 1 ends lower than it started"
+    assert set(status[lrs > 1.0]) <= {"diverging", "diverged"}
+    assert "diverging" in set(status[lrs > 1.0])
+    assert data["smallest_diverged_lr"] == lrs[lrs > 1.0].min()
+    assert data["largest_stable_lr"] == lrs[lrs < 1.0].max()
+    assert data["best_lr"] < 1.0
+
+
 def test_lr_sweep_limits(client):
     body = {"surface": {"id": "rosenbrock"}, "optimizer": "adam", "lr_range": [1e-3, 1.0]}
     too_many = client.post("/api/v1/sweeps/lr", json={**body, "count": 5000})

@@ -36,7 +36,8 @@ def test_chapter_learning_rate_too_large_through_the_api(client):
     assert [f"{f:.3f}" for f in run["losses"][1:]] == [
         "12.960", "18.662", "26.874", "38.698", "55.726", "80.245",
     ]  # fmt: skip
-    assert run["status"] == "max_steps"
+    assert run["status"] == "diverging", "issue 16: the loss grows, so the run is diverging"
+    assert run["stopped_at"] == 6 and "smaller learning rate" in run["message"]
     assert all(b > a for a, b in zip(run["losses"], run["losses"][1:], strict=False))
 
 
