@@ -62,7 +62,10 @@ export function createLab({ store, controls, player, renderer }) {
     pending?.abort();
     const controller = new AbortController();
     pending = controller;
-    if (!live) player.pause();
+    if (!live) {
+      player.pause();
+      liveSession = false;
+    }
     setBusy(true);
     controls.clearErrors();
     renderer.prepare(experiment);
@@ -122,11 +125,13 @@ export function createLab({ store, controls, player, renderer }) {
 
   let liveNext = null;
   let livePumping = false;
+  /** Whether the history entry on screen is a live one (a burst of edits shares one entry). */
+  let liveSession = false;
 
   /**
    * A setting moved with Live on: latest wins. One request is in flight at a time; edits made
    * meanwhile replace each other, and the newest is sent when the answer is on screen. The link
-   * follows by replacing its history entry, so a drag is not a hundred Back presses.
+   * follows in one history entry per burst of edits, so a drag is one Back press, not a hundred.
    */
   function live(experiment) {
     liveNext = experiment;
@@ -139,11 +144,37 @@ export function createLab({ store, controls, player, renderer }) {
       while (liveNext) {
         const next = liveNext;
         liveNext = null;
-        await run({ ...next, ...store.state.ui, step: store.state.step }, "replace", { live: true });
+        // The first edit of a burst adds a history entry (Back undoes the burst); the rest replace it.
+        const history = liveSession ? "replace" : "push";
+        liveSession = true;
+        await run({ ...next, ...store.state.ui, step: store.state.step }, history, { live: true });
       }
     } finally {
       livePumping = false;
+      for (const done of liveIdle.splice(0)) done();
     }
+  }
+
+  /** Calls `done` once no live request is in flight or waiting. */
+  const liveIdle = [];
+  function whenLiveIdle(done) {
+    if (livePumping) liveIdle.push(done);
+    else done();
+  }
+
+  /**
+   * The start marker dragged on the contour: the paths follow it live (whether or not Live is on:
+   * a drag is asked for by the hand on the marker). While the drag goes on the renderer paints the
+   * answers on its canvas and plotly's figure waits; at the end plotly draws the last one.
+   */
+  function dragStart(point, phase) {
+    if (phase === "start") renderer.hold(true);
+    if (point) {
+      const start = point.map((v) => Math.round(v * 1000) / 1000);
+      controls.setStart(start);
+      if (phase !== "start") live({ ...controls.read(), start });
+    }
+    if (phase === "end") whenLiveIdle(() => renderer.hold(false));
   }
 
   /** Run pressed (or another surface picked): the form's experiment with the page settings. */
@@ -176,7 +207,7 @@ export function createLab({ store, controls, player, renderer }) {
     }, 80);
   }
 
-  return { run, load, live, runForm, runFrom, recolour, isPending: () => Boolean(pending) };
+  return { run, load, live, dragStart, runForm, runFrom, recolour, isPending: () => Boolean(pending) };
 }
 
 // ---- what is on screen follows the store ---------------------------------------------------

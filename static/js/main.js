@@ -60,6 +60,7 @@ function wire(catalog) {
     figure: () => renderer.figure(),
     snap: (shown, point) => basins.snap(shown, point),
     pick: (point) => lab.runFrom(point),
+    drag: (point, phase) => lab.dragStart(point, phase),
   });
   renderer = createRenderer({
     store, player, setBusy, isPending: () => lab.isPending(), onStill: () => screen.inspect(), onPlotlyEvent: picks.onPlotlyEvent,

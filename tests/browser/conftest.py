@@ -67,8 +67,10 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _context(browser: Browser, server_url: str, viewport: dict) -> BrowserContext:
-    context = browser.new_context(viewport=viewport, base_url=server_url, accept_downloads=True)
+def _context(browser: Browser, server_url: str, viewport: dict, **options) -> BrowserContext:
+    context = browser.new_context(
+        viewport=viewport, base_url=server_url, accept_downloads=True, **options
+    )
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
     return context
 

@@ -3,6 +3,7 @@ recomputes and redraws at once, one request in flight at a time, the newest winn
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from itertools import pairwise
@@ -115,9 +116,14 @@ def test_a_slider_step_recomputes_and_redraws_without_run_and_the_link_follows(p
     # At most one request at a time, and fewer than one per key press when they come fast.
     assert traffic.most == 1
     assert 1 <= len(traffic.sent) <= 10
-    # The link holds the new lr, and replaced its history entry rather than adding ten.
+    # The link holds the new lr, in one new history entry for the burst (not ten): Back undoes
+    # the whole burst.
     assert parse_qs(urlsplit(page.url).query)["r1.lr"] == [str(lr)]
-    assert page.evaluate("() => history.length") == history
+    assert page.evaluate("() => history.length") == history + 1
+    lab.act(lambda: page.go_back())
+    assert parse_qs(urlsplit(page.url).query)["r1.lr"] == ["0.05"]
+    field = lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True)
+    expect(field).to_have_value("0.05")
 
 
 def test_dragging_a_slider_with_the_pointer_keeps_one_request_in_flight_and_ends_on_the_last_value(
@@ -230,3 +236,78 @@ def test_a_data_set_has_a_batch_size_slider_up_to_its_n(page, lab):
     # The data set's own size has one too; its seed has none (a seed is not a quantity).
     expect(page.get_by_role("slider", name="n", exact=True)).to_have_count(1)
     expect(page.get_by_role("slider", name="seed", exact=True)).to_have_count(0)
+
+
+def screen_of(page, point) -> tuple[float, float]:
+    """Client pixels of data point (x, y) on the contour (from plotly's own axes)."""
+    return tuple(
+        page.evaluate(
+            """([x, y]) => { const gd = document.getElementById('plot');
+                 const full = gd._fullLayout, box = gd.getBoundingClientRect();
+                 return [box.left + full.xaxis._offset + full.xaxis.l2p(x),
+                         box.top + full.yaxis._offset + full.yaxis.l2p(y)]; }""",
+            list(point),
+        )
+    )
+
+
+def plotly_ranges(page) -> list:
+    return page.evaluate(
+        "() => { const f = document.getElementById('plot')._fullLayout;"
+        " return [f.xaxis.range.slice(), f.yaxis.range.slice()]; }"
+    )
+
+
+def start_fields(page) -> list[float]:
+    return [float(page.get_by_label(f"Start {axis}", exact=True).input_value()) for axis in "xy"]
+
+
+def test_dragging_the_start_marker_moves_the_paths_live_painted_on_the_canvas(page, lab):
+    lab.open(AT_END)
+    traffic = Traffic(page)
+    ranges = plotly_ranges(page)
+    renders = lab.renders()
+    x0, y0 = screen_of(page, (-2.5, 2))
+    x1, y1 = screen_of(page, (1.5, -1.0))
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, 41):
+        page.mouse.move(x0 + (x1 - x0) * k / 40, y0 + (y1 - y0) * k / 40)
+        page.wait_for_timeout(30)
+    # While the drag goes on, the answers are painted on the canvas: plotly draws none of them.
+    page.wait_for_function("() => Number(document.getElementById('plot').dataset.heldPaints) > 1")
+    assert lab.renders() == renders
+    page.mouse.up()
+    lab.wait_render(renders)
+    settled(page)
+    # No zoom box: the axes are where they were; the start is where the marker was let go.
+    assert plotly_ranges(page) == ranges
+    start = start_fields(page)
+    assert math.isclose(start[0], 1.5, abs_tol=0.05) and math.isclose(start[1], -1.0, abs_tol=0.05)
+    assert traffic.most == 1 and len(traffic.sent) >= 2
+    assert traffic.sent[-1]["start"] == start
+    assert parse_qs(urlsplit(page.url).query)["start"] == [f"{start[0]:g},{start[1]:g}"]
+    # Released, plotly draws the last answer: its start marker and every trail begin there.
+    for trail in lab.traces("trail-"):
+        assert [trail["x"][0], trail["y"][0]] == start
+    marker = page.evaluate(
+        "() => { const t = document.getElementById('plot').data.find(t => t.uid === 'start-0');"
+        " return [t.x[0], t.y[0]]; }"
+    )
+    assert marker == start
+
+
+def test_a_press_away_from_the_start_marker_still_zooms(page, lab):
+    lab.open(AT_END)
+    ranges = plotly_ranges(page)
+    x0, y0 = screen_of(page, (0.5, 0.5))
+    x1, y1 = screen_of(page, (1.5, -0.5))
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=8)
+    page.mouse.up()
+    page.wait_for_function(
+        "r => JSON.stringify(document.getElementById('plot')._fullLayout.xaxis.range) !== r",
+        arg=json.dumps(ranges[0]),
+    )
+    assert start_fields(page) == [-2.5, 2.0]

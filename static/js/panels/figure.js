@@ -94,8 +94,11 @@ export function loadPlayer(player, result, step) {
 
 // ---- starting a run from the figure --------------------------------------------------------
 
-/** `pick(point)` starts a run at a point; `figure()` is the renderer's {screen, model} or null. */
-export function createPlotPicks({ figure, pick, snap }) {
+/**
+ * `pick(point)` starts a run at a point, `drag(point, phase)` follows the start marker dragged
+ * ("start", "move", "end"); `figure()` is the renderer's {screen, model} or null.
+ */
+export function createPlotPicks({ figure, pick, snap, drag }) {
   const plotDiv = $("plot");
   /** The surface point under the pointer in the 3-D view (from plotly's hover), or null. */
   let hovered3d = null;
@@ -144,6 +147,7 @@ export function createPlotPicks({ figure, pick, snap }) {
     shown: contour,
     readout: $("cursor-readout"),
     onPick: (point) => pick(snap(contour(), point)),
+    onDrag: drag,
   });
   watchPress();
   return { onPlotlyEvent };

@@ -15,7 +15,7 @@ const SURFACE_COLORSCALE = [
   [0, "#f4f7fa"], [0.3, "#c9d6e3"], [0.6, "#8fa6be"], [1, "#4a6380"],
 ];
 const MINIMUM_COLOUR = "#F0E442";
-const INK = "#243b53";
+export const INK = "#243b53";
 // On a phone the mode bar stands upright in a right margin of its own: the legend (above the
 // plot, at most as wide as it) can then never be under it, however many rows it wraps to.
 const MODEBAR_MARGIN = 34;
@@ -38,7 +38,9 @@ function vectorText(v) {
 function track(run, stride, coords) {
   const len = run.points.length;
   const custom = (k) => {
-    let update = run.status === "max_steps" ? "— (last step)" : "none: the run stopped here";
+    // A run that walked every step (still going, or growing) has no update after its last.
+    const walkedAll = run.status === "max_steps" || run.status === "diverging";
+    let update = walkedAll ? "— (last step)" : "none: the run stopped here";
     if (k + 1 < len) update = vectorText(run.points[k + 1].map((v, d) => v - run.points[k][d]));
     return [k, fmt(run.losses[k]), vectorText(run.gradients[k]), update];
   };
@@ -189,7 +191,7 @@ function markerTraces({ dim, is3d, surface, scale, lift, start, startLoss, panel
   }
   if (!start || (startLoss === null && (dim === 1 || is3d))) return traces;
   traces.push({
-    ...place, mode: "markers", name: "start", showlegend: legend, legendgroup: "start",
+    ...place, mode: "markers", name: "start", showlegend: legend, legendgroup: "start", uid: `start-${panel}`,
     ...coords([start], [startLoss]),
     marker: { symbol: "square", size: is3d ? 5 : 10, color: "#ffffff", line: { color: INK, width: 2 } },
     hovertemplate: "start " + (dim === 1 ? "x %{x:.4g}" : "(%{x:.4g}, %{y:.4g})") + "<extra></extra>",

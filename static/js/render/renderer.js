@@ -15,9 +15,9 @@ import { knownPointsHold } from "../state.js";
 import { frameUpdate, paintFrame, restingFrame } from "./frames.js";
 import { createGlyphLayer } from "./glyphs.js";
 import { buildLossFigure } from "./losschart.js";
-import { createMotionLayer } from "./motion.js";
+import { axesOf, createMotionLayer } from "./motion.js";
 import { afterPaint, createPlotlyGate, figureTraces, hasFigure, onFigure, react, restyleTraces } from "./plotly.js";
-import { buildFigure } from "./plots.js";
+import { INK, buildFigure } from "./plots.js";
 import { canPaint, clearPreview, paintFigure, previewLayout, previewable } from "./preview.js";
 
 const NARROW_PX = 640;
@@ -46,6 +46,10 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
   const lossDiv = $("loss-plot");
   const motion = createMotionLayer(plotDiv, ["trail-", "head-"]);
   const lossMotion = createMotionLayer(lossDiv, ["loss-head-"]);
+  // While the start marker is dragged: the answers painted over plotly's figure, which waits.
+  const heldLayer = createMotionLayer(plotDiv, ["trail-", "head-", "ghost-", "start-"]);
+  let holding = false;
+  let heldPaints = 0;
   // The optimizer's state at the heads (glyphs.js), when the page settings ask for it.
   const glyphs = createGlyphLayer(plotDiv);
   /** What is drawn: {screen, model, loss, previewKey, synced}, screen being the store's shown + experiment. */
@@ -119,8 +123,42 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
     figure = { screen, model, loss, previewKey: null, synced: null };
     // Appended, so the trail and head indices hold; a heatmap draws under scatter traces anyway.
     model.data.push(...layers.traces({ ...screen, model }, model));
-    if (usePlotly) drawPlotly(figure, runs, narrow);
+    const canHold = hasFigure(plotDiv) && model.dim === 2 && !model.is3d && experiment.layout !== "side";
+    if (usePlotly && holding && canHold) {
+      figure.held = true;
+      paintHeld(figure);
+    } else if (usePlotly) drawPlotly(figure, runs, narrow);
     else paintPreview(figure);
+  }
+
+  /**
+   * A drag of the start marker holds plotly's figure: each new answer is painted on a canvas
+   * over it (trails, heads, the start), as playback paints, with no plotly update per answer
+   * (one costs tens of ms); released, plotly draws the last answer.
+   */
+  function hold(on) {
+    holding = on;
+    if (!on && figure && figure.held) draw();
+  }
+
+  function paintHeld(drawn) {
+    const { model } = drawn;
+    const last = Math.max(0, ...model.tracks.map((t) => t.run.points.length - 1));
+    const step = Math.min(store.state.step || 0, last);
+    const start = drawn.screen.result.runs[0]?.points[0];
+    heldLayer.draw((ctx, full) => {
+      paintFrame(ctx, full, model, step);
+      const axes = model.tracks.length && axesOf(full, model.tracks[0].axes.xaxis, model.tracks[0].axes.yaxis);
+      if (!axes || !start) return;
+      ctx.fillStyle = "#ffffff";
+      ctx.strokeStyle = INK;
+      ctx.lineWidth = 2;
+      ctx.fillRect(axes.x(start[0]) - 5, axes.y(start[1]) - 5, 10, 10);
+      ctx.strokeRect(axes.x(start[0]) - 5, axes.y(start[1]) - 5, 10, 10);
+    });
+    paintGlyphs(step);
+    heldPaints += 1;
+    plotDiv.dataset.heldPaints = String(heldPaints);
   }
 
   function drawPlotly(drawn, runs, narrow) {
@@ -141,6 +179,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
       }
       // A newer draw (a new result, a setting, a resize) finishes instead.
       if (figure !== drawn) return;
+      heldLayer.clear();
       renderFrame();
       renders += 1;
       plotDiv.dataset.renders = String(renders);
@@ -230,6 +269,10 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
   function renderFrame() {
     if (!figure || !figure.model.tracks.length) {
       glyphs.clear();
+      return;
+    }
+    if (figure.held) {
+      paintHeld(figure);
       return;
     }
     const { model, loss } = figure;
@@ -324,7 +367,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
   watchSize();
   watchPreviewClicks();
   return {
-    draw, prepare, forget, scheduleFrame, whenDrawn, stopped,
+    draw, prepare, forget, scheduleFrame, whenDrawn, stopped, hold,
     /** What is drawn now: {screen, model, loss}, or null. */
     figure: () => figure,
   };
