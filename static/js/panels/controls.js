@@ -163,9 +163,17 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     }
   }
 
+  /** An emptied hyperparameter runs at the optimizer's default: the field shows it. */
+  function showDefaults() {
+    for (const input of $("runs").querySelectorAll("input[id*='-hp-'][placeholder]")) {
+      if (!input.value.trim()) input.value = input.placeholder;
+    }
+  }
+
   wireBatching();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    showDefaults();
     onRun(read());
   });
   form.addEventListener("input", (event) => {
