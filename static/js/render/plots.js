@@ -211,7 +211,9 @@ export function buildFigure({
   const panels = side ? runs.length : 1;
   const { cols, rows: gridRowsCount } = panelGrid(panels, width);
   const lift = is3d ? (scale.forward(scale.zMax) - scale.forward(scale.zMin)) * 0.02 : 0;
-  const startLoss = runs.length ? runs[0].losses[0] : null;
+  // A start outside a formula's domain has no loss (the run has no point): its marker sits at
+  // the bottom of a curve or a 3-D scene.
+  const startLoss = runs.length ? (runs[0].losses[0] ?? scale.zMin) : null;
   const stride = Math.max(1, Math.ceil(Math.max(...runs.map((r) => r.points.length)) / MAX_TRAIL));
   const coords = (run, k) => {
     const p = run.points[k];
