@@ -15,6 +15,11 @@ const SURFACE_COLORSCALE = [
   [0, "#f4f7fa"], [0.3, "#c9d6e3"], [0.6, "#8fa6be"], [1, "#4a6380"],
 ];
 const MINIMUM_COLOUR = "#F0E442";
+// In a 3-D scene plotly draws a trace with opacity below 1 after the opaque ones, in trace order,
+// over what is drawn before it (plotly.js issues #1267, #3410): the paths, markers and heads come
+// after the surface, so they stay in sight when still as the motion canvas draws them playing,
+// not hidden in Rosenbrock's valley by its near wall.
+const OVER_SURFACE = { opacity: 0.999 };
 const INK = "#243b53";
 
 function panelGrid(count, width) {
@@ -157,7 +162,7 @@ function surfaceImage(surfaceData, panel) {
 
 function markerTraces({ dim, is3d, surface, scale, lift, start, startLoss, panel, showKnown, narrow }) {
   const names = axisNames(panel);
-  const place = is3d ? { type: "scatter3d" } : { type: "scatter", xaxis: names.x, yaxis: names.y };
+  const place = is3d ? { type: "scatter3d", ...OVER_SURFACE } : { type: "scatter", xaxis: names.x, yaxis: names.y };
   const coords = (points, values) => {
     if (dim === 1) return { x: points.map((p) => p[0]), y: values };
     const out = { x: points.map((p) => p[0]), y: points.map((p) => p[1]) };
@@ -250,7 +255,7 @@ export function buildFigure({
     data.push({
       type: is3d ? "scatter3d" : "scatter",
       ...(is3d ? {} : { xaxis: names.x, yaxis: names.y }),
-      uid: `trail-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: !side,
+      uid: `trail-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: !side, ...(is3d ? OVER_SURFACE : {}),
       mode: dim === 1 ? "lines+markers" : "lines",
       line: { color: run.colour, width: is3d ? 7 : 2.4, ...(dim === 1 ? { dash: "dot" } : {}) },
       marker: { color: run.colour, size: 7 },
@@ -267,7 +272,7 @@ export function buildFigure({
     data.push({
       type: is3d ? "scatter3d" : "scatter",
       ...(is3d ? {} : { xaxis: names.x, yaxis: names.y }),
-      uid: `head-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: false,
+      uid: `head-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: false, ...(is3d ? OVER_SURFACE : {}),
       mode: "markers+text", textposition: "top right", cliponaxis: false,
       textfont: { color: run.colour, size: 12, family: FONT.family },
       marker: { color: run.colour, size: is3d ? 9 : dim === 1 ? 18 : 13, line: { color: "#ffffff", width: 2 } },
