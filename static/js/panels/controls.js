@@ -37,6 +37,7 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     onResolved: (record) => {
       renderSurface({ surface: CUSTOM, surfaceParams: {} });
       if (record.dim === 2 && !$("start-y").value) $("start-y").value = numberText(record.default_start[1]);
+      dropStaleSummary();
     },
   });
 
@@ -112,7 +113,19 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     $("stale-note").hidden = !stale;
   }
 
+  /** "1 setting needs fixing: see the messages above" goes once no message is left above it. */
+  function dropStaleSummary() {
+    const box = $("form-error");
+    // Only the summary: a message of its own (one with no field) stays until the next run.
+    if (!box.dataset.summary || box.textContent !== box.dataset.summary) return;
+    if ([...form.querySelectorAll(".field-error")].some((p) => p !== box && !p.hidden)) return;
+    box.hidden = true;
+    box.textContent = "";
+    delete box.dataset.summary;
+  }
+
   function clearErrors() {
+    delete $("form-error").dataset.summary;
     for (const p of form.querySelectorAll(".field-error")) {
       p.hidden = true;
       p.textContent = "";
@@ -156,7 +169,9 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
     const fields = [...shown].filter((id) => id !== "form");
     if (fields.length) {
       const count = fields.length === 1 ? "1 setting needs" : `${fields.length} settings need`;
-      showError("form", `${count} fixing: see the messages above.`);
+      const summary = `${count} fixing: see the messages above.`;
+      showError("form", summary);
+      $("form-error").dataset.summary = summary;
       const first = form.querySelector("[aria-invalid=true]") || $(`${fields[0]}-error`);
       first.scrollIntoView({ block: "nearest" });
       if (first.matches("input, select")) first.focus({ preventScroll: true });
