@@ -54,6 +54,10 @@ export function createControls({ catalog, onRun, onSurfaceChange, onColour }) {
       }),
     );
     $("start-y-field").hidden = surface.dim === 1;
+    // A data set's axes are its model's parameters: "Start w" and "Start b".
+    const [xName, yName] = surface.axes || ["x", "y"];
+    form.querySelector("label[for=start-x]").textContent = `Start ${xName}`;
+    form.querySelector("label[for=start-y]").textContent = `Start ${yName}`;
     custom.show(surface.id === CUSTOM);
   }
 
