@@ -262,8 +262,8 @@ def test_the_backprop_graph_gives_no_gradient_to_a_constant(page, lab):
     graph = page.get_by_role("region", name="Backprop")
     constants = graph.locator(".node.const")
     expect(constants).to_have_count(2)  # the exponent 2 and the factor 3
-    expect(constants).not_to_contain_text(["grad", "grad"])
+    expect(constants).not_to_contain_text([re.compile(r"grad -?\d")] * 2)
     expect(constants.first).to_contain_text("constant")
     expect(graph).not_to_contain_text("2.773")
     expect(graph.locator(".node.var")).to_contain_text(["grad 7", "grad 6"])
-    expect(graph).to_contain_text("constants")
+    expect(graph).to_contain_text(re.compile(r"constants .*get none", re.IGNORECASE))
