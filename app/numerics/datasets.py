@@ -109,7 +109,8 @@ def _surface(
         params=(),
         kernel=kind,
         window=Window((w_star - 4.0, w_star + 4.0), (b_star - 4.0, b_star + 4.0)),
-        default_start=(round(w_star - 3.0, 6), round(b_star + 3.0, 6)),
+        # Round numbers, as a person would type them: within half a unit of (w* - 3, b* + 3).
+        default_start=(float(round(w_star - 3.0)), float(round(b_star + 3.0))),
         minima=lambda p: (Minimum((w_star, b_star), best),),
         saddle_points=lambda p: (),
         suggested_lr=SUGGESTED_LR,

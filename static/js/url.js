@@ -50,11 +50,11 @@ const FORMULA = {
 /** sp.<name>=<value> for each surface parameter. */
 const SURFACE_PARAMS = {
   write(q, e) {
-    for (const [name, value] of Object.entries(e.surfaceParams)) q.set(`sp.${name}`, numberText(value));
+    for (const [name, value] of Object.entries(e.surfaceParams)) if (!missing(value)) q.set(`sp.${name}`, numberText(value));
   },
   read(q, spec) {
     spec.surfaceParams = {};
-    for (const [key, value] of q) if (key.startsWith("sp.")) spec.surfaceParams[key.slice(3)] = parseNumber(value);
+    for (const [key, value] of q) if (key.startsWith("sp.") && !absent(value)) spec.surfaceParams[key.slice(3)] = parseNumber(value);
   },
 };
 
@@ -71,6 +71,8 @@ const RUNS = {
       if (run.noiseStd !== null && run.noiseStd !== undefined) q.set(`${key}.noise`, numberText(run.noiseStd));
       scheduleToQuery(q, key, run.schedule);
       for (const [name, value] of Object.entries(run.hyperparameters)) {
+        // An empty field is the optimizer's default: left out, never written as "null".
+        if (missing(value)) continue;
         const spec = optimizer.hyperparameters.find((h) => h.name === name);
         if (name === "lr" || !spec || value !== spec.default) q.set(`${key}.${name}`, String(value));
       }
@@ -94,8 +96,8 @@ function runFromQuery(q, key, catalog, index) {
   if (!optimizer) return null;
   const hyperparameters = {};
   for (const spec of optimizer.hyperparameters) {
-    if (!q.has(`${key}.${spec.name}`)) continue;
     const raw = q.get(`${key}.${spec.name}`);
+    if (raw === null || absent(raw)) continue;
     hyperparameters[spec.name] = typeof spec.default === "boolean" ? raw === "true" : parseNumber(raw);
   }
   return {
@@ -160,6 +162,8 @@ const PROPS = [
 ];
 
 const missing = (value) => value === undefined || value === null || value === "";
+/** A number left empty in a link, or written as "null" by the pages before issue 14: the default. */
+const absent = (raw) => raw.trim() === "" || raw === "null";
 
 function getPath(object, path) {
   return path.split(".").reduce((value, key) => value?.[key], object);

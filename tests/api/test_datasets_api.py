@@ -34,6 +34,28 @@ def test_resolve_gives_the_examples_and_the_exact_minimum(client):
     assert record["minima"][0]["point"] == pytest.approx([w, b], abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("dataset", "params"),
+    [
+        ("linear_regression", {}),
+        ("linear_regression", {"n": 100, "seed": 1}),
+        ("linear_regression", {"w_true": -4.3, "b_true": 2.6}),
+        ("logistic_regression", {}),
+        ("logistic_regression", {"n": 100, "seed": 3}),
+    ],
+)
+def test_a_datasets_default_start_is_a_round_point_in_its_window(client, dataset, params):
+    record = post(
+        client, "/api/v1/surfaces/resolve", {"dataset": {"id": dataset, "params": params}}
+    )
+    start = record["default_start"]
+    assert start == [round(c) for c in start], start
+    for c, axis in zip(start, ("x", "y"), strict=True):
+        lo, hi = record["window"][axis]
+        assert lo < c < hi
+    assert math.dist(start, record["minima"][0]["point"]) > 3, "well away from the minimum"
+
+
 def test_three_flavours_through_the_api(client):
     body = {
         "surface": LINEAR,

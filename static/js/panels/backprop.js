@@ -101,14 +101,19 @@ export function graphSvg(graph) {
     const { x, y } = place.get(node.id);
     const kind = nodeKind(node, graph.output);
     const value = `value ${fmt(node.value)}`;
-    const grad = `grad ${fmt(node.grad)}`;
+    // A constant is no variable of f: nothing flows back to it (the API's grad of one, ∂f/∂c,
+    // would read as a gradient the descent uses).
+    const constant = kind === "const";
+    const grad = constant ? "no grad" : `grad ${fmt(node.grad)}`;
     const group = svg("g", { class: `node ${kind}`, transform: `translate(${x} ${y})` });
     group.append(
-      svg("title", {}, `${node.label} (${node.op}${kind === "output" ? ", the output f" : ""}): ${value}, ${grad}`),
+      svg("title", {}, constant
+        ? `${node.label} (a constant): ${value}, no grad: f is a function of its variables, not of its constants`
+        : `${node.label} (${node.op}${kind === "output" ? ", the output f" : ""}): ${value}, ${grad}`),
       svg("rect", { width: NODE_W, height: NODE_H, rx: 8 }),
       svg("text", { class: "node-label", x: NODE_W / 2, y: 19 }, shortLabel(node.label)),
       svg("text", { class: "node-value", x: NODE_W / 2, y: 36 }, value),
-      svg("text", { class: "node-grad", x: NODE_W / 2, y: 51 }, grad),
+      svg("text", { class: constant ? "node-grad none" : "node-grad", x: NODE_W / 2, y: 51 }, grad),
     );
     nodes.append(group);
   }
@@ -129,6 +134,7 @@ function renderGraph(box, graph, point) {
       el("span", { class: "legend-grad", text: "grad 1" }),
       " at f, each node's grad (∂f/∂node) is its users' grads times their local derivatives (the chain rule), added up; ",
       point.length === 1 ? "the grad of x is the derivative." : "the grads of x and y are the gradient.",
+      " Constants (dashed) get none: f is a function of the variables only.",
     ]),
   );
 }

@@ -64,6 +64,7 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     onResolved: (record) => {
       renderSurface({ surface: CUSTOM, surfaceParams: {} });
       if (record.dim === 2 && !$("start-y").value) $("start-y").value = numberText(record.default_start[1]);
+      dropStaleSummary();
     },
   });
 
@@ -81,6 +82,10 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     );
     for (const { id, label, range } of FIXED_SLIDERS) fixedSlider(id, label, range(surface, experiment.surfaceParams));
     $("start-y-field").hidden = surface.dim === 1;
+    // A data set's axes are its model's parameters: "Start w" and "Start b".
+    const [xName, yName] = surface.axes || ["x", "y"];
+    form.querySelector("label[for=start-x]").textContent = `Start ${xName}`;
+    form.querySelector("label[for=start-y]").textContent = `Start ${yName}`;
     custom.show(surface.id === CUSTOM);
   }
 
@@ -168,7 +173,19 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     $("stale-note").hidden = !stale;
   }
 
+  /** "1 setting needs fixing: see the messages above" goes once no message is left above it. */
+  function dropStaleSummary() {
+    const box = $("form-error");
+    // Only the summary: a message of its own (one with no field) stays until the next run.
+    if (!box.dataset.summary || box.textContent !== box.dataset.summary) return;
+    if ([...form.querySelectorAll(".field-error")].some((p) => p !== box && !p.hidden)) return;
+    box.hidden = true;
+    box.textContent = "";
+    delete box.dataset.summary;
+  }
+
   function clearErrors() {
+    delete $("form-error").dataset.summary;
     for (const p of form.querySelectorAll(".field-error")) {
       p.hidden = true;
       p.textContent = "";
@@ -212,7 +229,9 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     const fields = [...shown].filter((id) => id !== "form");
     if (fields.length) {
       const count = fields.length === 1 ? "1 setting needs" : `${fields.length} settings need`;
-      showError("form", `${count} fixing: see the messages above.`);
+      const summary = `${count} fixing: see the messages above.`;
+      showError("form", summary);
+      $("form-error").dataset.summary = summary;
       // A live edit keeps the focus (a slider being dragged) and the scroll where they are.
       const first = form.querySelector("[aria-invalid=true]") || $(`${fields[0]}-error`);
       if (!quiet) first.scrollIntoView({ block: "nearest" });
@@ -220,9 +239,17 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     }
   }
 
+  /** An emptied hyperparameter runs at the optimizer's default: the field shows it. */
+  function showDefaults() {
+    for (const input of $("runs").querySelectorAll("input[id*='-hp-'][placeholder]")) {
+      if (!input.value.trim()) input.value = input.placeholder;
+    }
+  }
+
   wireBatching();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    showDefaults();
     onRun(read());
   });
   form.addEventListener("input", (event) => {

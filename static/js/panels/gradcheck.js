@@ -111,7 +111,7 @@ function renderCheck(box, check, point) {
 /** The point the gradient check and backprop cards look at: the first run's head at `step`, or the start. */
 export function inspectedPoint({ experiment, result }, step) {
   const first = result.runs[0];
-  return first ? first.points[Math.min(step, first.points.length - 1)] : experiment.start;
+  return first?.points.length ? first.points[Math.min(step, first.points.length - 1)] : experiment.start;
 }
 
 export function createGradcheckPanel() {

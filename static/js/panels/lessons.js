@@ -14,7 +14,7 @@ export const LESSONS = [
       "Minimise f(x) = (x − 3)², starting at x = 0 with learning rate 0.1. Each step moves against the slope f′(x) = 2(x − 3), so the ball slides down to x ≈ 3, taking smaller steps as the slope flattens.",
       "Compare this run with the values the chapter prints:",
     ],
-    checkpoints: { digits: 4, rows: [[1, 0.6], [6, 2.2136], [21, 2.9723], [40, 2.9996]] },
+    checkpoints: { digits: 4, rows: [[0, 0.6], [5, 2.2136], [20, 2.9723], [39, 2.9996]] },
   },
   {
     id: "lr-too-large",
@@ -27,7 +27,7 @@ export const LESSONS = [
       "The same parabola with learning rate 1.1. Every step overshoots the valley by more than the last, so x bounces from side to side and the loss grows: 12.96, 18.66, 26.87 and on.",
       "A loss that grows is the classic sign of a learning rate that is too high: lower it first.",
     ],
-    checkpoints: { digits: 3, rows: [[1, 6.6], [2, -1.32], [3, 8.184], [4, -3.221], [5, 10.465], [6, -5.958]] },
+    checkpoints: { digits: 3, rows: [[0, 6.6], [1, -1.32], [2, 8.184], [3, -3.221], [4, 10.465], [5, -5.958]] },
   },
   {
     id: "edge-curvature",
@@ -257,7 +257,11 @@ export function createLessonMenu({ onPick }) {
   });
 }
 
-/** Fills the lesson panel: title, the explanation and, where the chapter prints values, a check. */
+/**
+ * Fills the lesson panel: title, the explanation and, where the chapter prints values, a check.
+ * A checkpoint row is [the chapter's step, its x]: the chapter's loop counter counts updates
+ * from 0, so its step s is the point after s + 1 updates, the page's step s + 1.
+ */
 export function renderLesson(lesson, result) {
   const panel = $("lesson");
   panel.hidden = !lesson;
@@ -278,7 +282,9 @@ export function renderLesson(lesson, result) {
   const table = document.createElement("table");
   table.className = "checkpoints";
   const head = table.createTHead().insertRow();
-  for (const title of ["after step", "chapter x", "this run"]) {
+  table.createCaption().textContent =
+    "The chapter's loop counts from 0: the chapter's step 0 is the first update, this page's step 1 (the page's step 0 is the start).";
+  for (const title of ["chapter's step", "chapter x", "this run"]) {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = title;
@@ -287,7 +293,7 @@ export function renderLesson(lesson, result) {
   const body = table.createTBody();
   for (const [step, chapter] of rows) {
     const row = body.insertRow();
-    const ours = points[step] ? points[step][0] : null;
+    const ours = points[step + 1] ? points[step + 1][0] : null;
     row.insertCell().textContent = String(step);
     row.insertCell().textContent = chapter.toFixed(digits);
     row.insertCell().textContent = ours === null ? "—" : ours.toFixed(digits);

@@ -128,7 +128,8 @@ function readRun(catalog, card) {
   for (const spec of optimizer.hyperparameters) {
     const input = $(`run-${i}-hp-${spec.name}`);
     if (!input) continue;
-    hyperparameters[spec.name] = input.type === "checkbox" ? input.checked : parseNumber(input.value);
+    // Empty: the optimizer's default (the field's placeholder), as the request would take it.
+    hyperparameters[spec.name] = input.type === "checkbox" ? input.checked : parseNumber(input.value) ?? spec.default;
   }
   return {
     optimizer: optimizer.id,

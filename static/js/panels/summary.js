@@ -4,6 +4,8 @@ import { fmt, fmtPoint } from "../format.js";
 
 export function statusBadge(run) {
   if (run.status === "converged") return { kind: "converged", icon: "✓", text: `converged at step ${run.stopped_at}` };
+  // At the start: no learning rate helps, the server says what does ("choose another start point").
+  if (run.status === "diverged" && run.stopped_at === 0) return { kind: "diverged", icon: "✗", text: run.message };
   if (run.status === "diverged") {
     return { kind: "diverged", icon: "✗", text: `diverged at step ${run.stopped_at}: try a smaller learning rate` };
   }
@@ -35,7 +37,7 @@ export function renderSummary(tbody, runs, optimizers) {
       const chip = cell("span", "", { class: `badge ${badge.kind}`, title: run.message || badge.text });
       chip.append(cell("span", badge.icon, { "aria-hidden": "true" }), ` ${badge.text}`);
       status.append(chip);
-      if ((run.status === "diverged" || run.status === "diverging") && run.reason) status.append(cell("small", run.reason, { class: "reason" }));
+      if ((run.status === "diverged" || run.status === "diverging") && run.reason && run.stopped_at !== 0) status.append(cell("small", run.reason, { class: "reason" }));
 
       const s = run.summary;
       const best = s.best_step !== undefined && s.best_step !== null ? `${fmt(s.best_loss)} (step ${s.best_step})` : fmt(s.best_loss);

@@ -12,8 +12,12 @@ function statusText(t, k) {
   return "";
 }
 
-/** Where a run is at animation step `step`: its step k, the n thinned trail points before it. */
+/**
+ * Where a run is at animation step `step`: its step k, the n thinned trail points before it;
+ * null for a run with no point (it diverged at its start, outside a formula's domain).
+ */
 function reach(t, step) {
+  if (!t.len) return null;
   const k = Math.min(step, t.len - 1);
   return { k, n: Math.floor(k / t.stride) + 1, at: t.coords(t.run, k) };
 }
@@ -26,7 +30,13 @@ export function frameUpdate(model, step) {
   const traces = [];
   const heads = [];
   for (const t of model.tracks) {
-    const { k, n, at } = reach(t, step);
+    const reached = reach(t, step);
+    if (!reached) {
+      traces.push({ x: [], y: [], customdata: [], text: [], ...(model.is3d ? { z: [] } : {}) });
+      heads.push({ x: [], y: [], customdata: [], text: [], ...(model.is3d ? { z: [] } : {}) });
+      continue;
+    }
+    const { k, n, at } = reached;
     const trail = { x: t.xs.slice(0, n), y: t.ys.slice(0, n), customdata: t.cd.slice(0, n), text: [] };
     if (model.is3d) trail.z = t.zs.slice(0, n);
     const [px, py, pz] = at;
@@ -69,7 +79,7 @@ export function paintFrame(ctx, full, model, step, hidden = () => false) {
     return;
   }
   const reached = model.tracks.map((t) => reach(t, step));
-  const panels = model.tracks.map((t, i) => (hidden(i) ? null : axesOf(full, t.axes.xaxis, t.axes.yaxis)));
+  const panels = model.tracks.map((t, i) => (hidden(i) || !reached[i] ? null : axesOf(full, t.axes.xaxis, t.axes.yaxis)));
   ctx.lineJoin = "round";
   model.tracks.forEach((t, i) => {
     const axes = panels[i];
@@ -123,7 +133,7 @@ function paintFrame3d(ctx, scene, model, step, hidden) {
   ctx.clip();
   ctx.lineJoin = "round";
   ctx.lineCap = "round";
-  const heads = model.tracks.filter((t, i) => !hidden(i)).map((t) => {
+  const heads = model.tracks.filter((t, i) => !hidden(i) && t.len).map((t) => {
     const { k, n, at } = reach(t, step);
     const points = Array.from({ length: n }, (_, j) => project(t.xs[j], t.ys[j], t.zs[j]));
     // The thinned trail, then the head's own point when the thinning skipped it.

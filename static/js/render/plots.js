@@ -15,6 +15,11 @@ const SURFACE_COLORSCALE = [
   [0, "#f4f7fa"], [0.3, "#c9d6e3"], [0.6, "#8fa6be"], [1, "#4a6380"],
 ];
 const MINIMUM_COLOUR = "#F0E442";
+// In a 3-D scene plotly draws a trace with opacity below 1 after the opaque ones, in trace order,
+// over what is drawn before it (plotly.js issues #1267, #3410): the paths, markers and heads come
+// after the surface, so they stay in sight when still as the motion canvas draws them playing,
+// not hidden in Rosenbrock's valley by its near wall.
+const OVER_SURFACE = { opacity: 0.999 };
 export const INK = "#243b53";
 // On a phone the mode bar stands upright in a right margin of its own: the legend (above the
 // plot, at most as wide as it) can then never be under it, however many rows it wraps to.
@@ -162,7 +167,7 @@ function surfaceImage(surfaceData, panel) {
 
 function markerTraces({ dim, is3d, surface, scale, lift, start, startLoss, panel, showKnown, narrow }) {
   const names = axisNames(panel);
-  const place = is3d ? { type: "scatter3d" } : { type: "scatter", xaxis: names.x, yaxis: names.y };
+  const place = is3d ? { type: "scatter3d", ...OVER_SURFACE } : { type: "scatter", xaxis: names.x, yaxis: names.y };
   const coords = (points, values) => {
     if (dim === 1) return { x: points.map((p) => p[0]), y: values };
     const out = { x: points.map((p) => p[0]), y: points.map((p) => p[1]) };
@@ -219,7 +224,9 @@ export function buildFigure({
   const panels = side ? runs.length : 1;
   const { cols, rows: gridRowsCount } = panelGrid(panels, width);
   const lift = is3d ? (scale.forward(scale.zMax) - scale.forward(scale.zMin)) * 0.02 : 0;
-  const startLoss = runs.length ? runs[0].losses[0] : null;
+  // A start outside a formula's domain has no loss (the run has no point): its marker sits at
+  // the bottom of a curve or a 3-D scene.
+  const startLoss = runs.length ? (runs[0].losses[0] ?? scale.zMin) : null;
   const stride = Math.max(1, Math.ceil(Math.max(...runs.map((r) => r.points.length)) / MAX_TRAIL));
   const coords = (run, k) => {
     const p = run.points[k];
@@ -256,7 +263,7 @@ export function buildFigure({
     data.push({
       type: is3d ? "scatter3d" : "scatter",
       ...(is3d ? {} : { xaxis: names.x, yaxis: names.y }),
-      uid: `trail-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: !side,
+      uid: `trail-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: !side, ...(is3d ? OVER_SURFACE : {}),
       mode: dim === 1 ? "lines+markers" : "lines",
       line: { color: run.colour, width: is3d ? 7 : 2.4, ...(dim === 1 ? { dash: "dot" } : {}) },
       marker: { color: run.colour, size: 7 },
@@ -273,7 +280,7 @@ export function buildFigure({
     data.push({
       type: is3d ? "scatter3d" : "scatter",
       ...(is3d ? {} : { xaxis: names.x, yaxis: names.y }),
-      uid: `head-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: false,
+      uid: `head-${i}`, name: run.label_html, legendgroup: `run-${i}`, showlegend: false, ...(is3d ? OVER_SURFACE : {}),
       mode: "markers+text", textposition: "top right", cliponaxis: false,
       textfont: { color: run.colour, size: px(12), family: FONT.family },
       marker: { color: run.colour, size: is3d ? 9 : dim === 1 ? 18 : 13, line: { color: "#ffffff", width: 2 } },

@@ -109,7 +109,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
     plotDiv.style.height = "";
     const model = buildFigure({
       surface, surfaceData: screen.surfaceData, runs,
-      start: runs.length ? runs[0].points[0] : numericStart,
+      start: runs[0]?.points[0] ?? numericStart,
       layoutMode: experiment.layout, view3d: experiment.view === "3d",
       width: plotDiv.clientWidth, height: plotDiv.clientHeight, narrow,
       showKnown: knownPointsHold(experiment), view: screen.view, typeScale: typeScale(),
