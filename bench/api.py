@@ -16,8 +16,10 @@ from bench.common import best_of, percentile, row, serve
 DEFAULT_RUNS = ["sgd", "momentum", "adam"]
 
 
-def default_experiment() -> tuple[dict, dict]:
-    """What the page asks for on open: rosenbrock, three runs of 1,000 steps, a 200^2 grid."""
+def default_experiment(binary: bool = True) -> tuple[dict, dict]:
+    """What the page asks for on open: rosenbrock, three runs of 1,000 steps, a 200^2 grid;
+    the runs in the binary encoding, as the page asks (``binary=False``: JSON, as the page
+    asked before it did, and as the previous engine's server answers)."""
     surface = get_surface("rosenbrock")
     trajectories = {
         "surface": {"id": "rosenbrock"},
@@ -28,6 +30,8 @@ def default_experiment() -> tuple[dict, dict]:
             for o in DEFAULT_RUNS
         ],
     }
+    if binary:
+        trajectories["encoding"] = "binary"
     grid = {"surface": {"id": "rosenbrock"}, "resolution": 200, "encoding": "binary"}
     return trajectories, grid
 

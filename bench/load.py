@@ -60,9 +60,11 @@ PROBE_INTERVAL_S = 0.05
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def request_mix() -> list[tuple[str, str, bytes | None]]:
-    """Valid requests like the page's, trajectories weighted up (method, path, body)."""
-    trajectories, grid = default_experiment()
+def request_mix(binary: bool = True) -> list[tuple[str, str, bytes | None]]:
+    """Valid requests like the page's, trajectories weighted up (method, path, body); the page's
+    own trajectories in the binary encoding it asks for (``binary=False``: in JSON, as the page
+    asked the previous engine)."""
+    trajectories, grid = default_experiment(binary)
     small = {
         "surface": {"id": "himmelblau"},
         "steps": 300,
@@ -303,8 +305,17 @@ async def drive(
     return tally
 
 
-def run_phase(url: str, server: int, clients: int, seconds: float, max_requests: int, fault=None):
-    """``clients`` clients and a /healthz prober for ``seconds``; ``fault()`` runs part-way."""
+def run_phase(
+    url: str,
+    server: int,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    fault=None,
+    requests=None,
+):
+    """``clients`` clients and a /healthz prober for ``seconds``; ``fault()`` runs part-way;
+    ``requests`` as ``drive`` takes them."""
     host, port = url.removeprefix("http://").split(":")
     fork = multiprocessing.get_context("fork")  # no threads run between phases
     stop, (receive, send) = fork.Event(), fork.Pipe(duplex=False)
@@ -323,7 +334,16 @@ def run_phase(url: str, server: int, clients: int, seconds: float, max_requests:
     cpu_before, server_before = own_cpu_seconds(), cpu_seconds(server_pids)
     busy_before, started = machine_busy_seconds(), time.monotonic()
     tally = asyncio.run(
-        drive(host, int(port), clients, seconds, budget, fault, observe=count_connections)
+        drive(
+            host,
+            int(port),
+            clients,
+            seconds,
+            budget,
+            fault,
+            observe=count_connections,
+            requests=requests,
+        )
     )
     elapsed = time.monotonic() - started
     client_cpu = own_cpu_seconds() - cpu_before
@@ -421,8 +441,14 @@ def main(argv: list[str] | None = None) -> list[str]:
             tempfile.TemporaryFile() as old_log,
             serve(workers=WORKERS, log=old_log, tree=tree) as (url, server),
         ):
+            # The previous engine as the page then asked it: every answer in JSON.
             before = run_phase(
-                url, server.pid, THROUGHPUT_CLIENTS, args.duration / 2, args.max_requests
+                url,
+                server.pid,
+                THROUGHPUT_CLIENTS,
+                args.duration / 2,
+                args.max_requests,
+                requests=request_mix(binary=False),
             )
 
     with (

@@ -86,6 +86,74 @@ def play_and_time_frames(page, url: str, query: str, *, before_ms: int, after_ms
     return frames["work"], frames["deltas"]
 
 
+EIGHT_RUNS = "surface=rosenbrock&steps=10000&" + "&".join(
+    f"r{i + 1}={o}"
+    for i, o in enumerate(
+        ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "lion"]
+    )
+)
+SLIDER_STEPS = 25
+KEY_CLOCK = """(() => {
+  // When the last key went down: a slider step starts there.
+  window.addEventListener("keydown", () => { window.__keyAt = performance.now(); }, true);
+})();"""
+RENDERS = "Number(document.getElementById('plot').dataset.renders || 0)"
+NEW_PATHS = f"n => {RENDERS} > n && document.body.dataset.busy === 'false' && performance.now()"
+DRAG_MS = 2000
+
+
+def slider_steps(browser, url: str, query: str) -> list[float]:
+    """Arrow-key steps of run 1's learning-rate slider: ms from the key to the new paths drawn
+    (plotly's figure updated and no request running), each from a still page."""
+    page = new_page(browser)
+    page.add_init_script(KEY_CLOCK)
+    page.goto(f"{url}/?{query}")
+    page.wait_for_function(RENDERED, timeout=60_000)
+    page.wait_for_timeout(500)
+    slider = page.get_by_role("group", name="Run 1", exact=True).get_by_role(
+        "slider", name="Learning rate", exact=True
+    )
+    slider.focus()
+    times = []
+    for k in range(SLIDER_STEPS):
+        before = page.evaluate(RENDERS)
+        page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+        drawn = page.wait_for_function(NEW_PATHS, arg=before, polling=1, timeout=30_000)
+        times.append(drawn.json_value() - page.evaluate("window.__keyAt"))
+        page.wait_for_timeout(150)
+    page.close()
+    return times
+
+
+def drag_start(browser, url: str) -> tuple[float, list[float]]:
+    """Drags the default experiment's start marker for DRAG_MS at the display's rate: the new
+    answers painted per second, and each frame's main-thread work (ms)."""
+    page = new_page(browser, frame_clock=True)
+    page.goto(f"{url}/?step=300")
+    page.wait_for_function(RENDERED, timeout=60_000)
+    page.wait_for_timeout(500)
+    where = """([x, y]) => { const gd = document.getElementById('plot');
+        const full = gd._fullLayout, box = gd.getBoundingClientRect();
+        return [box.left + full.xaxis._offset + full.xaxis.l2p(x),
+                box.top + full.yaxis._offset + full.yaxis.l2p(y)]; }"""
+    x0, y0 = page.evaluate(where, [-1.5, 2])
+    x1, y1 = page.evaluate(where, [1.5, -0.5])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.evaluate("window.__frameWork = []")
+    started = page.evaluate("performance.now()")
+    moves = DRAG_MS // 16
+    for k in range(1, moves + 1):
+        page.mouse.move(x0 + (x1 - x0) * k / moves, y0 + (y1 - y0) * k / moves)
+        page.wait_for_timeout(16)
+    elapsed = page.evaluate("performance.now()") - started
+    answers = int(page.evaluate("Number(document.getElementById('plot').dataset.heldAnswers || 0)"))
+    work = page.evaluate("window.__frameWork.slice()")
+    page.mouse.up()
+    page.close()
+    return answers / (elapsed / 1000), work
+
+
 def main() -> list[str]:
     lines = []
     with serve(workers=1) as (url, _), sync_playwright() as playwright:
@@ -145,6 +213,32 @@ def main() -> list[str]:
                 "ms", FRAME_BUDGET_MS,
                 f"p90 {percentile(work, 90):.1f} ms; intervals: median "
                 f"{statistics.median(deltas):.1f} ms, p90 {percentile(deltas, 90):.1f} ms")
+        )  # fmt: skip
+
+        # Live: a slider step to the new paths on screen, and a drag of the start marker.
+        for name, query, median_target, p90_target in (
+            ("default experiment (3 runs x 1,000 steps)", "", 50, 100),
+            ("8 runs x 10,000 steps", EIGHT_RUNS, 150, None),
+        ):
+            times = slider_steps(browser, url, query)
+            lines.append(
+                row(f"page: slider step to new paths, {name} (median)", statistics.median(times),
+                    "ms", median_target, f"p90 {percentile(times, 90):.0f} ms over {len(times)}")
+            )  # fmt: skip
+            if p90_target is not None:
+                lines.append(
+                    row(f"page: slider step to new paths, {name} (p90)", percentile(times, 90),
+                        "ms", p90_target)
+                )  # fmt: skip
+        rate, work = drag_start(browser, url)
+        lines.append(
+            row("page: start marker dragged for 2 s, new paths painted per second", rate, "/s",
+                20, at_least=True)
+        )  # fmt: skip
+        lines.append(
+            row("page: main-thread work per frame during that drag (median)",
+                statistics.median(work), "ms", FRAME_BUDGET_MS,
+                f"p90 {percentile(work, 90):.1f} ms over {len(work)} frames")
         )  # fmt: skip
         browser.close()
     return lines

@@ -46,10 +46,10 @@ export function setBusy(busy) {
 export function createLab({ store, controls, player, renderer }) {
   let pending = null;
 
-  /** Puts a result on screen; `history` says how the URL follows. */
-  function show(experiment, rest, history) {
+  /** Puts a result on screen; `history` says how the URL follows, `live` that a setting moved. */
+  function show(experiment, rest, history, live = false) {
     const { ui, rest: run } = splitExperiment(experiment);
-    store.update({ shown: { experiment: run, ...rest }, ui, step: experiment.step || 0 }, { because: "show", history });
+    store.update({ shown: { experiment: run, ...rest }, ui, step: experiment.step || 0 }, { because: "show", history, live });
     document.body.dataset.state = rest.result.runs.length ? "ready" : "error";
   }
 
@@ -86,7 +86,7 @@ export function createLab({ store, controls, player, renderer }) {
       const grid = await loadGrid(experiment, shownSurface, view, controller.signal);
       if (pending !== controller) return;
       controls.setStale(false);
-      show(experiment, { result, surface: shownSurface, view, surfaceData: grid }, history);
+      show(experiment, { result, surface: shownSurface, view, surfaceData: grid }, history, live);
     } catch (error) {
       if (error.name === "AbortError") return;
       renderer.forget();

@@ -28,7 +28,8 @@ export function splitExperiment(experiment) {
  * A change is {because, history}. `because` names it: "show" (a new result on screen), "ui" (a
  * toggle), "colour", "lesson" (closed), "sweep" (its settings), "step", and "load" / "surface"
  * (page settings for the run about to start, which nothing redraws for). `history` says how the
- * URL follows: "push", "replace", "later" (the step, once the player has been still) or none.
+ * URL follows: "push", "replace", "later" (the step, once the player has been still) or none;
+ * `live` marks a result shown for a live edit (a slider moved, the start dragged).
  */
 export function createStore(initial) {
   let state = { catalog: null, ui: {}, shown: null, step: 0, ...initial };

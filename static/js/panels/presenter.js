@@ -95,8 +95,9 @@ export function keepFigureInView(store) {
   const oneColumn = window.matchMedia(ONE_COLUMN);
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
   const figure = $("plot").closest(".plot-wrap");
-  store.subscribe((state, { because, history }) => {
-    if (because !== "show" || history !== "push" || !oneColumn.matches) return;
+  store.subscribe((state, { because, history, live }) => {
+    // Not for a live edit: the slider being moved (under the figure) stays where the thumb is.
+    if (because !== "show" || history !== "push" || live || !oneColumn.matches) return;
     const box = figure.getBoundingClientRect();
     const top = Number.parseFloat(getComputedStyle(figure).scrollMarginTop) || 0;
     if (box.top >= top && box.bottom <= window.innerHeight) return;

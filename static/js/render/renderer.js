@@ -50,6 +50,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
   const heldLayer = createMotionLayer(plotDiv, ["trail-", "head-", "ghost-", "start-"]);
   let holding = false;
   let heldPaints = 0;
+  let heldAnswers = 0;
   // The optimizer's state at the heads (glyphs.js), when the page settings ask for it.
   const glyphs = createGlyphLayer(plotDiv);
   /** What is drawn: {screen, model, loss, previewKey, synced}, screen being the store's shown + experiment. */
@@ -127,6 +128,8 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
     if (usePlotly && holding && canHold) {
       figure.held = true;
       paintHeld(figure);
+      heldAnswers += 1;
+      plotDiv.dataset.heldAnswers = String(heldAnswers);
     } else if (usePlotly) drawPlotly(figure, runs, narrow);
     else paintPreview(figure);
   }
