@@ -55,7 +55,7 @@ def test_an_empty_learning_rate_runs_at_the_default_it_shows_and_the_link_never_
     page, lab
 ):
     lab.open()
-    lr = lab.run_group(1).get_by_label("Learning rate")
+    lr = lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True)
     lr.fill("")
     lab.act(lambda: lr.press("Enter"))
     default = default_of(page, "sgd", "lr")
@@ -67,14 +67,19 @@ def test_an_empty_learning_rate_runs_at_the_default_it_shows_and_the_link_never_
     # Another hyperparameter emptied: the same, and the link reopens what ran.
     momentum_run = lab.run_group(2)
     momentum_run.get_by_text("More settings").click()
-    dampening = momentum_run.get_by_label("dampening", exact=True)
+    dampening = momentum_run.get_by_role("textbox", name="Dampening", exact=True)
     dampening.fill("")
     lab.run()
     assert "null" not in page.url, page.url
     assert float(dampening.input_value()) == default_of(page, "momentum", "dampening")
     link = page.url
     lab.open("?" + urlsplit(link).query)
-    assert float(lab.run_group(1).get_by_label("Learning rate").input_value()) == default
+    assert (
+        float(
+            lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True).input_value()
+        )
+        == default
+    )
     expect(page.locator("#summary tbody tr")).to_have_count(3)
 
 
@@ -108,7 +113,9 @@ def test_no_field_left_empty_writes_null_into_the_link(page, lab):
     # The old links that hold null open with that setting left to its default.
     lab.open("?surface=rosenbrock&r1=sgd&r1.lr=null&r2=adam")
     expect(page.locator("#summary tbody tr")).to_have_count(2)
-    expect(lab.run_group(1).get_by_label("Learning rate")).not_to_have_value("null")
+    expect(
+        lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True)
+    ).not_to_have_value("null")
     assert "null" not in page.url
 
 
