@@ -331,7 +331,7 @@ export function paintGlyphs(ctx, full, model, step, hidden = () => false) {
           const style = { ...glyph, dash: lambda < 0 ? glyph.negativeDash : glyph.dash, head: Math.min(7, half * 0.7) };
           arrow(ctx, at, to, t.run.colour, style);
           arrow(ctx, at, from, t.run.colour, style);
-          drawn.push({ run: i, glyph: glyph.id, axis: j, eigenvalue: lambda, from, to });
+          drawn.push({ run: i, glyph: glyph.id, axis: j, eigenvalue: lambda, dashed: lambda < 0, from, to });
         });
         continue;
       }
