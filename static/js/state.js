@@ -138,7 +138,7 @@ export function trajectoryRequest(experiment) {
     grad_tol: experiment.gradTol,
     ...batchFields(experiment),
     // The state glyphs need the optimizer's buffers at every step and the curvature at every
-    // point (a Hessian per point; in 2-D 8 more numbers a point: about 2.5 times the answer).
+    // point (a Hessian per point; in 2-D 8 more numbers a point): about 3 times the answer.
     ...(experiment.glyphs ? { include_state: true, include_curvature: true } : {}),
   };
 }
