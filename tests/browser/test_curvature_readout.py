@@ -1,6 +1,7 @@
-"""The curvature at the heads and in the step readout (issue 16): the Hessian's eigenvalues, the
-condition number and the stable lr, checked against Hessians derived by hand; the segments along
-the eigenvectors; both following the step and going with the "Optimizer state" switch.
+"""The curvature at the heads and in the step readout's table "Curvature at this step" (issue
+16): the Hessian's eigenvalues, the condition number and the stable lr, checked against Hessians
+derived by hand; the segments along the eigenvectors; both following the step and going with
+the "Optimizer state" switch.
 
 Hand derivations used below:
 - Elongated bowl f = (a x^2 + b y^2) / 2, a = 1, b = 10: H = diag(1, 10) everywhere, so the
@@ -22,7 +23,7 @@ from urllib.parse import quote
 
 import pytest
 
-TABLE = "Optimizer state at this step"
+TABLE = "Curvature at this step"
 GLYPH_STEP = "n => JSON.parse(document.getElementById('plot').dataset.glyphs || '{}').step === n"
 BOWL = "?surface=quadratic&start=-2.5,2&steps=40"
 ROSENBROCK = "?surface=rosenbrock&start=-1.5,2&steps=400&r1=sgd&r1.lr=0.001&r2=adam&r2.lr=0.05"

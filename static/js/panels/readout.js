@@ -24,10 +24,16 @@ function cellContent(value) {
 /** `rerun()` runs the experiment on screen again (with its page settings, at its step). */
 export function createStateReadout({ store, player, rerun }) {
   const box = $("state-readout");
-  const table = $("state-table");
   const caption = $("state-caption");
   const toggle = $("state-glyphs");
-  /** The rows' cells by run, built for the runs on screen: [{row, lr, cells}]. */
+  // Two tables, so each fits the width: the optimizer's state, and the curvature under it.
+  const curvatureTable = el("table", { class: "state-table curvature-table", "aria-label": "Curvature at this step", "aria-describedby": "state-caption" }, [el("thead"), el("tbody")]);
+  $("state-table").after(curvatureTable);
+  const TABLES = [
+    { table: $("state-table"), lr: true, glyphs: GLYPHS.filter((g) => !g.table) },
+    { table: curvatureTable, lr: false, glyphs: GLYPHS.filter((g) => g.table === "curvature") },
+  ];
+  /** Per table, the rows' cells by run, built for the runs on screen: [{lr, cells}]. */
   let rows = [];
   let builtFor = null;
 
@@ -39,27 +45,29 @@ export function createStateReadout({ store, player, rerun }) {
   });
 
   function build(shown, experiment) {
-    const head = el("tr", {}, [
-      el("th", { scope: "col", text: "Run" }),
-      el("th", { scope: "col", text: "lr", title: "The learning rate of this update (its schedule's, if it has one)" }),
-      ...GLYPHS.map((glyph) => el("th", { scope: "col", title: glyph.note }, [
-        ...(glyph.draw ? [el("span", { class: `glyph-key glyph-key-${glyph.draw} glyph-key-${glyph.id}`, "aria-hidden": "true" })] : []),
-        glyph.header,
-      ])),
-    ]);
-    table.tHead.replaceChildren(head);
-    rows = shown.result.runs.map((run, i) => {
-      const cells = GLYPHS.map(() => el("td"));
-      const lr = el("td");
-      const colour = experiment.runs[i]?.colour || "#52606d";
-      const row = el("tr", {}, [
-        el("th", { scope: "row" }, [el("span", { class: "swatch", style: { background: colour }, "aria-hidden": "true" }), run.label]),
-        lr,
-        ...cells,
-      ]);
-      return { row, lr, cells };
+    rows = TABLES.map(({ table, lr, glyphs }) => {
+      table.tHead.replaceChildren(el("tr", {}, [
+        el("th", { scope: "col", text: "Run" }),
+        ...(lr ? [el("th", { scope: "col", text: "lr", title: "The learning rate of this update (its schedule's, if it has one)" })] : []),
+        ...glyphs.map((glyph) => el("th", { scope: "col", title: glyph.note }, [
+          ...(glyph.draw ? [el("span", { class: `glyph-key glyph-key-${glyph.draw} glyph-key-${glyph.id}`, "aria-hidden": "true" })] : []),
+          glyph.header,
+        ])),
+      ]));
+      const built = shown.result.runs.map((run, i) => {
+        const cells = glyphs.map(() => el("td"));
+        const lrCell = lr ? el("td") : null;
+        const colour = experiment.runs[i]?.colour || "#52606d";
+        const row = el("tr", {}, [
+          el("th", { scope: "row" }, [el("span", { class: "swatch", style: { background: colour }, "aria-hidden": "true" }), run.label]),
+          ...(lrCell ? [lrCell] : []),
+          ...cells,
+        ]);
+        return { row, lr: lrCell, cells };
+      });
+      table.tBodies[0].replaceChildren(...built.map((r) => r.row));
+      return built;
     });
-    table.tBodies[0].replaceChildren(...rows.map((r) => r.row));
     builtFor = shown;
   }
 
@@ -77,12 +85,14 @@ export function createStateReadout({ store, player, rerun }) {
     shown.result.runs.forEach((run, i) => {
       const k = Math.min(step, run.points.length - 1);
       const info = explain(run, k);
-      rows[i].lr.textContent = info.lr === null ? "—" : fmt(info.lr, DIGITS);
-      GLYPHS.forEach((glyph, j) => {
-        const value = glyph.value(info);
-        const cell = rows[i].cells[j];
-        if (!value) cell.textContent = glyph.missing || "—";
-        else cell.replaceChildren(...cellContent(value));
+      TABLES.forEach(({ glyphs }, t) => {
+        const row = rows[t][i];
+        if (row.lr) row.lr.textContent = info.lr === null ? "—" : fmt(info.lr, DIGITS);
+        glyphs.forEach((glyph, j) => {
+          const value = glyph.value(info);
+          if (!value) row.cells[j].textContent = glyph.missing || "—";
+          else row.cells[j].replaceChildren(...cellContent(value));
+        });
       });
     });
   }

@@ -21,7 +21,8 @@ import { fullLayout } from "./plotly.js";
  * One entry per readout column (and glyph): `value(info)` is {vector, symbol}, {text} (a number
  * that needs words) or null (the run has none: the cell says `missing`, or "—"); `draw` "arrow"
  * (drawn as `sign` x vector), "ellipse" (per-coordinate radii), "axes" (a double-headed segment
- * along each eigenvector, dashed where the curvature is negative) or none (a column only).
+ * along each eigenvector, dashed where the curvature is negative) or none (a column only);
+ * `table` "curvature" puts its column in the readout's curvature table (else the state's).
  */
 export const GLYPHS = [
   {
@@ -45,18 +46,18 @@ export const GLYPHS = [
     value: (info) => info.scale,
   },
   {
-    id: "curvature", header: "Curvature λ", note: "the Hessian's eigenvalues, ascending (segments along their eigenvectors, longer for larger |λ|, dashed for λ < 0)",
+    id: "curvature", header: "Curvature λ", table: "curvature", note: "the Hessian's eigenvalues, ascending (segments along their eigenvectors, longer for larger |λ|, dashed for λ < 0)",
     draw: "axes", width: 1.6, dash: [], negativeDash: [4, 3],
     value: (info) => info.curvature && (info.curvature.eigenvalues
       ? { symbol: "λ", vector: info.curvature.eigenvalues, axes: info.curvature.eigenvectors }
       : { text: "— (not defined here)" }),
   },
   {
-    id: "condition", header: "Condition number", note: "|λ|max / |λ|min",
+    id: "condition", header: "Condition number", table: "curvature", note: "|λ|max / |λ|min",
     value: (info) => info.curvature && conditionCell(info.curvature),
   },
   {
-    id: "stable-lr", header: "Stable lr", note: "gradient descent is stable near here while lr < 2 / λmax (momentum: 2 (1 + μ) / λmax)",
+    id: "stable-lr", header: "Stable lr", table: "curvature", note: "gradient descent is stable near here while lr < 2 / λmax (momentum: 2 (1 + μ) / λmax)",
     value: (info) => info.curvature && stableCell(info.curvature),
   },
 ];
