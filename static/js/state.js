@@ -87,7 +87,7 @@ export function makeExperiment(catalog, spec = {}) {
     // The basin map toggle, and the open learning-rate sweep ({run, from, to, count}) or null.
     basins: Boolean(spec.basins),
     sweep: spec.sweep || null,
-    // The optimizer's state drawn at the heads and listed by step (render/glyphs.js).
+    // The optimizer's state and the curvature drawn at the heads and listed by step (render/glyphs.js).
     glyphs: Boolean(spec.glyphs),
   };
 }
@@ -137,8 +137,9 @@ export function trajectoryRequest(experiment) {
     })),
     grad_tol: experiment.gradTol,
     ...batchFields(experiment),
-    // The state glyphs need the optimizer's buffers at every step (about twice the answer).
-    ...(experiment.glyphs ? { include_state: true } : {}),
+    // The state glyphs need the optimizer's buffers at every step and the curvature at every
+    // point (a Hessian per point; in 2-D 8 more numbers a point): about 3 times the answer.
+    ...(experiment.glyphs ? { include_state: true, include_curvature: true } : {}),
   };
 }
 

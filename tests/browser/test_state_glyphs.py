@@ -76,13 +76,13 @@ def test_the_switch_draws_the_state_at_the_heads_and_keeps_it_in_the_link(page, 
     drawn = glyphs(page)
     assert drawn["step"] == 0
     kinds = {(g["run"], g["glyph"]) for g in drawn["glyphs"]}
-    # Every run: its gradient and update; Momentum's velocity, Adam's moment and step, RMSprop's
-    # per-coordinate step.
+    # Every run: its gradient, update and the curvature's segments; Momentum's velocity, Adam's
+    # moment and step, RMSprop's per-coordinate step (test_curvature_readout checks the curvature).
     assert kinds == {
-        (0, "gradient"), (0, "update"),
-        (1, "gradient"), (1, "update"), (1, "momentum"),
-        (2, "gradient"), (2, "update"), (2, "momentum"), (2, "scale"),
-        (3, "gradient"), (3, "update"), (3, "scale"),
+        (0, "gradient"), (0, "update"), (0, "curvature"),
+        (1, "gradient"), (1, "update"), (1, "momentum"), (1, "curvature"),
+        (2, "gradient"), (2, "update"), (2, "momentum"), (2, "scale"), (2, "curvature"),
+        (3, "gradient"), (3, "update"), (3, "scale"), (3, "curvature"),
     }  # fmt: skip
     # The gradient arrow points downhill: -g = (2.5, -20) is to the right and down the screen.
     sgd = next(g for g in drawn["glyphs"] if g["run"] == 0 and g["glyph"] == "gradient")

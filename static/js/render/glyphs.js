@@ -1,12 +1,13 @@
 // The optimizer's state at an animation step, for every run: the gradient, the update taken and
 // the state that explains it (momentum's velocity, Adam's first moment and per-coordinate step,
-// RMSprop's and Adagrad's per-coordinate scale), computed from /trajectories' answer
-// (`include_state`) and drawn at each run's head on a canvas of its own over the figure; the
-// readout (panels/readout.js) lists the same numbers.
+// RMSprop's and Adagrad's per-coordinate scale), and the surface's curvature there (the
+// Hessian's eigenvalues and eigenvectors, its condition number, the stable lr), computed from
+// /trajectories' answer (`include_state`, `include_curvature`) and drawn at each run's head on
+// a canvas of its own over the figure; the readout (panels/readout.js) lists the same numbers.
 //
-// GLYPHS is the one list of what is shown: each entry is one glyph at the heads and one column
-// of the readout. Another kind (issue 16's curvature: eigenvectors, eigenvalues) is one more
-// entry whose `value(info)` reads its numbers from `explain`'s result.
+// GLYPHS is the one list of what is shown: each entry is one column of the readout and, when it
+// has a `draw`, one glyph at the heads. Another kind is one more entry whose `value(info)` reads
+// its numbers from `explain`'s result.
 //
 // Conventions: at animation step k the head is at points[k]; the gradient is gradients[k], the
 // update is points[k + 1] - points[k] (update number t = k + 1), and the state is the buffers
@@ -17,8 +18,11 @@ import { clearedContext, axesOf } from "./motion.js";
 import { fullLayout } from "./plotly.js";
 
 /**
- * One entry per glyph and readout column: `value(info)` is {vector, symbol} or null (the run
- * has none); `draw` "arrow" (drawn as `sign` x vector) or "ellipse" (per-coordinate radii).
+ * One entry per readout column (and glyph): `value(info)` is {vector, symbol}, {text} (a number
+ * that needs words) or null (the run has none: the cell says `missing`, or "—"); `draw` "arrow"
+ * (drawn as `sign` x vector), "ellipse" (per-coordinate radii), "axes" (a double-headed segment
+ * along each eigenvector, dashed where the curvature is negative) or none (a column only);
+ * `table` "curvature" puts its column in the readout's curvature table (else the state's).
  */
 export const GLYPHS = [
   {
@@ -28,7 +32,7 @@ export const GLYPHS = [
   },
   {
     id: "update", header: "Update", note: "the step taken to the next point",
-    draw: "arrow", sign: 1, width: 3, dash: [],
+    draw: "arrow", sign: 1, width: 3, dash: [], missing: "— (last point)",
     value: (info) => info.update && { symbol: "Δθ", vector: info.update },
   },
   {
@@ -41,10 +45,29 @@ export const GLYPHS = [
     draw: "ellipse", width: 1.5,
     value: (info) => info.scale,
   },
+  {
+    id: "curvature", header: "Curvature λ", table: "curvature", note: "the Hessian's eigenvalues, ascending (segments along their eigenvectors, longer for larger |λ|, dashed for λ < 0)",
+    draw: "axes", width: 1.6, dash: [], negativeDash: [4, 3],
+    value: (info) => info.curvature && (info.curvature.eigenvalues
+      ? { symbol: "λ", vector: info.curvature.eigenvalues, axes: info.curvature.eigenvectors }
+      : { text: "— (not defined here)" }),
+  },
+  {
+    id: "condition", header: "Condition number", table: "curvature", note: "|λ|max / |λ|min",
+    value: (info) => info.curvature && conditionCell(info.curvature),
+  },
+  {
+    id: "stable-lr", header: "Stable lr", table: "curvature", note: "gradient descent is stable near here while lr < 2 / λmax (momentum: 2 (1 + μ) / λmax)",
+    value: (info) => info.curvature && stableCell(info.curvature),
+  },
 ];
+
+/** The glyphs drawn at the heads, the curvature's segments first (under the arrows). */
+const DRAWN = [...GLYPHS.filter((g) => g.draw === "axes"), ...GLYPHS.filter((g) => g.draw && g.draw !== "axes")];
 
 const ARROW_SHARE = 0.14;
 const ELLIPSE_SHARE = 0.07;
+const AXIS_SHARE = 0.12;
 const SAMPLES = 200;
 
 // ---- the numbers ---------------------------------------------------------------------------
@@ -148,6 +171,7 @@ const EXPLAIN = {
 export function explain(run, k) {
   if (k < 0 || k >= run.points.length) return null;
   const info = { gradient: run.gradients[k] || null, update: null, lr: null, t: k + 1 };
+  if (run.curvature) info.curvature = curvatureAt(run, k);
   if (k + 1 >= run.points.length) return info;
   info.update = run.points[k + 1].map((v, d) => v - run.points[k][d]);
   const h = run.hyperparameters;
@@ -156,9 +180,70 @@ export function explain(run, k) {
   return info;
 }
 
-/** Whether the answer has the optimizer's state (asked for with include_state). */
+/** Whether the answer has what the glyphs show: the optimizer's state and the curvature
+ *  (asked for with include_state and include_curvature). */
 export function hasState(result) {
-  return result.runs.length > 0 && result.runs.every((run) => run.state !== undefined && run.state !== null);
+  const has = (value) => value !== undefined && value !== null;
+  return result.runs.length > 0 && result.runs.every((run) => has(run.state) && has(run.curvature));
+}
+
+// ---- the curvature -------------------------------------------------------------------------
+
+/**
+ * The curvature at `run`'s points[k]: {eigenvalues (ascending), eigenvectors (one array per
+ * eigenvalue), condition, stable (2 / λmax), edge (this run's own, if it differs)}; eigenvalues
+ * null where the curvature is not defined.
+ */
+function curvatureAt(run, k) {
+  const c = run.curvature;
+  const eigenvalues = c.eigenvalues[k];
+  if (!eigenvalues || eigenvalues.some((v) => v === null)) return { eigenvalues: null };
+  // The answer's eigenvectors are columns: [i][j] is component i of eigenvector j.
+  const columns = c.eigenvectors[k];
+  const eigenvectors = eigenvalues.map((_, j) => columns.map((row) => row[j]));
+  const top = eigenvalues[eigenvalues.length - 1];
+  return {
+    eigenvalues, eigenvectors, top, bottom: eigenvalues[0],
+    condition: c.condition_number[k], stable: c.stable_lr[k], edge: runEdge(run, top),
+  };
+}
+
+/**
+ * The SGD family's own edge near a point of top curvature λ, when it is not plain 2 / λ: on
+ * the quadratic λ x²/2, torch's update with h = lr λ (weight decay wd adds wd to every
+ * curvature, λ' = λ + wd) is stable while
+ *   heavy ball, b ← μ b + (1 - d) g, θ ← θ - lr b:        h' (1 - d) < 2 (1 + μ)
+ *   Nesterov,   θ ← θ - lr (g + μ b):                     h' (1 + μ (2 - d)) < 2 (1 + μ)
+ * (the step's companion matrix has a root at -1 at equality). {label, value} or null.
+ */
+function runEdge(run, top) {
+  const h = run.hyperparameters;
+  if (!["sgd", "momentum", "nesterov"].includes(run.optimizer)) return null;
+  const mu = h.momentum || 0;
+  const d = h.dampening || 0;
+  const wd = h.weight_decay || 0;
+  if (mu === 0 && wd === 0) return null;
+  const lambda = top + wd;
+  const factor = mu === 0 ? 1 : h.nesterov ? 1 + mu * (2 - d) : 1 - d;
+  const value = lambda > 0 && factor > 0 ? (2 * (1 + mu)) / (factor * lambda) : null;
+  if (mu === 0) return { label: "2/(λmax+wd)", value, aside: `wd ${wd}` };
+  if (d !== 0 || wd !== 0) return { label: "this run's edge", value, aside: `μ ${mu}, dampening ${d}, wd ${wd}` };
+  return { label: h.nesterov ? "2(1+μ)/((1+2μ)λmax)" : "2(1+μ)/λmax", value, aside: `μ ${mu}` };
+}
+
+function conditionCell(c) {
+  if (!c.eigenvalues) return { text: "— (not defined here)" };
+  if (c.condition === null) return { text: "— (an eigenvalue is 0)" };
+  return { symbol: "κ", vector: [c.condition] };
+}
+
+/** 2 / λmax (and the run's own edge), or why there is none. Numbers as the readout formats them. */
+function stableCell(c) {
+  if (!c.eigenvalues) return { text: "— (not defined here)" };
+  if (c.stable === null) return { text: "none (λmax ≤ 0: no edge, the surface curves down or is flat here)" };
+  const parts = [{ label: "2/λmax", value: c.stable }];
+  if (c.edge) parts.push(c.edge);
+  return { parts, note: c.bottom < 0 ? "λ < 0: grows along it at any lr" : null };
 }
 
 // ---- how long to draw them -----------------------------------------------------------------
@@ -177,11 +262,11 @@ function typicalSizes(runs) {
     for (let k = 0; k < run.points.length; k += every) {
       const info = explain(run, k);
       for (const glyph of GLYPHS) {
-        const value = glyph.value(info);
-        if (!value) continue;
+        const value = glyph.draw && glyph.value(info);
+        if (!value || !value.vector) continue;
         const list = sizes[glyph.id];
-        if (glyph.draw === "ellipse") list.push(...value.vector.map(Math.abs));
-        else list.push(norm(value.vector));
+        if (glyph.draw === "arrow") list.push(norm(value.vector));
+        else list.push(...value.vector.map(Math.abs));
       }
     }
   }
@@ -227,10 +312,30 @@ export function paintGlyphs(ctx, full, model, step, hidden = () => false) {
     ctx.beginPath();
     ctx.rect(...axes.box);
     ctx.clip();
-    for (const glyph of GLYPHS) {
+    for (const glyph of DRAWN) {
       const value = info && glyph.value(info);
-      if (!value) continue;
+      if (!value || !value.vector) continue;
       const size = typical[glyph.id];
+      if (glyph.draw === "axes") {
+        // 1-D: the curve itself shows f''; the readout lists it.
+        if (model.dim === 1) continue;
+        value.vector.forEach((lambda, j) => {
+          const half = reach * AXIS_SHARE * saturate(Math.abs(lambda), size);
+          const v = value.axes[j];
+          const screen = [v[0] * perUnit[0], v[1] * perUnit[1]];
+          const pixels = Math.hypot(...screen);
+          if (!(half >= 3) || !(pixels > 0)) return;
+          const offset = [(screen[0] / pixels) * half, (screen[1] / pixels) * half];
+          const from = [at[0] - offset[0], at[1] - offset[1]];
+          const to = [at[0] + offset[0], at[1] + offset[1]];
+          // An eigenvector's sign is arbitrary: a head at both ends.
+          const style = { ...glyph, dash: lambda < 0 ? glyph.negativeDash : glyph.dash, head: Math.min(7, half * 0.7) };
+          arrow(ctx, at, to, t.run.colour, style);
+          arrow(ctx, at, from, t.run.colour, style);
+          drawn.push({ run: i, glyph: glyph.id, axis: j, eigenvalue: lambda, dashed: lambda < 0, from, to });
+        });
+        continue;
+      }
       if (glyph.draw === "ellipse") {
         const radii = value.vector.map((v) => reach * ELLIPSE_SHARE * saturate(Math.abs(v), size));
         if (model.dim === 1) radii.push(3);
@@ -266,7 +371,7 @@ function stroke(ctx, colour, { width, dash = [] }) {
 
 function arrow(ctx, from, to, colour, glyph) {
   const angle = Math.atan2(to[1] - from[1], to[0] - from[0]);
-  const head = 5 + glyph.width * 1.5;
+  const head = glyph.head ?? 5 + glyph.width * 1.5;
   ctx.beginPath();
   ctx.moveTo(...from);
   ctx.lineTo(to[0] - Math.cos(angle) * head * 0.6, to[1] - Math.sin(angle) * head * 0.6);
