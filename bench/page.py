@@ -97,14 +97,19 @@ KEY_CLOCK = """(() => {
   // When the last key went down: a slider step starts there.
   window.addEventListener("keydown", () => { window.__keyAt = performance.now(); }, true);
 })();"""
-RENDERS = "Number(document.getElementById('plot').dataset.renders || 0)"
+# New paths on screen: drawn by plotly, or painted on the canvas that holds plotly's figure
+# while live edits come (the renderer counts both).
+RENDERS = (
+    "Number(document.getElementById('plot').dataset.renders || 0)"
+    " + Number(document.getElementById('plot').dataset.heldAnswers || 0)"
+)
 NEW_PATHS = f"n => {RENDERS} > n && document.body.dataset.busy === 'false' && performance.now()"
 DRAG_MS = 2000
 
 
 def slider_steps(browser, url: str, query: str) -> list[float]:
-    """Arrow-key steps of run 1's learning-rate slider: ms from the key to the new paths drawn
-    (plotly's figure updated and no request running), each from a still page."""
+    """Arrow-key steps of run 1's learning-rate slider: ms from the key to the new paths on
+    screen (painted or drawn, and no request running), each from a still page."""
     page = new_page(browser)
     page.add_init_script(KEY_CLOCK)
     page.goto(f"{url}/?{query}")

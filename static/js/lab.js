@@ -22,6 +22,10 @@ import { splitExperiment } from "./store.js";
 
 const sameJson = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+/** How long live edits must pause before plotly draws their last answer (until then the
+ *  renderer paints each answer on its canvas: one plotly update costs tens of ms). */
+const LIVE_QUIET_MS = 250;
+
 /** The grid of `surface` over `view` for `experiment` (cached by the API client). */
 function loadGrid(experiment, surface, view, signal) {
   const body = {
@@ -65,6 +69,9 @@ export function createLab({ store, controls, player, renderer }) {
     if (!live) {
       player.pause();
       liveSession = false;
+      // Run pressed, a link or a lesson: plotly draws from now on, the live canvas is done.
+      clearTimeout(quiet);
+      renderer.hold(false);
     }
     setBusy(true);
     controls.clearErrors();
@@ -134,8 +141,23 @@ export function createLab({ store, controls, player, renderer }) {
    * follows in one history entry per burst of edits, so a drag is one Back press, not a hundred.
    */
   function live(experiment) {
+    clearTimeout(quiet);
+    // Answers go onto the renderer's canvas while edits keep coming; plotly draws the last one
+    // once they stop (see quietly).
+    renderer.hold(true);
     liveNext = experiment;
     if (!livePumping) pumpLive();
+  }
+
+  let quiet = 0;
+  let dragging = false;
+
+  /** Edits have stopped for LIVE_QUIET_MS (and no drag goes on): plotly draws what is shown. */
+  function quietly() {
+    clearTimeout(quiet);
+    quiet = setTimeout(() => {
+      if (!dragging && !livePumping) renderer.hold(false);
+    }, LIVE_QUIET_MS);
   }
 
   async function pumpLive() {
@@ -152,6 +174,7 @@ export function createLab({ store, controls, player, renderer }) {
     } finally {
       livePumping = false;
       for (const done of liveIdle.splice(0)) done();
+      quietly();
     }
   }
 
@@ -168,13 +191,20 @@ export function createLab({ store, controls, player, renderer }) {
    * answers on its canvas and plotly's figure waits; at the end plotly draws the last one.
    */
   function dragStart(point, phase) {
-    if (phase === "start") renderer.hold(true);
+    if (phase === "start") {
+      dragging = true;
+      clearTimeout(quiet);
+      renderer.hold(true);
+    }
     if (point) {
       const start = point.map((v) => Math.round(v * 1000) / 1000);
       controls.setStart(start);
       if (phase !== "start") live({ ...controls.read(), start });
     }
-    if (phase === "end") whenLiveIdle(() => renderer.hold(false));
+    if (phase === "end") {
+      dragging = false;
+      whenLiveIdle(() => renderer.hold(false));
+    }
   }
 
   /** Run pressed (or another surface picked): the form's experiment with the page settings. */

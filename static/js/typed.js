@@ -20,12 +20,32 @@ function nested(spec) {
 }
 
 function nestedOf(flat, shape) {
-  if (shape.length <= 1) return Array.from(flat, (v) => (Number.isNaN(v) ? null : v));
+  if (shape.length <= 1) {
+    const out = new Array(flat.length);
+    for (let k = 0; k < flat.length; k += 1) {
+      const v = flat[k];
+      out[k] = v !== v ? null : v; // NaN is the one value not equal to itself
+    }
+    return out;
+  }
   const inner = shape.slice(1);
   const width = inner.reduce((a, b) => a * b, 1);
-  return Array.from({ length: shape[0] }, (_, i) => nestedOf(flat.subarray(i * width, (i + 1) * width), inner));
+  const rows = new Array(shape[0]);
+  if (inner.length === 1) {
+    // The common case, (steps, dim): plain loops, no callback per number (the page's hot path).
+    for (let i = 0, k = 0; i < rows.length; i += 1) {
+      const row = new Array(width);
+      for (let j = 0; j < width; j += 1, k += 1) {
+        const v = flat[k];
+        row[j] = v !== v ? null : v; // NaN is the one value not equal to itself
+      }
+      rows[i] = row;
+    }
+    return rows;
+  }
+  for (let i = 0; i < rows.length; i += 1) rows[i] = nestedOf(flat.subarray(i * width, (i + 1) * width), inner);
+  return rows;
 }
-
 /** A response with every typed array replaced by its JSON-encoding value (in place). */
 export function untyped(value) {
   if (Array.isArray(value)) {

@@ -50,10 +50,15 @@ class Traffic:
 
 
 def settled(page) -> None:
-    """No request running and the newest answer on screen."""
-    page.wait_for_function("() => document.body.dataset.busy === 'false'")
-    page.wait_for_timeout(150)
-    page.wait_for_function("() => document.body.dataset.busy === 'false'")
+    """No request running and the newest answer drawn by plotly (live answers are painted on a
+    canvas over plotly's held figure until the edits pause: ``data-held`` while they are)."""
+    ready = (
+        "() => document.body.dataset.busy === 'false'"
+        " && !('held' in document.getElementById('plot').dataset)"
+    )
+    page.wait_for_function(ready)
+    page.wait_for_timeout(400)
+    page.wait_for_function(ready)
 
 
 def head(lab, run: int) -> tuple[float, float]:
@@ -311,3 +316,28 @@ def test_a_press_away_from_the_start_marker_still_zooms(page, lab):
         arg=json.dumps(ranges[0]),
     )
     assert start_fields(page) == [-2.5, 2.0]
+
+
+def test_live_answers_are_painted_on_the_canvas_and_plotly_draws_the_last_once_edits_pause(
+    page, lab
+):
+    lab.open(AT_END)
+    held = "() => Number(document.getElementById('plot').dataset.heldAnswers || 0)"
+    renders, painted = lab.renders(), page.evaluate(held)
+    slider = lab.run_group(1).get_by_role("slider", name="Learning rate", exact=True)
+    slider.focus()
+    for _ in range(3):
+        before = page.evaluate(held)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"n => ({held})() > n", arg=before)
+    # Each answer went onto the canvas at once; plotly has not drawn any of them yet.
+    assert page.evaluate(held) >= painted + 3
+    assert lab.renders() == renders
+    assert "held" in page.evaluate("() => ({...document.getElementById('plot').dataset})")
+    # Once the edits pause plotly draws the last answer, once.
+    settled(page)
+    assert lab.renders() == renders + 1
+    lr = float(
+        lab.run_group(1).get_by_role("textbox", name="Learning rate", exact=True).input_value()
+    )
+    assert math.isclose(lr, 0.05 * 10 ** (3 / 100), rel_tol=0.01)

@@ -127,6 +127,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
     const canHold = hasFigure(plotDiv) && model.dim === 2 && !model.is3d && experiment.layout !== "side";
     if (usePlotly && holding && canHold) {
       figure.held = true;
+      markHeld(true);
       paintHeld(figure);
       heldAnswers += 1;
       plotDiv.dataset.heldAnswers = String(heldAnswers);
@@ -135,13 +136,20 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
   }
 
   /**
-   * A drag of the start marker holds plotly's figure: each new answer is painted on a canvas
-   * over it (trails, heads, the start), as playback paints, with no plotly update per answer
-   * (one costs tens of ms); released, plotly draws the last answer.
+   * Live edits (a slider moved, the start marker dragged) hold plotly's figure: each new answer
+   * is painted on a canvas over it (trails, heads, the start), as playback paints, with no plotly
+   * update per answer (one costs tens of ms); released, plotly draws the last answer. Only the
+   * 2-D contour of one panel holds: the others are drawn by plotly each time.
    */
   function hold(on) {
     holding = on;
     if (!on && figure && figure.held) draw();
+  }
+
+  /** Whether the figure on screen is painted over a held plotly figure (tests wait on it). */
+  function markHeld(held) {
+    if (held) plotDiv.dataset.held = "1";
+    else delete plotDiv.dataset.held;
   }
 
   function paintHeld(drawn) {
@@ -183,6 +191,7 @@ export function createRenderer({ store, player, layers, onStill, setBusy, isPend
       // A newer draw (a new result, a setting, a resize) finishes instead.
       if (figure !== drawn) return;
       heldLayer.clear();
+      markHeld(false);
       renderFrame();
       renders += 1;
       plotDiv.dataset.renders = String(renders);
