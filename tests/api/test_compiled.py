@@ -26,7 +26,13 @@ def _entry_points() -> dict[str, numba.core.registry.CPUDispatcher]:
     found = {f"walk.{n}": getattr(walk, n) for n in dir(walk) if not n.startswith("_")}
     found["data.value"] = kernel_data.value
     found |= {f"network.{n}": getattr(network, n) for n in NETWORK_KERNELS}
-    return {n: f for n, f in found.items() if isinstance(f, numba.core.dispatcher.Dispatcher)}
+    # A helper inlined into its callers (``walk.trend``) is no entry point: it never runs alone.
+    return {
+        n: f
+        for n, f in found.items()
+        if isinstance(f, numba.core.dispatcher.Dispatcher)
+        and f.targetoptions.get("inline") != "always"
+    }
 
 
 def _requests() -> list[tuple[str, dict]]:
