@@ -82,6 +82,22 @@ class Settings:
     max_formula_exponent: float = FORMULA_LIMITS.exponent
     """The magnitude of a formula's constant exponents: ``9**9**9`` is refused."""
 
+    # -- networks (POST /networks/train) --------------------------------------------------------
+    max_network_examples: int = 5000
+    """Examples of a network's data set (n, train and test together)."""
+    max_hidden_layers: int = 4
+    """Hidden layers of a network."""
+    max_hidden_width: int = 64
+    """Units of a network's hidden layer."""
+    max_network_runs: int = 8
+    """Runs per network training request."""
+    max_example_steps: int = 20_000_000
+    """Steps x runs x examples (train and test) of a network training request."""
+    max_snapshots: int = 100
+    """Snapshots of each run's decision boundary."""
+    max_boundary_resolution: int = 100
+    """Grid points per axis of a decision boundary."""
+
     max_coord: float = 1e6
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""
     max_loss: float = 1e12

@@ -16,6 +16,7 @@ from app.api.routes import (
     curvature,
     docs,
     health,
+    networks,
     optimizers,
     pages,
     surfaces,
@@ -58,7 +59,17 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     middleware.install(app)
-    for resource in (health, surfaces, optimizers, trajectories, sweeps, curvature, pages, docs):
+    for resource in (
+        health,
+        surfaces,
+        optimizers,
+        trajectories,
+        sweeps,
+        curvature,
+        networks,
+        pages,
+        docs,
+    ):
         app.include_router(resource.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app

@@ -11,7 +11,19 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import api, cost, encoding, engine, load, page, payload, proxy, startup, sweeps
+from bench import (
+    api,
+    cost,
+    encoding,
+    engine,
+    load,
+    networks,
+    page,
+    payload,
+    proxy,
+    startup,
+    sweeps,
+)
 
 
 def main() -> None:
@@ -19,7 +31,7 @@ def main() -> None:
     print("# command: make bench   (python -m bench)")
     print(load_average("at the start"))
     # startup first: it makes sure numba's cache is warm (as after make install) for the rest.
-    modules = (startup, engine, sweeps, cost, api, encoding, payload, page, load, proxy)
+    modules = (startup, engine, sweeps, networks, cost, api, encoding, payload, page, load, proxy)
     for module in modules:
         for line in module.main():
             print(line, flush=True)

@@ -92,7 +92,16 @@ ENV_SHAPE = {
     "GRADSCAPE_MAX_FORMULA_NODES": "12",
     "GRADSCAPE_MAX_FORMULA_DEPTH": "5",
     "GRADSCAPE_MAX_FORMULA_EXPONENT": "7",
+    "GRADSCAPE_MAX_NETWORK_EXAMPLES": "40",
+    "GRADSCAPE_MAX_HIDDEN_LAYERS": "2",
+    "GRADSCAPE_MAX_HIDDEN_WIDTH": "5",
+    "GRADSCAPE_MAX_NETWORK_RUNS": "2",
+    "GRADSCAPE_MAX_EXAMPLE_STEPS": "1000",
+    "GRADSCAPE_MAX_SNAPSHOTS": "4",
+    "GRADSCAPE_MAX_BOUNDARY_RESOLUTION": "6",
 }
+NET = {"data": {"id": "moons", "params": {"n": 20}}, "model": {"hidden": [3]}, "steps": 10,
+       "runs": [{"optimizer": "sgd"}], "snapshots": 2, "resolution": 4}  # fmt: skip
 Q = {"id": "quadratic"}
 GRADCHECK = {"surface": Q, "point": [1.0, 1.0]}
 ADAM = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999}
@@ -132,6 +141,22 @@ SHAPE_CASES = [
      {"expression": "-(" * 6 + "x" + ")" * 6}, "5 levels"),
     ("max_formula_exponent", "surfaces/resolve", {"expression": "x**7"},
      {"expression": "x**8"}, "at most 7"),
+    ("max_network_examples", "networks/train", {**NET, "data": {"id": "moons", "params":
+     {"n": 40}}}, {**NET, "data": {"id": "moons", "params": {"n": 41}}},
+     "GRADSCAPE_MAX_NETWORK_EXAMPLES"),
+    ("max_hidden_layers", "networks/train", {**NET, "model": {"hidden": [3, 3]}},
+     {**NET, "model": {"hidden": [3, 3, 3]}}, '"max_length": 2'),
+    ("max_hidden_width", "networks/train", {**NET, "model": {"hidden": [5]}},
+     {**NET, "model": {"hidden": [6]}}, '"le": 5'),
+    ("max_network_runs", "networks/train", {**NET, "runs": [{"optimizer": "sgd"}] * 2},
+     {**NET, "runs": [{"optimizer": "sgd"}] * 3}, '"max_length": 2'),
+    # 50 steps x 20 examples: 1,000; 51 x 20 one step past
+    ("max_example_steps", "networks/train", {**NET, "steps": 50}, {**NET, "steps": 51},
+     "GRADSCAPE_MAX_EXAMPLE_STEPS"),
+    ("max_snapshots", "networks/train", {**NET, "snapshots": 4}, {**NET, "snapshots": 5},
+     '"le": 4'),
+    ("max_boundary_resolution", "networks/train", {**NET, "resolution": 6},
+     {**NET, "resolution": 7}, '"le": 6'),
 ]  # fmt: skip
 
 SCRIPT = """

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
+from app.numerics.networks import Network
 from app.numerics.surfaces import Surface
 
 RUN_STEP = 3_000
@@ -262,6 +263,64 @@ def grid(surface: Surface, resolution: int, binary: bool) -> Cost:
         memory=cells * CELL_BYTES,
         response=cells * (CELL_BINARY_BYTES if binary else CELL_JSON_BYTES),
     )
+
+
+MULTIPLY_ADD = 2
+"""One multiply-add of a network's forward pass, or of its backward pass (which makes two per
+forward one: the weights' gradient and the deltas below), compiled: about 1 ns."""
+UNIT = 12
+"""A hidden unit's activation for one example (tanh's expm1 and division: about 10 ns) and its
+slope."""
+EXAMPLE = 20
+"""One example's loss at the output (a log-sum-exp over the classes) and its copy in."""
+PARAMETER_STEP = 10
+"""One parameter's update by the compiled rule, its norm and its schedule factor."""
+NETWORK_REQUEST = 1_000_000
+"""Drawing the data, the snapshots' grid and building the response's fixed part."""
+
+
+def network_pass(network: Network, backward: bool) -> int:
+    """One example through the network: the forward pass, and with ``backward`` backprop."""
+    macs = sum(o * i for o, i in network.layers)
+    units = sum(network.sizes[1:-1])
+    work = macs * MULTIPLY_ADD + units * UNIT + EXAMPLE
+    return work + (2 * macs * MULTIPLY_ADD + units * UNIT if backward else 0)
+
+
+def network_training(
+    network: Network,
+    train: int,
+    test: int,
+    steps: int,
+    runs: int,
+    batch: int | None,
+    snapshots: int,
+    cells: int,
+    binary: bool,
+) -> Cost:
+    """``runs`` trainings of ``steps`` updates: each point's loss and gradient over the
+    ``train`` examples (and a mini-batch's with ``batch``), the ``test`` examples' loss, the
+    update; then each run's ``snapshots`` boundaries over ``cells`` grid points (float32)."""
+    size = network.parameter_count
+    layers = len(network.layers)
+    step = train * network_pass(network, True) + test * network_pass(network, False)
+    step += size * PARAMETER_STEP
+    if batch is not None:
+        step += batch * network_pass(network, True) + MINIBATCH_STEP
+    outputs = network.sizes[-1]
+    work = NETWORK_REQUEST + runs * (steps + 1) * step
+    work += runs * snapshots * cells * (network_pass(network, False) + outputs * EXAMPLE)
+    rows = steps + 1
+    per_run = rows * (4 + layers)  # losses, accuracies (train, test) and layer norms
+    memory = runs * (rows * (4 + layers) * 8 + snapshots * size * 8)
+    memory += runs * snapshots * outputs * cells * 8 + (train + test) * sum(network.sizes) * 24
+    if batch is not None:
+        memory += runs * (steps * batch + train) * PLAN_BYTES
+    numbers = FLOAT_BINARY_BYTES if binary else FLOAT_JSON_BYTES
+    response = math.ceil(runs * per_run * numbers) + runs * RUN_BINARY_BYTES
+    response += math.ceil(runs * snapshots * outputs * cells * 4 * 4 / 3)  # float32 in base64
+    response += (3 * size * runs + (train + test) * (network.sizes[0] + 1)) * FLOAT_JSON_BYTES
+    return Cost(work=work, memory=memory, response=response)
 
 
 BUDGETS = (

@@ -25,6 +25,7 @@ from app.numerics.engine import STATUS_NAMES
 from app.numerics.expression import Expression
 from app.numerics.gradcheck import GradientCheck
 from app.numerics.grid import Grid
+from app.numerics.networks import Network, NetworkRun, NetworkRunSpec
 from app.numerics.optimizers import Optimizer
 from app.numerics.surfaces import Minimum, Surface
 from app.numerics.sweeps import DIVERGED, NO_MINIMUM, BasinMap, LrSweep
@@ -289,4 +290,33 @@ def basin_record(basins: BasinMap, minima: Sequence[Minimum]) -> dict:
         "reached": [int((outcome == i).sum()) for i in range(len(minima))],
         "none": int((outcome == NO_MINIMUM).sum()),
         "diverged": int((outcome == DIVERGED).sum()),
+    }
+
+
+def layers_record(network: Network, theta) -> list[dict]:
+    """``LayerOut`` for every layer: torch.nn.Linear's weight and bias."""
+    return [{"weight": w.tolist(), "bias": b.tolist()} for w, b in network.unflatten(theta)]
+
+
+def network_run_record(
+    label: str, spec: NetworkRunSpec, network: Network, run: NetworkRun, boundary, binary: bool,
+    tested: bool,
+) -> dict:  # fmt: skip
+    """``NetworkRunOut``: one run's curves, outcome, parameters and boundaries."""
+    classify = not network.regression
+    return {
+        "label": label,
+        "optimizer": spec.optimizer.id,
+        "hyperparameters": dict(spec.hyperparameters),
+        "losses": numbers(run.losses, binary),
+        "test_losses": numbers(run.test_losses, binary) if tested else None,
+        "accuracies": numbers(run.accuracies, binary) if classify else None,
+        "test_accuracies": numbers(run.test_accuracies, binary) if classify and tested else None,
+        "gradient_norms": numbers(run.gradient_norms, binary),
+        "status": run.status,
+        "stopped_at": run.stopped_at,
+        "reason": run.reason,
+        "message": run.message,
+        "final_parameters": layers_record(network, run.final_parameters),
+        "snapshots": {"steps": run.snapshot_steps, "boundary": binary_array(boundary, "f4")},
     }

@@ -29,7 +29,10 @@ from app.numerics.curvature import DEFAULT_MOMENTUM, Curvature, curvature
 from app.numerics.datasets import surface_from_dataset
 from app.numerics.engine import StopRules
 from app.numerics.expression import parse, surface_from_expression
+from app.numerics.networks import Network, Split, make_data, network_for
+from app.numerics.networks import get_dataset as get_network_dataset
 from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
+from app.numerics.parameters import ParameterError
 from app.numerics.schedules import Schedule
 from app.numerics.surfaces import Surface, get_surface
 
@@ -472,3 +475,128 @@ class BackpropRequest(Strict):
 def stop_rules(grad_tol: float) -> StopRules:
     """When a run stops: converged below ``grad_tol``, diverged past the settings' caps."""
     return StopRules(grad_tol, SETTINGS.max_loss, SETTINGS.max_coord)
+
+
+# --- networks ----------------------------------------------------------------------------------
+
+
+class NetworkDataIn(Strict):
+    """A generated data set for a network (``moons``, ``circles``, ``spiral``, ``spiral3``,
+    ``xor``, ``blobs``, ``sine``), its parameters (n, noise, seed) and the share held out."""
+
+    id: str = Field(max_length=SETTINGS.max_id_chars, examples=["moons"])
+    params: BoundedMap[Finite] = Field(default_factory=dict, examples=[{"n": 200, "noise": 0.2}])
+    test_fraction: float = Field(
+        default=0.25, ge=0.0, le=0.5, description="Share of the examples held out for testing"
+    )
+    _split: Split = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _draw(self) -> NetworkDataIn:
+        dataset = get_network_dataset(self.id)
+        n = self.params.get("n", 200)
+        if n > SETTINGS.max_network_examples:
+            detail = InitErrorDetails(
+                type=PydanticCustomError(
+                    "less_than_equal",
+                    "n must be at most {limit_shown} (GRADSCAPE_MAX_NETWORK_EXAMPLES)",
+                    {
+                        "limit": SETTINGS.max_network_examples,
+                        "limit_shown": f"{SETTINGS.max_network_examples:,}",
+                    },
+                ),
+                loc=("params", "n"),
+                input=n,
+            )
+            raise ValidationError.from_exception_data(type(self).__name__, [detail])
+        try:
+            self._split = make_data(dataset, self.params, self.test_fraction)
+        except ParameterError as error:
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", message),
+                    loc=("params", name),
+                    input=self.params.get(name),
+                )
+                for name, message in error.problems.items()
+            ]
+            raise ValidationError.from_exception_data(type(self).__name__, details) from None
+        return self
+
+    @property
+    def split(self) -> Split:
+        return self._split
+
+
+class ModelIn(Strict):
+    """A multilayer perceptron: hidden layer widths, their activation, the init's seed."""
+
+    hidden: list[Annotated[int, Field(ge=1, le=SETTINGS.max_hidden_width)]] = Field(
+        default_factory=lambda: [16, 16],
+        max_length=SETTINGS.max_hidden_layers,
+        description="Width of each hidden layer, input side first; [] is a linear model",
+    )
+    activation: Literal["tanh", "relu", "sigmoid"] = "tanh"
+    seed: Seed = Field(default=0, description="Seeds the initial parameters")
+
+
+class NetworkRequest(Strict):
+    """Train a network with each run's optimizer from the same initial parameters."""
+
+    data: NetworkDataIn
+    model: ModelIn = Field(default_factory=ModelIn)
+    steps: int = Field(default=500, ge=1, le=SETTINGS.max_steps)
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=SETTINGS.max_batch_size,
+        description="Examples per update: the training set's size (or more, or null) is full"
+        " batch, 1 is SGD, anything between is mini-batch, reshuffled every epoch",
+    )
+    shuffle_seed: Seed = Field(default=0, description="Seeds the mini-batches' shuffling")
+    runs: list[RunIn] = Field(min_length=1, max_length=SETTINGS.max_network_runs)
+    grad_tol: GradTol = Field(default=1e-6, description="Converged: gradient norm at most this")
+    snapshots: int = Field(
+        default=50, ge=1, le=SETTINGS.max_snapshots, description="Boundaries per run"
+    )
+    resolution: int = Field(
+        default=60,
+        ge=2,
+        le=SETTINGS.max_boundary_resolution,
+        description="Grid points per axis of the boundaries",
+    )
+    encoding: Encoding = Field(
+        default="json",
+        description='"json": the per-step lists as JSON numbers. "binary": each run\'s losses,'
+        " test_losses, accuracies, test_accuracies and gradient_norms as float64 typed arrays"
+        ' ({"dtype": "f8", "bdata", "shape"}). The boundaries are float32 typed arrays either'
+        " way",
+    )
+    _network: Network = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _affordable(self) -> NetworkRequest:
+        split = self.data.split
+        self._network = network_for(split.dataset, self.model.hidden, self.model.activation)
+        train, test = len(split.x), len(split.x_test)
+        total = self.steps * len(self.runs) * (train + test)
+        if total > SETTINGS.max_example_steps:
+            raise ValueError(
+                f"steps x runs x examples must be at most {SETTINGS.max_example_steps:,}"
+                f" (GRADSCAPE_MAX_EXAMPLE_STEPS; got {self.steps} x {len(self.runs)}"
+                f" x {train + test})"
+            )
+        batch = self.batch_size if self.batch_size is not None and self.batch_size < train else None
+        cells = self.resolution**split.dataset.inputs
+        estimate = cost.network_training(
+            self._network, train, test, self.steps, len(self.runs), batch,
+            min(self.snapshots, self.steps + 1), cells, self.encoding == "binary",
+        )  # fmt: skip
+        cost.refuse_above_budget(
+            estimate, "steps, runs, the data set's n, the layers, snapshots or resolution"
+        )
+        return self
+
+    @property
+    def network(self) -> Network:
+        return self._network

@@ -267,3 +267,66 @@ class BackpropResponse(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+# --- networks ----------------------------------------------------------------------------------
+
+
+class ExamplesOut(BaseModel):
+    x: list[list[float]] = Field(description="(examples, inputs)")
+    y: list[float] = Field(description="Class labels 0, 1, ... (as numbers), or targets")
+
+
+class NetworkDataOut(BaseModel):
+    train: ExamplesOut
+    test: ExamplesOut
+
+
+class LayerOut(BaseModel):
+    """One torch.nn.Linear layer's parameters."""
+
+    weight: list[list[float]] = Field(description="[out][in]")
+    bias: list[float] = Field(description="[out]")
+
+
+class BoundaryGridOut(BaseModel):
+    x: list[float]
+    y: list[float] | None = Field(description="null for a 1-D input (regression)")
+
+
+class SnapshotsOut(BaseModel):
+    steps: list[int] = Field(description="The update counts of the snapshots")
+    boundary: TypedArrayOut = Field(
+        description="float32, shape (snapshots, classes, ny, nx): each class's predicted"
+        " probability at each grid point; for regression (snapshots, 1, nx): the prediction"
+    )
+
+
+class NetworkRunOut(BaseModel):
+    label: str
+    optimizer: str
+    hyperparameters: dict[str, float | bool]
+    losses: list[float] | TypedArrayOut = Field(
+        description="Mean loss on the whole training set after k updates, k = 0..stopped"
+    )
+    test_losses: list[float] | TypedArrayOut | None = Field(description="null without a test set")
+    accuracies: list[float] | TypedArrayOut | None = Field(description="null for regression")
+    test_accuracies: list[float] | TypedArrayOut | None
+    gradient_norms: list[list[float]] | TypedArrayOut = Field(
+        description="(points, layers): each layer's gradient norm (weight and bias)"
+    )
+    status: Status
+    stopped_at: int
+    reason: str | None
+    message: str
+    final_parameters: list[LayerOut]
+    snapshots: SnapshotsOut
+
+
+class NetworkResponse(BaseModel):
+    sizes: list[int] = Field(description="Layer widths, inputs first")
+    parameter_count: int
+    data: NetworkDataOut
+    grid: BoundaryGridOut
+    initial_parameters: list[LayerOut]
+    runs: list[NetworkRunOut]

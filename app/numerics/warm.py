@@ -23,6 +23,8 @@ KERNELS = (
     "batch_losses_at", "trace", "operation", "rule_step", "hessians",
 )  # fmt: skip
 """The entry points of ``kernels.walk`` called from Python."""
+NETWORK_KERNELS = ("loss_grad", "losses_at", "predict", "train")
+"""The entry points of ``kernels.network`` called from Python."""
 
 
 def warm() -> float:
@@ -67,7 +69,30 @@ def warm() -> float:
     for optimizer in OPTIMIZERS.values():
         transform = optimizer.make(optimizer.resolve(None))
         transform.update(1.0, transform.init(1.0), 1.0, 1)
+    _warm_networks()
     return time.perf_counter() - started
+
+
+def _warm_networks() -> None:
+    """A network's training (full batch, mini-batches, a schedule), its gradient check and its
+    boundaries, for a classifier and a regression."""
+    from app.numerics import networks
+    from app.numerics.engine import Batching, StopRules
+    from app.numerics.optimizers import OPTIMIZERS
+
+    specs = [
+        networks.NetworkRunSpec(o, o.resolve(None), [1.0, 0.5, 0.25] if i == 0 else None)
+        for i, o in enumerate(OPTIMIZERS.values())
+    ]
+    for dataset_id in ("moons", "sine"):
+        dataset = networks.get_dataset(dataset_id)
+        split = networks.make_data(dataset, {"n": 8}, 0.25)
+        network = networks.network_for(dataset, [3], "tanh")
+        theta = networks.initial_parameters(network, 0)
+        for batching in (None, Batching(2)):
+            runs = networks.train(network, split, theta, specs, 3, StopRules(), batching=batching)
+        networks.gradient_check(network, theta, split.x, split.y, indices=[0, 1])
+        networks.predict(network, runs[0].snapshots, networks.plane_grid(split, 3)[2])
 
 
 def main() -> None:

@@ -11,18 +11,28 @@ from pathlib import Path
 import numba
 
 from app.numerics.kernels import data as kernel_data
-from app.numerics.kernels import walk
+from app.numerics.kernels import network, walk
+from app.numerics.warm import NETWORK_KERNELS
 from tests.api.helpers import strict_json, trajectory_body
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA = {"expression": "(1 - x)**2 + 100*(y - x**2)**2 + sin(x)*tanh(y)"}
+NETWORK = {"data": {"id": "spiral3", "params": {"n": 30}}, "steps": 10, "runs": [
+    {"optimizer": "adam", "schedule": {"type": "cosine"}}, {"optimizer": "sgd"}]}  # fmt: skip
 DATA = {"dataset": {"id": "logistic_regression", "params": {"n": 50}}}
 
 
 def _entry_points() -> dict[str, numba.core.registry.CPUDispatcher]:
     found = {f"walk.{n}": getattr(walk, n) for n in dir(walk) if not n.startswith("_")}
     found["data.value"] = kernel_data.value
-    return {n: f for n, f in found.items() if isinstance(f, numba.core.dispatcher.Dispatcher)}
+    found |= {f"network.{n}": getattr(network, n) for n in NETWORK_KERNELS}
+    # A helper inlined into its callers (``walk.trend``) is no entry point: it never runs alone.
+    return {
+        n: f
+        for n, f in found.items()
+        if isinstance(f, numba.core.dispatcher.Dispatcher)
+        and f.targetoptions.get("inline") != "always"
+    }
 
 
 def _requests() -> list[tuple[str, dict]]:
@@ -64,6 +74,9 @@ def _requests() -> list[tuple[str, dict]]:
         ("curvature", {"surface": {"id": "parabola"}, "point": [0.0]}),
         ("trajectories", {**data, "include_curvature": True}),
         ("surfaces/resolve", DATA),
+        ("networks/train", NETWORK),
+        ("networks/train", {**NETWORK, "batch_size": 5, "encoding": "binary"}),
+        ("networks/train", {**NETWORK, "data": {"id": "sine"}, "runs": runs}),
         ("backprop", {"surface": FORMULA, "point": [0.5, 0.5]}),
         ("surfaces/resolve", {"expression": "2*pi*x + max(x, y)"}),
         ("trajectories", {**trajectory_body(), "surface": {"id": "parabola"}, "start": [0.0]}),

@@ -239,14 +239,26 @@ def _run(
         if keep_state:
             states[r, k - 1] = state
     if st == MAX_STEPS and k > 0:
-        drop = first - best
-        if last - first > max(abs(first), drop):
-            st, why = DIVERGING, GREW_OVERALL
-        elif streak >= min(GROWTH_STREAK, k) and last - base > drop:
-            st, why = DIVERGING, GREW_AT_END
+        why = trend(first, best, last, base, streak, k)
+        if why != NO_REASON:
+            st = DIVERGING
     status[r], stopped_at[r], reasons[r] = st, at, why
     final_points[r] = previous if st == DIVERGED else p
     final_losses[r], best_losses[r] = last, best
+
+
+@kernel(inline="always")
+def trend(first, best, last, base, streak, k):
+    """Why a run that made all its ``k`` updates is diverging (``GREW_OVERALL``,
+    ``GREW_AT_END``), or ``NO_REASON``: ``first``, ``best`` and ``last`` are its first, lowest
+    and last losses, ``streak`` the updates in a row that raised it, ``base`` the loss before
+    that streak."""
+    drop = first - best
+    if last - first > max(abs(first), drop):
+        return GREW_OVERALL
+    if streak >= min(GROWTH_STREAK, k) and last - base > drop:
+        return GREW_AT_END
+    return NO_REASON
 
 
 @kernel

@@ -1,0 +1,72 @@
+"""Networks: train a small neural network on toy data with any of the optimizers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.api import records
+from app.api.encoding import FiniteJSONResponse, gzip_base64
+from app.api.requests import NetworkRequest, stop_rules
+from app.api.responses import NetworkResponse
+from app.api.routes.trajectories import lr_scale
+from app.numerics import engine, networks
+
+router = APIRouter(prefix="/api/v1", tags=["networks"])
+
+
+@router.post("/networks/train", response_model=NetworkResponse)
+def train(request: NetworkRequest, http: Request) -> FiniteJSONResponse:
+    """Train the network once per run, every run from the same initial parameters (torch's
+    nn.Linear initialisation, seeded), with the surfaces' stop rules; each run's decision
+    boundary at ``snapshots`` steps as a float32 typed array. Rebuilding the network in torch
+    from ``initial_parameters`` and training it with torch.optim on ``data.train`` gives the
+    same losses (in float64). Sent gzipped with Huffman coding only when binary."""
+    response = FiniteJSONResponse(train_body(request))
+    return gzip_base64(http, response) if request.encoding == "binary" else response
+
+
+def train_body(request: NetworkRequest) -> dict:
+    """``NetworkResponse``'s body."""
+    split, network = request.data.split, request.network
+    theta0 = networks.initial_parameters(network, request.model.seed)
+    specs = [
+        networks.NetworkRunSpec(
+            run.resolved_optimizer, run.resolved_hyperparameters, lr_scale(run, request.steps)
+        )
+        for run in request.runs
+    ]
+    batching = None
+    if request.batch_size is not None:
+        batching = engine.Batching(request.batch_size, request.shuffle_seed)
+    results = networks.train(
+        network,
+        split,
+        theta0,
+        specs,
+        request.steps,
+        stop_rules(request.grad_tol),
+        batching=batching,
+        snapshots=request.snapshots,
+    )
+    xs, ys, points = networks.plane_grid(split, request.resolution)
+    shape = (network.sizes[-1], len(ys), len(xs)) if len(ys) else (1, len(xs))
+    binary, tested = request.encoding == "binary", len(split.x_test) > 0
+    runs = []
+    for run, spec, result in zip(request.runs, specs, results, strict=True):
+        boundary = networks.predict(network, result.snapshots, points)
+        boundary = boundary.reshape(len(result.snapshots), *shape)
+        label = run.label or run.resolved_optimizer.name
+        runs.append(
+            records.network_run_record(label, spec, network, result, boundary, binary, tested)
+        )
+    return {
+        "sizes": list(network.sizes),
+        "parameter_count": network.parameter_count,
+        "data": {
+            "train": {"x": split.x.tolist(), "y": split.y.tolist()},
+            "test": {"x": split.x_test.tolist(), "y": split.y_test.tolist()},
+        },
+        "grid": {"x": xs.tolist(), "y": ys.tolist() if len(ys) else None},
+        "initial_parameters": records.layers_record(network, theta0),
+        "runs": runs,
+    }
