@@ -41,7 +41,7 @@ TAPE = 100
 DATA = 200
 
 
-@kernel
+@kernel(inline="always")
 def builtin_value(kind, q, p):
     if kind == 0:
         return f.parabola(q, p[0])
@@ -132,9 +132,10 @@ def builtin_value_grad(kind, q, p, grad):
     return f.levi_n13(q, p[0], p[1])
 
 
-@kernel
+@kernel(inline="always")
 def value(kind, q, ops, known, data, p, work):
-    """The loss at point ``p``."""
+    """The loss at point ``p``. Inlined into the loops over many points (a grid's cells): a call
+    per cell, with its arrays' reference counts, cost more than a built-in's arithmetic."""
     if kind < TAPE:
         return builtin_value(kind, q, p)
     if kind == TAPE:

@@ -128,6 +128,7 @@ def _walk(
     work = np.empty(2 * ops.shape[0])
     state = np.empty((rules.STATE_ROWS, dim))
     scratch = np.empty((5, dim))
+    coefficients = np.empty(rules.COEFFICIENTS)
     table_code, table_h = -1, np.full(hps.shape[1], np.nan)
     for r in range(runs):
         code, h = codes[r], hps[r]
@@ -138,10 +139,10 @@ def _walk(
                 rules.coefficients(code, h, k + 1, table[k])
             table_code, table_h = code, h
         _run(
-            family, code, r, table, work, state, scratch, kind, q, ops, known, data, h, starts,
-            steps, grad_tol, max_loss, max_coord, noise, orders, batch_starts, batch_ends, scales,
-            points, losses, gradients, used, batch_losses, states, status, stopped_at, reasons,
-            final_points, final_losses, best_losses,
+            family, code, r, table, coefficients, work, state, scratch, kind, q, ops, known,
+            data, h, starts, steps, grad_tol, max_loss, max_coord, noise, orders, batch_starts,
+            batch_ends, scales, points, losses, gradients, used, batch_losses, states, status,
+            stopped_at, reasons, final_points, final_losses, best_losses,
         )  # fmt: skip
 
 
@@ -157,7 +158,7 @@ def _same_coefficients(code, h, table_code, table_h):
 
 @kernel
 def _run(
-    family, code, r, table, work, state, scratch, kind, q, ops, known, data, h, starts, steps,
+    family, code, r, table, c, work, state, scratch, kind, q, ops, known, data, h, starts, steps,
     grad_tol, max_loss, max_coord, noise, orders, batch_starts, batch_ends, scales, points, losses,
     gradients, used, batch_losses, states, status, stopped_at, reasons, final_points,
     final_losses, best_losses,
@@ -229,7 +230,12 @@ def _run(
             for i in range(dim):
                 used[r, k, i] = u[i]
         k += 1
-        rules.update(code, h, table[k - 1], state, u, p, k, step)
+        # Step k's coefficients copied out of the table (a view of its row would be a new array,
+        # and a reference count, every step); a rule with none has a table of one row.
+        row_k = k - 1 if k - 1 < table.shape[0] else 0
+        for j in range(c.shape[0]):
+            c[j] = table[row_k, j]
+        rules.update(code, h, c, state, u, p, k, step)
         factor = scales[r, k - 1] if scaled else 1.0
         for i in range(dim):
             previous[i] = p[i]
