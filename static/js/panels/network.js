@@ -11,7 +11,6 @@ import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
 import { scheduleRequest } from "./schedule.js";
-import { syncSliders } from "./sliders.js";
 
 /** The surface menu's values for the networks' data sets: "net:" and the data set's id. */
 export const NETWORK_PREFIX = "net:";
@@ -226,7 +225,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
     const box = $("net-boundaries");
     if (box.children.length !== answer.runs.length) {
-      box.replaceChildren(...answer.runs.map((_, i) => el("section", { class: "net-panel", "aria-labelledby": `net-title-${i}` }, [
+      box.replaceChildren(...answer.runs.map((_, i) => el("div", { class: "net-panel" }, [
         el("h3", { id: `net-title-${i}` }, [el("span", { class: "swatch", "aria-hidden": "true" }), el("span", { class: "net-label" })]),
         el("div", { class: "net-plot", id: `net-plot-${i}`, role: "region" }),
         el("p", { class: "net-metrics", id: `net-metrics-${i}` }),
@@ -347,7 +346,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       controls.setRuns(networkRuns(controls.readRuns().map((run) => ({ ...run, hyperparameters: {}, batchSize: null }))));
       renderForm(networkSpec({ dataset: dataset.id }));
     } else {
-      $("net-noise").value = numberText(dataset.noise);
       renderForm({ ...readSpec(), dataset: dataset.id, noise: dataset.noise });
     }
     closeLesson();
@@ -415,7 +413,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       liveNext = true;
       if (!pumping) pump();
     },
-    syncSliders: () => syncSliders($("controls")),
   };
 }
 
