@@ -11,6 +11,7 @@ import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
 import { scheduleRequest } from "./schedule.js";
+import { makeRun } from "../state.js";
 
 /** The surface menu's values for the networks' data sets: "net:" and the data set's id. */
 export const NETWORK_PREFIX = "net:";
@@ -104,14 +105,16 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     $("net-shuffle-seed").value = numberText(spec.shuffleSeed);
   }
 
-  /** Run cards for a network: the optimizers kept, each with a learning rate that trains it. */
+  /** Run cards for a network: the optimizers kept (colours, labels and schedules as given or
+   *  the defaults), each with a learning rate that trains it unless one is given. */
   function networkRuns(runs) {
-    return runs.map((run) => {
+    return runs.map((run, i) => {
       const optimizer = catalog.optimizers.get(run.optimizer);
-      const lr = optimizer.hyperparameters.find((h) => h.name === "lr");
       const hyperparameters = { ...run.hyperparameters };
-      if (lr && run.hyperparameters.lr === undefined) hyperparameters.lr = NETWORK_LR[run.optimizer] ?? lr.default;
-      return { ...run, hyperparameters };
+      if (optimizer.hyperparameters.some((h) => h.name === "lr") && hyperparameters.lr === undefined && NETWORK_LR[run.optimizer]) {
+        hyperparameters.lr = NETWORK_LR[run.optimizer];
+      }
+      return makeRun(catalog, null, run.optimizer, i, { ...run, hyperparameters });
     });
   }
 

@@ -121,7 +121,7 @@ export function buildCurvesFigure({ runs, step, classification }) {
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff",
     xaxis: { title: { text: "step" }, zeroline: false, anchor: classification ? "y2" : "y" },
-    yaxis: { title: { text: "loss" }, type: "log", dtick: 1, domain: classification ? [0.48, 1] : [0, 1], exponentformat: "power" },
+    yaxis: { title: { text: "loss" }, type: "log", nticks: 5, tickformat: ".2~g", domain: classification ? [0.48, 1] : [0, 1], exponentformat: "power" },
     shapes: [{ type: "line", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1, line: { color: "#102a43", width: 1, dash: "dot" } }],
   };
   if (classification) layout.yaxis2 = { title: { text: "accuracy" }, domain: [0, 0.4], range: [0, 1.02], tickformat: ".0%" };
