@@ -97,6 +97,10 @@ export const postBasins = (body, signal) => postJson("/basins", body, signal);
 export const postTrajectories = (body, signal) =>
   postJson("/trajectories", { ...body, encoding: "binary" }, signal).then(untyped);
 export const postCurvature = (body, signal) => postJson("/curvature", body, signal);
+/** POST /networks/train in its binary encoding (the boundaries are float32 typed arrays either
+ *  way), answered in the JSON encoding's shapes: nested lists, null for NaN. */
+export const postNetworkTrain = (body, signal) =>
+  postJson("/networks/train", { ...body, encoding: "binary" }, signal).then(untyped);
 
 const RESOLVED_SIZE = 24;
 const resolved = new Map();

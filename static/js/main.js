@@ -11,6 +11,7 @@ import { CUSTOM, seedCustom } from "./panels/custom.js";
 import { createDataPanel, loadDatasets } from "./panels/data.js";
 import { createGradcheckPanel } from "./panels/gradcheck.js";
 import { createLessonMenu } from "./panels/lessons.js";
+import { createNetworkPanel } from "./panels/network.js";
 import { createStateReadout } from "./panels/readout.js";
 import { createPlotPicks, createViewPanel, playerKeys, renderPlaying, wirePlayback, wireShare } from "./panels/figure.js";
 import { createPresenter, keepFigureInView } from "./panels/presenter.js";
@@ -38,13 +39,14 @@ function wire(catalog) {
   let lab = null;
   let controls = null;
   let screen = null;
+  let network = null;
   const presenter = createPresenter({ onChange: () => renderer.draw() });
   const player = createPlayer({
-    onStep: () => renderer.scheduleFrame(),
+    onStep: () => (network?.active() ? network.frame() : renderer.scheduleFrame()),
     onStateChange: (playing) => {
       renderPlaying(playing);
       // Stopped: plotly's own trails and heads take over from the motion canvas at once.
-      if (!playing) renderer.stopped();
+      if (!playing && !network?.active()) renderer.stopped();
     },
   });
   const data = createDataPanel();
@@ -80,7 +82,9 @@ function wire(catalog) {
       lab.runForm(experiment);
     },
     onColour: (index, colour) => lab.recolour(index, colour),
+    network: () => network,
   });
+  network = createNetworkPanel({ catalog, controls, player, setBusy });
   lab = createLab({ store, controls, player, renderer });
   const view = createViewPanel({ store, player });
   // Turned on over an answer without the optimizer's state: the same experiment again, with it.
@@ -96,14 +100,26 @@ function wire(catalog) {
   ]);
   keepFigureInView(store);
   wireShare({ store, player, whenDrawn: renderer.whenDrawn, writeUrl: url.writeNow });
-  $("close-lesson").addEventListener("click", () => ui({ lesson: null }, { because: "lesson", history: "replace" }));
+  $("close-lesson").addEventListener("click", () => {
+    network.closeLesson();
+    ui({ lesson: null }, { because: "lesson", history: "replace" });
+  });
   createLessonMenu({
     onPick: (lesson) => {
+      if (lesson.network) {
+        network.open(lesson);
+        $("main").focus({ preventScroll: true });
+        return;
+      }
+      network.leave();
       lab.load(makeExperiment(catalog, { ...lesson.experiment, lesson: lesson.id }), "push");
       $("main").focus({ preventScroll: true });
     },
   });
-  window.addEventListener("popstate", () => lab.load(experimentFromUrl(catalog, toast), "none"));
+  window.addEventListener("popstate", () => {
+    network.leave();
+    lab.load(experimentFromUrl(catalog, toast), "none");
+  });
   renderPlaying(false);
   renderer.stopped();
   return lab.load(experimentFromUrl(catalog, toast), "replace");

@@ -64,7 +64,9 @@ export function wireBatching() {
  * value. `field` builds a labelled field like the card's others.
  */
 export function runOverrideField(run, i, surfaceId, field) {
-  const dataset = isDataset(surfaceId);
+  // A network (panels/network.js, "net:" ids) batches its examples like a data set.
+  const network = String(surfaceId).startsWith("net:");
+  const dataset = network || isDataset(surfaceId);
   const id = dataset ? `run-${i}-batch-size` : `run-${i}-noise-std`;
   const node = field(id, dataset ? "Run batch size" : "Run noise std", dataset ? run.batchSize : run.noiseStd, null);
   const input = node.querySelector("input");
@@ -72,7 +74,10 @@ export function runOverrideField(run, i, surfaceId, field) {
   input.title = dataset
     ? "Examples per update for this run only; empty: the Batch size under Mini-batches"
     : "Gradient noise for this run only; empty: the Noise std under Gradient noise";
-  input.placeholder = dataset ? $("batch-size").value.trim() || "n" : $("noise-std").value.trim() || "0";
+  input.placeholder = network
+    ? $("net-batch-size").value.trim() || "all"
+    : dataset ? $("batch-size").value.trim() || "n" : $("noise-std").value.trim() || "0";
+  if (network) input.title = "Examples per update for this run only; empty: the Examples per batch under Training";
   return node;
 }
 

@@ -7,6 +7,7 @@ import { renderLatex } from "../latex.js";
 import { withSurface } from "../state.js";
 import { readBatching, renderBatching, wireBatching } from "./batching.js";
 import { CUSTOM, createCustomInput, customFieldFor } from "./custom.js";
+import { NETWORK_PREFIX, networkFieldIdFor, networkOptgroup } from "./network.js";
 import { createRunCards, numberField } from "./runs.js";
 import { attachSlider, syncSliders } from "./sliders.js";
 
@@ -32,7 +33,7 @@ function fixedSlider(id, label, range) {
 }
 
 /** The number fields that cannot be left empty (the others then take a default). */
-const REQUIRED = /^(run-\d+-hp-|sp-|start-|steps$)/;
+const REQUIRED = /^(run-\d+-hp-|sp-|start-|steps$|net-steps$)/;
 
 /** The surface menu: the functions, Custom, then the data sets in their own group. */
 function fillSurfaceSelect(select, catalog) {
@@ -44,19 +45,24 @@ function fillSurfaceSelect(select, catalog) {
   }
   if (catalog.surfaces.has(CUSTOM)) select.append(el("option", { value: CUSTOM, text: "Custom" }));
   if (datasets.children.length) select.append(datasets);
+  select.append(networkOptgroup());
 }
 
 /**
  * `onRun(experiment)` on Run, `onSurfaceChange(experiment)` when another surface is picked (it
  * runs at once), `onColour(runIndex, colour)` as a run's colour is edited (only drawing).
+ * `network()` is the network panel (panels/network.js): while it is active, Run, Live and the
+ * errors are its own, and picking a surface leaves it.
  */
-export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColour }) {
+export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColour, network }) {
   const form = $("controls");
   const surfaceSelect = $("surface");
   // The surface whose parameter fields are on screen (the select may already show another).
   let rendered = null;
   fillSurfaceSelect(surfaceSelect, catalog);
-  const runs = createRunCards({ catalog, read, surfaceId: () => rendered.id, onStale: () => edited() });
+  const runs = createRunCards({
+    catalog, read, surfaceId: () => (network().active() ? surfaceSelect.value : rendered.id), onStale: () => edited(),
+  });
   const liveSwitch = $("live");
   // Your own formula: a valid edit redraws the formula line and the 1-D or 2-D start fields.
   const custom = createCustomInput({
@@ -116,7 +122,8 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
       return;
     }
     setStale(false);
-    onLive(read());
+    if (network().active()) network().live();
+    else onLive(read());
   }
 
   /** Every number field holds a number, or is empty where it may be. */
@@ -219,7 +226,8 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     }
     const shown = new Set();
     for (const { loc, msg } of error.fieldErrors) {
-      const id = fieldIdFor(loc, msg).find((candidate) => $(`${candidate}-error`)) || "form";
+      const ids = (network().active() && networkFieldIdFor(loc)) || fieldIdFor(loc, msg);
+      const id = ids.find((candidate) => $(`${candidate}-error`)) || "form";
       if (shown.has(id)) continue;
       shown.add(id);
       const text = msg.replace(/^Value error, /, "");
@@ -250,7 +258,8 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     showDefaults();
-    onRun(read());
+    if (network().active()) network().run();
+    else onRun(read());
   });
   form.addEventListener("input", (event) => {
     // A colour is only drawing: it applies at once, without a new run.
@@ -271,12 +280,23 @@ export function createControls({ catalog, onRun, onLive, onSurfaceChange, onColo
     if (liveSwitch.checked && !$("stale-note").hidden) edited();
   });
   surfaceSelect.addEventListener("change", () => {
+    if (surfaceSelect.value.startsWith(NETWORK_PREFIX)) {
+      network().pick(surfaceSelect.value);
+      return;
+    }
+    network().leave();
     const next = withSurface(catalog, read(), surfaceSelect.value);
     render(next);
     onSurfaceChange(next);
   });
 
-  return { render, read, showErrors, clearErrors, setStale, setStart, useLr };
+  /** The run cards for a network (panels/network.js): drawn from `list`, read back. */
+  function setRuns(list) {
+    runs.render({ runs: list });
+    syncSliders(form);
+  }
+
+  return { render, read, showErrors, clearErrors, setStale, setStart, useLr, setRuns, readRuns: () => runs.read() };
 }
 
 /**

@@ -192,6 +192,25 @@ export const LESSONS = [
       "There is no single 'the' minimum, only the one your path reaches. Click the plot to try other starting points.",
     ],
   },
+  {
+    id: "network-batch-flavours",
+    title: "Mini-batch SGD on a real network",
+    // A network lesson (panels/network.js): `network` instead of `experiment`, the data set,
+    // architecture and training settings of the network form and its runs (a run's own
+    // batchSize: one request per distinct size).
+    network: {
+      dataset: "moons", n: 200, noise: 0.2, steps: 400, hidden: [16, 16], activation: "tanh",
+      runs: [
+        { optimizer: "sgd", label: "Full batch (150)", hyperparameters: { lr: 0.1 } },
+        { optimizer: "sgd", label: "Mini-batch 32", batchSize: 32, hyperparameters: { lr: 0.1 } },
+        { optimizer: "sgd", label: "SGD, batch 1", batchSize: 1, hyperparameters: { lr: 0.1 } },
+      ],
+    },
+    text: [
+      "The chapter's three flavours on a real network: SGD with learning rate 0.1 trains the same 2-16-16-2 tanh network, from the same initial weights, on two moons (150 training examples, 50 held out) for 400 updates. Full batch uses all 150 examples for every update, mini-batch 32 of them, SGD one.",
+      "Full batch's loss falls smoothly. Mini-batch 32 wobbles a little and ends at about the same loss and test accuracy for a fifth of the work per update; SGD's loss jumps with every example, about a hundred times full batch's step-to-step change, and after 400 updates (under three passes over the data) it is still behind. The table measures the noise and the final accuracy; play the boundaries to watch them form.",
+    ],
+  },
 ];
 
 export function lessonById(id) {

@@ -108,6 +108,11 @@ export function restyleTraces(div, traces, indices) {
   Plotly.restyle(div, update, indices);
 }
 
+/** One relayout (plotly.js must have loaded: after a react in `div`). */
+export function relayout(div, update) {
+  Plotly.relayout(div, update);
+}
+
 export function purge(div) {
   if (Plotly && div.data) Plotly.purge(div);
 }

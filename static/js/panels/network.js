@@ -1,0 +1,422 @@
+// A "Network" landscape: a small multilayer perceptron trained on a generated 2-D (or 1-D) data
+// set with the run cards' optimizers (POST /networks/train). Picked from the surface menu's
+// "Networks" group, it swaps the surface's settings and figure for the data set, architecture
+// and training fields, one decision-boundary panel per run (moved by the player: the snapshot
+// nearest the step), the loss and accuracy curves, and each layer's gradient norm at the step.
+// The player, the run cards, Run, Live and the busy spinner are the page's own.
+
+import { ApiError, postNetworkTrain } from "../api.js";
+import { $, el } from "../dom.js";
+import { fmt, numberText, parseNumber } from "../format.js";
+import { react, relayout, restyleTraces } from "../render/plotly.js";
+import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { scheduleRequest } from "./schedule.js";
+import { makeRun } from "../state.js";
+
+/** The surface menu's values for the networks' data sets: "net:" and the data set's id. */
+export const NETWORK_PREFIX = "net:";
+
+/** The data sets of app/numerics/networks.py (DATASETS): id, name, classes (0: regression), default noise. */
+export const NETWORK_DATASETS = [
+  { id: "moons", name: "Two moons", description: "Two interleaved half circles", classes: 2, noise: 0.2 },
+  { id: "circles", name: "Circles", description: "A ring around a disc", classes: 2, noise: 0.1 },
+  { id: "spiral", name: "Spiral", description: "Two arms winding round each other", classes: 2, noise: 0.05 },
+  { id: "spiral3", name: "Spiral, 3 arms", description: "Three arms winding round each other", classes: 3, noise: 0.05 },
+  { id: "xor", name: "XOR", description: "The sign of x times y", classes: 2, noise: 0.05 },
+  { id: "blobs", name: "Gaussian blobs", description: "Three round clusters", classes: 3, noise: 0.4 },
+  { id: "sine", name: "Noisy sine", description: "y = sin(x) + noise, for regression (mean squared error)", classes: 0, noise: 0.1 },
+];
+
+/** Live re-trains while steps x runs x examples stays at most this (the default experiment,
+ *  3 runs x 500 steps x 200 examples, is about a second today); above it, Run. */
+export const LIVE_EXAMPLE_STEPS = 300_000;
+
+/** Learning rates that train the default network in a few hundred steps, by optimizer id. */
+const NETWORK_LR = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.005, adagrad: 0.05 };
+
+const datasetOf = (id) => NETWORK_DATASETS.find((d) => d.id === id);
+
+/** The surface menu's "Networks" group. */
+export function networkOptgroup() {
+  return el("optgroup", { label: "Networks" },
+    NETWORK_DATASETS.map((d) => el("option", { value: NETWORK_PREFIX + d.id, text: `${d.name} (network)` })));
+}
+
+/** The form field a FastAPI error on /networks/train belongs to, most specific first. */
+export function networkFieldIdFor(loc) {
+  const path = loc[0] === "body" ? loc.slice(1) : loc;
+  const [head, a, b] = path;
+  if (head === "data") {
+    if (a === "params") return [{ n: "net-n", noise: "net-noise", seed: "net-data-seed" }[b] || "surface", "surface"];
+    if (a === "test_fraction") return ["net-test-fraction"];
+    return ["surface"];
+  }
+  if (head === "model") return [{ hidden: "net-hidden", activation: "net-activation", seed: "net-init-seed" }[a] || "net-hidden"];
+  if (head === "steps") return ["net-steps"];
+  if (head === "batch_size") return ["net-batch-size"];
+  if (head === "shuffle_seed") return ["net-shuffle-seed"];
+  return null;
+}
+
+/** The experiment a lesson or a menu pick opens: the defaults with `spec`'s settings. */
+function networkSpec(spec = {}) {
+  const dataset = datasetOf(spec.dataset) || NETWORK_DATASETS[0];
+  return {
+    dataset: dataset.id, n: 200, noise: dataset.noise, dataSeed: 0, testFraction: 0.25,
+    hidden: [16, 16], activation: "tanh", initSeed: 0, steps: 500, batchSize: null, shuffleSeed: 0,
+    ...spec,
+  };
+}
+
+/**
+ * `controls`: the form ({readRuns, setRuns, showErrors, clearErrors, setStale}), `player` the
+ * page's clock, `setBusy` the page's busy state, `catalog` the optimizers.
+ */
+export function createNetworkPanel({ catalog, controls, player, setBusy }) {
+  let active = false;
+  let pending = null;
+  let liveNext = null;
+  let pumping = false;
+  /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
+  let shown = null;
+  let lesson = null;
+
+  function setMode(on) {
+    active = on;
+    document.body.dataset.kind = on ? "network" : "surface";
+    for (const node of document.querySelectorAll("#controls .surface-only")) node.hidden = on;
+    for (const node of document.querySelectorAll(".network-only")) node.hidden = !on;
+  }
+
+  /** The form's fields from `spec` (networkSpec's shape). */
+  function renderForm(spec) {
+    const dataset = datasetOf(spec.dataset);
+    $("surface").value = NETWORK_PREFIX + dataset.id;
+    $("net-description").textContent = `${dataset.description}. ${dataset.classes ? `${dataset.classes} classes, cross-entropy loss` : "One output, squared error"}; the network is trained on the filled points and tested on the hollow ones.`;
+    $("net-n").value = numberText(spec.n);
+    $("net-noise").value = numberText(spec.noise);
+    $("net-data-seed").value = numberText(spec.dataSeed);
+    $("net-test-fraction").value = numberText(spec.testFraction);
+    $("net-hidden").value = spec.hidden.join(", ");
+    $("net-activation").value = spec.activation;
+    $("net-init-seed").value = numberText(spec.initSeed);
+    $("net-steps").value = numberText(spec.steps);
+    $("net-batch-size").value = numberText(spec.batchSize);
+    $("net-shuffle-seed").value = numberText(spec.shuffleSeed);
+  }
+
+  /** Run cards for a network: the optimizers kept (colours, labels and schedules as given or
+   *  the defaults), each with a learning rate that trains it unless one is given. */
+  function networkRuns(runs) {
+    return runs.map((run, i) => {
+      const optimizer = catalog.optimizers.get(run.optimizer);
+      const hyperparameters = { ...run.hyperparameters };
+      if (optimizer.hyperparameters.some((h) => h.name === "lr") && hyperparameters.lr === undefined && NETWORK_LR[run.optimizer]) {
+        hyperparameters.lr = NETWORK_LR[run.optimizer];
+      }
+      return makeRun(catalog, null, run.optimizer, i, { ...run, hyperparameters });
+    });
+  }
+
+  /** The request bodies of the form: one per distinct run batch size, with the runs' indices. */
+  function requests() {
+    const num = (id) => parseNumber($(id).value);
+    const hiddenText = $("net-hidden").value.trim();
+    const hidden = hiddenText === "" ? [] : hiddenText.split(/[,\s]+/).filter(Boolean).map(parseNumber);
+    const params = { n: num("net-n") ?? 200, seed: num("net-data-seed") ?? 0 };
+    if (num("net-noise") !== null) params.noise = num("net-noise");
+    const shared = num("net-batch-size");
+    const base = {
+      data: { id: $("surface").value.slice(NETWORK_PREFIX.length), params, test_fraction: num("net-test-fraction") ?? 0.25 },
+      model: { hidden, activation: $("net-activation").value, seed: num("net-init-seed") ?? 0 },
+      steps: num("net-steps"),
+      shuffle_seed: num("net-shuffle-seed") ?? 0,
+    };
+    const runs = controls.readRuns();
+    const groups = new Map();
+    runs.forEach((run, i) => {
+      const size = run.batchSize ?? shared;
+      const key = JSON.stringify(size);
+      if (!groups.has(key)) groups.set(key, { batch_size: size, indices: [], runs: [] });
+      const group = groups.get(key);
+      group.indices.push(i);
+      group.runs.push({
+        optimizer: run.optimizer,
+        hyperparameters: Object.fromEntries(Object.entries(run.hyperparameters).filter(([, v]) => v !== null && v !== "")),
+        label: run.label,
+        ...(scheduleRequest(run.schedule) ? { schedule: scheduleRequest(run.schedule) } : {}),
+      });
+    });
+    return {
+      runs,
+      groups: [...groups.values()].map((g) => ({ indices: g.indices, body: { ...base, batch_size: g.batch_size, runs: g.runs } })),
+    };
+  }
+
+  /** steps x runs x examples of the form, for Live's budget (null when not all numbers). */
+  function size() {
+    const steps = parseNumber($("net-steps").value);
+    const n = parseNumber($("net-n").value) ?? 200;
+    if (typeof steps !== "number" || typeof n !== "number") return null;
+    return steps * controls.readRuns().length * n;
+  }
+
+  async function train({ live = false } = {}) {
+    pending?.abort();
+    const controller = new AbortController();
+    pending = controller;
+    if (!live) player.pause();
+    busy(true);
+    controls.clearErrors();
+    try {
+      const { runs, groups } = requests();
+      const answers = await Promise.allSettled(groups.map((g) => postNetworkTrain(g.body, controller.signal)));
+      const failed = answers.filter((a) => a.status === "rejected").map((a) => a.reason);
+      if (failed.length) {
+        const other = failed.find((e) => !(e instanceof ApiError));
+        if (other) throw other;
+        const fieldErrors = [];
+        answers.forEach((a, j) => {
+          if (a.status !== "rejected") return;
+          for (const e of a.reason.fieldErrors) {
+            const [body, head, k, ...rest] = e.loc;
+            const loc = head === "runs" && typeof k === "number" ? [body, head, groups[j].indices[k], ...rest] : e.loc;
+            fieldErrors.push({ loc, msg: e.msg });
+          }
+        });
+        throw new ApiError(failed.map((e) => e.message).join("; "), fieldErrors);
+      }
+      if (pending !== controller) return;
+      const merged = [];
+      groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
+      controls.setStale(false);
+      await show({ ...answers[0].value, runs: merged }, live);
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      if (!(error instanceof ApiError)) throw error;
+      controls.showErrors(error, { quiet: live });
+      document.body.dataset.state = "error";
+    } finally {
+      if (pending === controller) {
+        pending = null;
+        busy(false);
+      }
+    }
+  }
+
+  function busy(on) {
+    $("net-busy").hidden = !on;
+    setBusy(on);
+  }
+
+  async function pump() {
+    pumping = true;
+    try {
+      while (liveNext) {
+        liveNext = null;
+        await train({ live: true });
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  // ---- what is on screen ------------------------------------------------------------------
+
+  async function show(answer, live) {
+    const last = Math.max(0, ...answer.runs.map((r) => r.losses.length - 1));
+    const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
+    const box = $("net-boundaries");
+    if (box.children.length !== answer.runs.length) {
+      box.replaceChildren(...answer.runs.map((_, i) => el("div", { class: "net-panel" }, [
+        el("h3", { id: `net-title-${i}` }, [el("span", { class: "swatch", "aria-hidden": "true" }), el("span", { class: "net-label" })]),
+        el("div", { class: "net-plot", id: `net-plot-${i}`, role: "region" }),
+        el("p", { class: "net-metrics", id: `net-metrics-${i}` }),
+      ])));
+    }
+    const step = live ? Math.min(player.step, last) : 0;
+    shown = { answer, classes, last, figures: [] };
+    const draws = answer.runs.map((run, i) => {
+      const panel = box.children[i];
+      panel.style.setProperty("--run-colour", run.colour);
+      panel.querySelector(".net-label").textContent = run.label;
+      const div = $(`net-plot-${i}`);
+      div.setAttribute("aria-label", `Decision boundary: ${run.label}`);
+      const index = nearestSnapshot(run.snapshots.steps, step);
+      const figure = buildBoundaryFigure({ answer, run, index, classes });
+      shown.figures.push({ div, zTraces: figure.zTraces, index });
+      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true });
+    });
+    const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
+    draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
+    $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
+    $("step-slider").max = String(last);
+    player.load(last, step);
+    await Promise.all(draws);
+    frame(player.step);
+    renderLessonTable();
+    const stage = $("net-stage");
+    stage.dataset.renders = String(Number(stage.dataset.renders || 0) + 1);
+    document.body.dataset.state = "ready";
+  }
+
+  let framePending = false;
+  /** The player moved: the slider and readout now, the figures at the next animation frame. */
+  function frame() {
+    $("step-slider").value = String(player.step);
+    $("step-readout").textContent = `step ${player.step} / ${player.last}`;
+    if (framePending || !shown) return;
+    framePending = true;
+    requestAnimationFrame(() => {
+      framePending = false;
+      drawStep(player.step);
+    });
+  }
+
+  function drawStep(step) {
+    if (!shown || !shown.figures.length || !shown.figures[0].div.data) return;
+    const { answer, classes } = shown;
+    answer.runs.forEach((run, i) => {
+      const figure = shown.figures[i];
+      const index = nearestSnapshot(run.snapshots.steps, step);
+      if (index !== figure.index) {
+        figure.index = index;
+        const z = boundaryZ(run.snapshots.boundary[index], classes);
+        const key = answer.grid.y === null ? "y" : "z";
+        restyleTraces(figure.div, figure.zTraces.map(() => ({ [key]: z })), figure.zTraces);
+      }
+      const k = Math.min(step, run.losses.length - 1);
+      const parts = [`step ${k} (boundary at ${run.snapshots.steps[index]})`, `loss ${fmt(run.losses[k])}`];
+      if (run.test_losses) parts.push(`test ${fmt(run.test_losses[k])}`);
+      if (run.accuracies) parts.push(`accuracy ${pct(run.accuracies[k])}`);
+      if (run.test_accuracies) parts.push(`test ${pct(run.test_accuracies[k])}`);
+      if (run.status !== "max_steps" && k >= run.losses.length - 1) parts.push(run.message);
+      $(`net-metrics-${i}`).textContent = parts.join(" · ");
+    });
+    if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
+    renderGradientNorms(step);
+  }
+
+  /** Each run's gradient norm per layer at `step`: layers as columns, input side first. */
+  function renderGradientNorms(step) {
+    const { answer } = shown;
+    const { sizes } = answer;
+    const table = $("net-gradnorms");
+    const layers = sizes.length - 1;
+    const heads = ["Run"];
+    for (let l = 0; l < layers; l += 1) heads.push(`${l === layers - 1 ? "Output" : `Layer ${l + 1}`} (${sizes[l]} → ${sizes[l + 1]})`);
+    table.tHead.replaceChildren(el("tr", {}, heads.map((h) => el("th", { scope: "col", text: h }))));
+    table.tBodies[0].replaceChildren(...answer.runs.map((run) => {
+      const k = Math.min(step, run.gradient_norms.length - 1);
+      const norms = run.gradient_norms[k] || [];
+      const top = Math.max(...norms.filter(Number.isFinite), 0);
+      return el("tr", { style: { "--run-colour": run.colour } }, [
+        el("th", { scope: "row", text: run.label }),
+        ...norms.map((v, l) => el("td", { "data-label": heads[l + 1] }, [fmt(v), el("span", { class: "bar", style: { width: `${top > 0 ? Math.max(2, (100 * v) / top) : 0}%` } })])),
+      ]);
+    }));
+  }
+
+  /** A network lesson's table: each run's loss noise (the mean step-to-step change of the
+   *  training loss over the last half) and its final loss and test accuracy. */
+  function renderLessonTable() {
+    const box = $("lesson-checkpoints");
+    if (!lesson || !shown) return;
+    const table = el("table", { class: "checkpoints" });
+    table.createCaption().textContent = "Loss noise: the mean |change| of the training loss from one step to the next over the second half of training.";
+    table.createTHead().append(el("tr", {}, ["run", "loss noise", "final loss", "test accuracy"].map((t) => el("th", { scope: "col", text: t }))));
+    const body = table.createTBody();
+    for (const run of shown.answer.runs) {
+      const losses = run.losses;
+      const half = Math.floor(losses.length / 2);
+      let total = 0;
+      for (let k = half + 1; k < losses.length; k += 1) total += Math.abs(losses[k] - losses[k - 1]);
+      const noise = losses.length - half > 1 ? total / (losses.length - half - 1) : 0;
+      const accuracy = run.test_accuracies ? run.test_accuracies[run.test_accuracies.length - 1] : null;
+      body.append(el("tr", {}, [run.label, fmt(noise, 3), fmt(losses[losses.length - 1], 3), accuracy === null ? "—" : pct(accuracy)].map((t) => el("td", { text: t }))));
+    }
+    box.replaceChildren(table);
+  }
+
+  // ---- entering, leaving, lessons ---------------------------------------------------------
+
+  /** The surface menu picked a network data set: its defaults, keeping the architecture. */
+  function pick(value) {
+    const dataset = datasetOf(value.slice(NETWORK_PREFIX.length));
+    const wasActive = active;
+    if (!wasActive) {
+      setMode(true);
+      controls.setRuns(networkRuns(controls.readRuns().map((run) => ({ ...run, hyperparameters: {}, batchSize: null }))));
+      renderForm(networkSpec({ dataset: dataset.id }));
+    } else {
+      renderForm({ ...readSpec(), dataset: dataset.id, noise: dataset.noise });
+    }
+    closeLesson();
+    train();
+  }
+
+  function readSpec() {
+    const num = (id) => parseNumber($(id).value);
+    const hidden = $("net-hidden").value.trim();
+    return networkSpec({
+      dataset: $("surface").value.slice(NETWORK_PREFIX.length), n: num("net-n"), noise: num("net-noise"),
+      dataSeed: num("net-data-seed"), testFraction: num("net-test-fraction"),
+      hidden: hidden ? hidden.split(/[,\s]+/).filter(Boolean) : [], activation: $("net-activation").value,
+      initSeed: num("net-init-seed"), steps: num("net-steps"), batchSize: num("net-batch-size"), shuffleSeed: num("net-shuffle-seed"),
+    });
+  }
+
+  function closeLesson() {
+    if (!lesson) return;
+    lesson = null;
+    $("lesson").hidden = true;
+  }
+
+  /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it. */
+  function open(next) {
+    const { runs, ...spec } = next.network;
+    setMode(true);
+    renderForm(networkSpec(spec));
+    controls.setRuns(networkRuns(runs.map((run) => ({ batchSize: null, hyperparameters: {}, ...run }))));
+    lesson = next;
+    $("lesson").hidden = false;
+    $("lesson-title").textContent = next.title;
+    $("lesson-text").replaceChildren(...next.text.map((sentence) => el("p", { text: sentence })));
+    $("lesson-checkpoints").replaceChildren();
+    return train();
+  }
+
+  /** Back to the surfaces (another surface picked, a surface lesson, a link). */
+  function leave() {
+    if (!active) return;
+    pending?.abort();
+    pending = null;
+    liveNext = null;
+    busy(false);
+    closeLesson();
+    setMode(false);
+  }
+
+  return {
+    active: () => active,
+    pick,
+    open,
+    leave,
+    closeLesson,
+    frame,
+    run: () => train(),
+    /** A valid edit with Live on: re-trains when small enough (one request in flight, the
+     *  newest edit next); a larger experiment waits for Run. */
+    live() {
+      const cost = size();
+      if (cost === null || cost > LIVE_EXAMPLE_STEPS) {
+        controls.setStale(true);
+        return;
+      }
+      liveNext = true;
+      if (!pumping) pump();
+    },
+  };
+}
+
+const pct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);

@@ -1,0 +1,129 @@
+// The figures of a network's training (POST /networks/train's answer): each run's decision
+// boundary at a snapshot with the examples over it, and the loss and accuracy curves. Pure
+// builders of plotly data and layouts; panels/network.js draws them and moves them with the step.
+
+import { plotlyText } from "../format.js";
+
+/** The classes' colours (Okabe-Ito): strong for the examples, light for the regions. */
+export const CLASS_COLOURS = ["#0072b2", "#e69f00", "#009e73"];
+const REGION_COLOURS = ["#9ecae9", "#f9d48c", "#8fd6bd"];
+
+const FONT = { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 11, color: "#334e68" };
+
+/** The index of the snapshot nearest `step` (snapshot steps ascend). */
+export function nearestSnapshot(steps, step) {
+  let best = 0;
+  for (let i = 1; i < steps.length; i += 1) {
+    if (Math.abs(steps[i] - step) < Math.abs(steps[best] - step)) best = i;
+  }
+  return best;
+}
+
+/** The plotted surface of one snapshot (`boundary[s]`: [classes][ny][nx], or [1][nx] for
+ *  regression): class 1's probability for two classes, the most probable class for three. */
+export function boundaryZ(snapshot, classes) {
+  if (classes === 2) return snapshot[1];
+  if (classes < 2) return snapshot[0];
+  const [first] = snapshot;
+  return first.map((row, j) =>
+    row.map((_, i) => {
+      let best = 0;
+      for (let c = 1; c < classes; c += 1) if (snapshot[c][j][i] > snapshot[best][j][i]) best = c;
+      return best;
+    }),
+  );
+}
+
+function regionTrace(grid, z, classes) {
+  if (classes === 2) {
+    return {
+      type: "heatmap", uid: "boundary", x: grid.x, y: grid.y, z, zmin: 0, zmax: 1, zsmooth: "best",
+      colorscale: [[0, REGION_COLOURS[0]], [0.5, "#f7f7f4"], [1, REGION_COLOURS[1]]], showscale: false,
+      hovertemplate: "x %{x:.2f}, y %{y:.2f}<br>P(class 1) %{z:.3f}<extra></extra>",
+    };
+  }
+  const scale = [];
+  classes = Math.max(classes, 2);
+  for (let c = 0; c < classes; c += 1) {
+    scale.push([c / classes, REGION_COLOURS[c % REGION_COLOURS.length]], [(c + 1) / classes, REGION_COLOURS[c % REGION_COLOURS.length]]);
+  }
+  return {
+    type: "heatmap", uid: "boundary", x: grid.x, y: grid.y, z, zmin: -0.5, zmax: classes - 0.5,
+    colorscale: scale, showscale: false, hovertemplate: "x %{x:.2f}, y %{y:.2f}<br>class %{z}<extra></extra>",
+  };
+}
+
+function examplesTrace(examples, uid, hollow, regression) {
+  const x = examples.x.map((p) => p[0]);
+  const y = regression ? examples.y : examples.x.map((p) => p[1]);
+  const colours = regression ? "#334e68" : examples.y.map((c) => CLASS_COLOURS[c % CLASS_COLOURS.length]);
+  return {
+    type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, hoverinfo: "skip",
+    marker: hollow
+      ? { symbol: "circle-open", size: 7, color: colours, line: { width: 1.6, color: colours } }
+      : { symbol: "circle", size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },
+  };
+}
+
+/** One run's boundary panel at snapshot `index`: [region (or prediction line), 0.5 contour
+ *  for two classes, train (filled), test (hollow)]. `narrow`: a phone's width. */
+export function buildBoundaryFigure({ answer, run, index, classes }) {
+  const { grid, data } = answer;
+  const regression = grid.y === null;
+  const z = boundaryZ(run.snapshots.boundary[index], classes);
+  const traces = [];
+  if (regression) {
+    traces.push({ type: "scatter", mode: "lines", uid: "boundary", name: "prediction", x: grid.x, y: z, line: { color: "#102a43", width: 2.5 } });
+  } else {
+    traces.push(regionTrace(grid, z, classes));
+    if (classes === 2) {
+      traces.push({
+        type: "contour", uid: "boundary-line", x: grid.x, y: grid.y, z, showscale: false, hoverinfo: "skip",
+        contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" }, line: { color: "#102a43", width: 1.5 },
+      });
+    }
+  }
+  traces.push(examplesTrace(data.train, "train", false, regression), examplesTrace(data.test, "test", true, regression));
+  const range = (values) => [values[0], values[values.length - 1]];
+  const layout = {
+    margin: { l: 30, r: 8, t: 6, b: 24 }, font: FONT, showlegend: false, dragmode: false,
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff",
+    xaxis: { range: range(grid.x), zeroline: false, showgrid: false, fixedrange: true },
+    yaxis: regression ? { zeroline: false, fixedrange: true } : { range: range(grid.y), zeroline: false, showgrid: false, fixedrange: true },
+  };
+  return { data: traces, layout, zTraces: regression ? [0] : classes === 2 ? [0, 1] : [0] };
+}
+
+/** The loss (top) and accuracy (bottom, classification only) of every run, train solid and
+ *  test dashed, with a vertical line at `step`. `runs` are the answer's with `colour`. */
+export function buildCurvesFigure({ runs, step, classification }) {
+  const data = [];
+  for (const run of runs) {
+    const name = plotlyText(run.label);
+    const steps = run.losses.map((_, k) => k);
+    const line = (dash) => ({ color: run.colour, width: dash ? 1.5 : 2, dash: dash ? "dash" : "solid" });
+    const trace = (values, what, test, yaxis) => ({
+      type: "scatter", mode: "lines", x: steps, y: values, yaxis, legendgroup: name,
+      // One legend entry per run (its train loss); the hint under the chart says solid and dashed.
+      showlegend: what === "loss" && !test, uid: `${test ? "test" : "train"}-${what}`,
+      name: `${name}: ${test ? "test" : "train"} ${what}`, line: line(test),
+      hovertemplate: `${name}, ${test ? "test" : "train"} ${what} %{y:.4g} at step %{x}<extra></extra>`,
+    });
+    data.push(trace(run.losses, "loss", false, "y"));
+    if (run.test_losses) data.push(trace(run.test_losses, "loss", true, "y"));
+    if (classification && run.accuracies) {
+      data.push(trace(run.accuracies, "accuracy", false, "y2"));
+      if (run.test_accuracies) data.push(trace(run.test_accuracies, "accuracy", true, "y2"));
+    }
+  }
+  const layout = {
+    margin: { l: 52, r: 10, t: 28, b: 36 }, font: FONT, hovermode: "closest",
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff",
+    xaxis: { title: { text: "step" }, zeroline: false, anchor: classification ? "y2" : "y" },
+    yaxis: { title: { text: "loss" }, type: "log", nticks: 5, tickformat: ".2~g", domain: classification ? [0.48, 1] : [0, 1], exponentformat: "power" },
+    shapes: [{ type: "line", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1, line: { color: "#102a43", width: 1, dash: "dot" } }],
+  };
+  if (classification) layout.yaxis2 = { title: { text: "accuracy" }, domain: [0, 0.4], range: [0, 1.02], tickformat: ".0%" };
+  return { data, layout };
+}

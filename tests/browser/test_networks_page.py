@@ -1,0 +1,170 @@
+"""The network view (issue 17): a network data set picked from the surface menu, trained with
+the run cards, its boundaries, curves and gradient norms, the player and the lesson, by label."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Lab
+
+NET_RENDERS = "Number(document.getElementById('net-stage').dataset.renders || 0)"
+
+
+def net_renders(page: Page) -> int:
+    return int(page.evaluate(f"() => {NET_RENDERS}"))
+
+
+def net_act(page: Page, action) -> None:
+    """Does `action` (something that trains) and waits until its answer is drawn."""
+    before = net_renders(page)
+    action()
+    page.wait_for_function(
+        f"n => {NET_RENDERS} > n && document.body.dataset.busy === 'false'",
+        arg=before,
+        timeout=30_000,
+    )
+
+
+def open_network(lab: Lab, name: str = "Two moons (network)") -> Page:
+    page = lab.open()
+    net_act(page, lambda: page.get_by_label("Surface").select_option(label=name))
+    return page
+
+
+def trace(page: Page, run: int, uid: str) -> dict:
+    return page.evaluate(
+        """([run, uid]) => {
+            const t = document.getElementById(`net-plot-${run}`).data.find((d) => d.uid === uid);
+            return {type: t.type, x: Array.from(t.x), y: Array.from(t.y),
+                    z: t.z ? t.z.map((row) => Array.from(row)) : null};
+        }""",
+        [run, uid],
+    )
+
+
+def test_a_network_data_set_trains_every_run_and_shows_it(page, lab):
+    open_network(lab)
+    boundaries = page.get_by_role("group", name="Decision boundaries")
+    for label in ("SGD", "Momentum", "Adam"):
+        expect(boundaries.get_by_role("region", name=f"Decision boundary: {label}")).to_be_visible()
+    expect(boundaries.get_by_role("region")).to_have_count(3)
+    expect(page.locator("#plot")).to_be_hidden()
+
+    # n 200 with a test fraction of 0.25: 150 filled training points and 50 hollow test points.
+    for run in range(3):
+        assert len(trace(page, run, "train")["x"]) == 150
+        assert len(trace(page, run, "test")["x"]) == 50
+    assert page.evaluate(
+        "() => document.getElementById('net-plot-0').data.find((d) => d.uid === 'test')"
+        ".marker.symbol"
+    ) == ("circle-open")
+
+    # The player moves the boundary: the snapshot nearest the step is drawn.
+    slider = page.get_by_label("Animation step")
+    assert slider.get_attribute("max") == "500"
+    at_start = trace(page, 2, "boundary")["z"]
+    slider.fill("400")
+    expect(page.get_by_text("step 400 / 500")).to_be_visible()
+    page.wait_for_function(
+        "() => document.getElementById('net-metrics-2').textContent.startsWith('step 400')"
+    )
+    later = trace(page, 2, "boundary")["z"]
+    assert len(later) == 60 and len(later[0]) == 60
+    assert later != at_start
+    # Two classes: class 1's probability, from 0.5 everywhere towards 0 and 1 as Adam trains.
+    assert max(map(max, later)) > 0.9 and min(map(min, later)) < 0.1
+
+    # Loss and accuracy, train and test, for every run, with the step marked.
+    names = page.evaluate("() => document.getElementById('net-curves').data.map((t) => t.name)")
+    for label in ("SGD", "Momentum", "Adam"):
+        for part in ("train loss", "test loss", "train accuracy", "test accuracy"):
+            assert f"{label}: {part}" in names
+    marker = page.evaluate("() => document.getElementById('net-curves').layout.shapes[0].x0")
+    assert marker == 400
+
+    # The backprop view: one column per layer, one row per run, at the step.
+    table = page.get_by_role("table", name="Gradient norm by layer")
+    headers = table.get_by_role("columnheader").all_text_contents()
+    assert [h.strip() for h in headers] == [
+        "Run",
+        "Layer 1 (2 → 16)",
+        "Layer 2 (16 → 16)",
+        "Output (16 → 2)",
+    ]
+    expect(table.get_by_role("row")).to_have_count(4)
+    expect(table.get_by_role("rowheader", name="Adam")).to_be_visible()
+
+
+def test_live_edits_retrain_and_errors_name_their_field(page, lab):
+    open_network(lab)
+    hidden = page.get_by_label("Hidden layers")
+    # Live is on and the experiment is small: a valid edit re-trains at once.
+    net_act(page, lambda: hidden.fill("8"))
+    table = page.get_by_role("table", name="Gradient norm by layer")
+    expect(table.get_by_role("columnheader", name="Output (8 → 2)")).to_be_visible()
+    expect(table.get_by_role("columnheader")).to_have_count(3)
+
+    page.get_by_label("Live").uncheck()
+    page.get_by_label("Activation").select_option("relu")
+    page.get_by_label("Training steps").fill("200")
+    expect(page.get_by_text("Edited: press Run to update")).to_be_visible()
+    net_act(page, lambda: page.get_by_role("button", name="Run", exact=True).click())
+    assert page.get_by_label("Animation step").get_attribute("max") == "200"
+
+
+@pytest.mark.allow_http_error(422)
+def test_an_impossible_architecture_is_named_at_its_field(page, lab):
+    open_network(lab)
+    page.get_by_label("Live").uncheck()
+    page.get_by_label("Hidden layers").fill("16, 65")
+    page.get_by_role("button", name="Run", exact=True).click()
+    error = page.locator("#net-hidden-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("64")
+    expect(page.get_by_label("Hidden layers")).to_have_attribute("aria-invalid", "true")
+
+
+def test_three_classes_and_regression(page, lab):
+    open_network(lab, "Spiral, 3 arms (network)")
+    z = trace(page, 0, "boundary")["z"]
+    assert {v for row in z for v in row} <= {0, 1, 2}
+    table = page.get_by_role("table", name="Gradient norm by layer")
+    expect(table.get_by_role("columnheader", name="Output (16 → 3)")).to_be_visible()
+
+    net_act(page, lambda: page.get_by_label("Surface").select_option(label="Noisy sine (network)"))
+    line = trace(page, 0, "boundary")
+    assert line["type"] == "scatter" and len(line["x"]) == 60
+    names = page.evaluate("() => document.getElementById('net-curves').data.map((t) => t.name)")
+    assert "SGD: test loss" in names and not any("accuracy" in n for n in names)
+
+
+def test_the_surfaces_come_back(page, lab):
+    open_network(lab)
+    lab.act(lambda: page.get_by_label("Surface").select_option(label="Rosenbrock"))
+    expect(page.locator("#plot")).to_be_visible()
+    expect(page.locator("#net-stage")).to_be_hidden()
+    expect(page.get_by_label("Start x")).to_be_visible()
+    expect(page.get_by_label("Hidden layers")).to_be_hidden()
+
+
+def test_the_mini_batch_lesson_runs_its_three_flavours(page, lab):
+    lab.open()
+
+    def pick() -> None:
+        page.get_by_role("button", name="Lessons").click()
+        page.get_by_role("menuitem", name="Mini-batch SGD on a real network").click()
+
+    net_act(page, pick)
+    lesson = page.get_by_role("complementary", name="Mini-batch SGD on a real network")
+    expect(lesson).to_be_visible()
+    boundaries = page.get_by_role("group", name="Decision boundaries")
+    for label in ("Full batch (150)", "Mini-batch 32", "SGD, batch 1"):
+        expect(boundaries.get_by_role("region", name=f"Decision boundary: {label}")).to_be_visible()
+    rows = lesson.locator("table.checkpoints tbody tr")
+    expect(rows).to_have_count(3)
+    noise = [float(rows.nth(i).locator("td").nth(1).inner_text()) for i in range(3)]
+    # Full batch's loss is the smoothest, SGD's (batch 1) the noisiest.
+    assert noise[0] < noise[1] < noise[2]
+    assert page.get_by_label("Animation step").get_attribute("max") == "400"
+    expect(lesson.get_by_role("cell", name="%").first).to_be_visible()
