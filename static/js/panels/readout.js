@@ -7,7 +7,7 @@
 
 import { $, el } from "../dom.js";
 import { fmt, fmtPoint } from "../format.js";
-import { GLYPHS, explain, hasState } from "../render/glyphs.js";
+import { GLYPHS, explain, hasState } from "../render/optimizer-state.js";
 
 const DIGITS = 4;
 
