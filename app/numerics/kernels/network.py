@@ -368,22 +368,11 @@ def train(
         k = 0
         while st == w.MAX_STEPS:
             value, correct = evaluate(sizes, act, loss, p, x, y, everyone, work, g, True)
-            if not abs(value) <= max_loss:
-                why = w.LOSS_NOT_FINITE if not math.isfinite(value) else w.LOSS_TOO_LARGE
+            why, norm2 = w.unusable(value, g, size, max_loss)
+            if why != w.NO_REASON:
                 st, at = w.DIVERGED, k
                 break
-            norm2 = 0.0
-            for i in range(size):
-                norm2 += g[i] * g[i]
-            if not norm2 < math.inf:
-                st, why, at = w.DIVERGED, w.GRADIENT_NOT_FINITE, k
-                break
-            if k == 0:
-                first = base = value
-            elif value > last:
-                streak += 1
-            else:
-                streak, base = 0, value
+            first, base, streak = w.rising(value, last, k, first, base, streak)
             last, best = value, min(best, value)
             losses[r, k], accuracies[r, k] = value, correct / n
             end = size

@@ -188,22 +188,11 @@ def _run(
     k = 0
     while st == MAX_STEPS:
         loss = evaluate.family_value_grad(family, kind, q, ops, known, data, p, g, work)
-        if not abs(loss) <= max_loss:
-            why = LOSS_NOT_FINITE if not math.isfinite(loss) else LOSS_TOO_LARGE
+        why, norm2 = unusable(loss, g, dim, max_loss)
+        if why != NO_REASON:
             st, at = DIVERGED, k
             break
-        norm2 = 0.0
-        for i in range(dim):
-            norm2 += g[i] * g[i]
-        if not norm2 < math.inf:
-            st, why, at = DIVERGED, GRADIENT_NOT_FINITE, k
-            break
-        if k == 0:
-            first = base = loss
-        elif loss > last:
-            streak += 1
-        else:
-            streak, base = 0, loss
+        first, base, streak = rising(loss, last, k, first, base, streak)
         row = k if history else 0
         for i in range(dim):
             points[r, row, i] = p[i]
@@ -251,6 +240,31 @@ def _run(
     status[r], stopped_at[r], reasons[r] = st, at, why
     final_points[r] = previous if st == DIVERGED else p
     final_losses[r], best_losses[r] = last, best
+
+
+@kernel(inline="always")
+def unusable(loss, g, dim, max_loss):
+    """Why the point (its loss and gradient ``g[:dim]``) ends a walk as diverged, or NO_REASON;
+    and the gradient's squared norm."""
+    if not abs(loss) <= max_loss:
+        return (LOSS_NOT_FINITE if not math.isfinite(loss) else LOSS_TOO_LARGE), math.nan
+    norm2 = 0.0
+    for i in range(dim):
+        norm2 += g[i] * g[i]
+    if not norm2 < math.inf:
+        return GRADIENT_NOT_FINITE, norm2
+    return NO_REASON, norm2
+
+
+@kernel(inline="always")
+def rising(loss, last, k, first, base, streak):
+    """The loss's first value, the value its current rise started from and the rise's length
+    in updates, after point ``k`` (``trend`` reads them at the end)."""
+    if k == 0:
+        return loss, loss, 0
+    if loss > last:
+        return first, base, streak + 1
+    return first, loss, 0
 
 
 @kernel(inline="always")
