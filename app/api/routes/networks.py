@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.api import records
-from app.api.encoding import FiniteJSONResponse, gzip_base64
+from app.api.encoding import FiniteJSONResponse, compress_base64
 from app.api.requests import NetworkRequest, stop_rules
 from app.api.responses import NetworkResponse
 from app.api.routes.trajectories import lr_scale
@@ -20,9 +20,10 @@ def train(request: NetworkRequest, http: Request) -> FiniteJSONResponse:
     nn.Linear initialisation, seeded), with the surfaces' stop rules; each run's decision
     boundary at ``snapshots`` steps as a float32 typed array. Rebuilding the network in torch
     from ``initial_parameters`` and training it with torch.optim on ``data.train`` gives the
-    same losses (in float64). Sent gzipped with Huffman coding only when binary."""
+    same losses (in float64). Binary bodies go compressed (``compress_base64``: zstd, else
+    Huffman gzip)."""
     response = FiniteJSONResponse(train_body(request))
-    return gzip_base64(http, response) if request.encoding == "binary" else response
+    return compress_base64(http, response) if request.encoding == "binary" else response
 
 
 def train_body(request: NetworkRequest) -> dict:
