@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
-from app.numerics.networks import Network
+from app.numerics.networks import BACKPROP_TIMINGS, Network
 from app.numerics.surfaces import Surface
 
 RUN_STEP = 3_000
@@ -346,11 +346,12 @@ numpy calls on tiny vectors, each a microsecond or two of overhead."""
 
 def network_inspection(network: Network, train: int, test: int, checked: int) -> Cost:
     """``POST /networks/inspect``: drawing the data, the gradient on the ``train`` examples
-    (one backprop), ``checked`` parameters' central differences (2 forward passes each over
-    them, each on a copy of the parameters), one example's passes in numpy, and the answer."""
+    (backprop, timed ``BACKPROP_TIMINGS`` times), ``checked`` parameters' central differences
+    (2 forward passes each over them, each on a copy of the parameters), one example's passes
+    in numpy, and the answer."""
     size, layers = network.parameter_count, len(network.layers)
     passes = 2 * checked
-    work = NETWORK_REQUEST + train * network_pass(network, True)
+    work = NETWORK_REQUEST + BACKPROP_TIMINGS * train * network_pass(network, True)
     work += passes * (train * network_pass(network, False) * CHECK_PASS + size)
     work += layers * LAYER_NUMPY + size * PARAMETER_JSON
     memory = (passes + 2) * size * 8 + (train + test) * sum(network.sizes) * 24

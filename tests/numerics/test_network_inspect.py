@@ -121,6 +121,13 @@ def test_the_check_table_compares_a_seeded_sample():
     assert not np.array_equal(sample, networks.check_sample(network, 12, seed=6))
     small = networks.Network((1, 2, 1), "tanh", regression=True)
     assert networks.check_sample(small, 50, seed=0).tolist() == list(range(7))
+    # Every layer takes its turn: 12 over 3 layers (15, 24 and 15 parameters) is 4 each.
+    assert [o * i + o for o, i in network.layers] == [15, 24, 15]
+    layers = [network.layer_of(int(i)) for i in sample]
+    assert [layers.count(k) for k in range(3)] == [4, 4, 4]
+    # Layers 1 and 3 run out after 15 turns; layer 2 goes on alone.
+    layers = [network.layer_of(int(i)) for i in networks.check_sample(network, 50, seed=1)]
+    assert [layers.count(k) for k in range(3)] == [15, 20, 15]
 
     check = networks.gradient_check(network, theta, split.x, split.y, indices=sample)
     loss, grad, _ = networks.loss_and_gradient(network, theta, split.x, split.y)

@@ -10,6 +10,7 @@ import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { createNetworkBackprop } from "./network-backprop.js";
 import { scheduleRequest } from "./schedule.js";
 import { makeRun } from "../state.js";
 
@@ -80,6 +81,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
   let shown = null;
   let lesson = null;
+  const backprop = createNetworkBackprop();
 
   function setMode(on) {
     active = on;
@@ -131,6 +133,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       model: { hidden, activation: $("net-activation").value, seed: num("net-init-seed") ?? 0 },
       steps: num("net-steps"),
       shuffle_seed: num("net-shuffle-seed") ?? 0,
+      include_parameters: true, // the Backprop card inspects any snapshot
     };
     const runs = controls.readRuns();
     const groups = new Map();
@@ -190,7 +193,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged }, live);
+      await show({ ...answers[0].value, runs: merged }, live, groups[0].body);
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -223,7 +226,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   // ---- what is on screen ------------------------------------------------------------------
 
-  async function show(answer, live) {
+  async function show(answer, live, base) {
     const last = Math.max(0, ...answer.runs.map((r) => r.losses.length - 1));
     const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
     const box = $("net-boundaries");
@@ -245,13 +248,14 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const index = nearestSnapshot(run.snapshots.steps, step);
       const figure = buildBoundaryFigure({ answer, run, index, classes });
       shown.figures.push({ div, zTraces: figure.zTraces, index });
-      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true });
+      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true }).then(() => onTrainClick(div));
     });
     const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
     $("step-slider").max = String(last);
     player.load(last, step);
+    backprop.load(answer, base);
     await Promise.all(draws);
     frame(player.step);
     renderLessonTable();
@@ -295,6 +299,17 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
     renderGradientNorms(step);
+    backprop.step(step);
+  }
+
+  /** A click on a filled (training) point inspects that example. */
+  function onTrainClick(div) {
+    if (div.dataset.inspects) return;
+    div.dataset.inspects = "true";
+    div.on("plotly_click", (event) => {
+      const point = event.points.find((p) => p.data.uid === "train");
+      if (point) backprop.pickExample(point.pointNumber);
+    });
   }
 
   /** Each run's gradient norm per layer at `step`: layers as columns, input side first. */
@@ -321,7 +336,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
    *  training loss over the last half) and its final loss and test accuracy. */
   function renderLessonTable() {
     const box = $("lesson-checkpoints");
-    if (!lesson || !shown) return;
+    if (!lesson || !shown || lesson.view === "backprop") return;
     const table = el("table", { class: "checkpoints" });
     table.createCaption().textContent = "Loss noise: the mean |change| of the training loss from one step to the next over the second half of training.";
     table.createTHead().append(el("tr", {}, ["run", "loss noise", "final loss", "test accuracy"].map((t) => el("th", { scope: "col", text: t }))));
@@ -393,6 +408,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     pending = null;
     liveNext = null;
     busy(false);
+    backprop.clear();
     closeLesson();
     setMode(false);
   }
