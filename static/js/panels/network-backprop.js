@@ -99,6 +99,7 @@ export function createNetworkBackprop() {
     if (index === null) {
       latest.cancel();
       shownKey = null;
+      $("net-inspect").dataset.busy = "false";
       $("net-inspect-status").textContent = `Example must be a whole number from 0 to ${current.answer.data.train.y.length - 1} (the training set).`;
       return;
     }
@@ -109,6 +110,7 @@ export function createNetworkBackprop() {
     const at = { run, snapshot, index };
     if (cache.has(key)) {
       latest.cancel();
+      $("net-inspect").dataset.busy = "false";
       shownKey = key;
       render(cache.get(key), at);
       return;
@@ -190,7 +192,7 @@ export function createNetworkBackprop() {
     table.tHead.replaceChildren(el("tr", {}, heads.map((h) => el("th", { scope: "col", text: h }))));
     table.tBodies[0].replaceChildren(...check.rows.map((row) => el("tr", {}, [
       el("th", { scope: "row", text: row.name }),
-      el("td", { "data-label": heads[1], text: layerTitle(answer.sizes, row.layer + 1) }),
+      el("td", { "data-label": heads[1], text: layerTitle(answer.sizes, row.layer + 1).split(" (")[0] }),
       el("td", { class: "num", "data-label": heads[2], text: fmt(row.backprop, 8) }),
       el("td", { class: "num", "data-label": heads[3], text: fmt(row.numeric, 8) }),
       el("td", { class: "num", "data-label": heads[4], text: fmt(row.abs_error, 2) }),
