@@ -131,6 +131,10 @@ def test_the_backprop_card_follows_the_step_and_the_example(page, lab, shots):
     )
     assert body["example"] == 7
     expect(status).to_contain_text("Example 7 at")
+    # The example is ringed on every boundary panel, at its training point.
+    for run in range(3):
+        ring = page.evaluate(f"() => document.getElementById('net-plot-{run}').layout.shapes[0]")
+        assert [ring["xanchor"], ring["yanchor"]] == trained["data"]["train"]["x"][7]
     page.locator("#net-plot-2").scroll_into_view_if_needed()
     target = page.evaluate(
         """() => {

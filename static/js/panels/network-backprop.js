@@ -58,7 +58,8 @@ function layerTitle(sizes, l) {
   return `${l === sizes.length - 1 ? "Output" : `Layer ${l}`} (${sizes[l - 1]} → ${sizes[l]})`;
 }
 
-export function createNetworkBackprop() {
+/** `onExample(index)`: the example on screen changed (network.js rings it on the boundaries). */
+export function createNetworkBackprop({ onExample = () => {} } = {}) {
   const latest = createLatest(150);
   const cache = new Map();
   /** {answer, base: {data, model}, activation} of the shown training, or null. */
@@ -173,6 +174,7 @@ export function createNetworkBackprop() {
     });
     $("net-inspect-layers").replaceChildren(...columns);
     renderCheck(answer);
+    onExample(index);
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
   }
 

@@ -81,7 +81,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
   let shown = null;
   let lesson = null;
-  const backprop = createNetworkBackprop();
+  const backprop = createNetworkBackprop({ onExample: ringExample });
 
   function setMode(on) {
     active = on;
@@ -300,6 +300,19 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
     renderGradientNorms(step);
     backprop.step(step);
+  }
+
+  /** The Backprop card's example, ringed on every boundary panel. */
+  function ringExample(index) {
+    if (!shown) return;
+    const { train } = shown.answer.data;
+    const regression = shown.answer.grid.y === null;
+    const [x, y] = regression ? [train.x[index][0], train.y[index]] : train.x[index];
+    const ring = {
+      type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel", xanchor: x, yanchor: y,
+      x0: -7, x1: 7, y0: -7, y1: 7, line: { color: "#102a43", width: 2 },
+    };
+    for (const { div } of shown.figures) if (div.data) relayout(div, { shapes: [ring] });
   }
 
   /** A click on a filled (training) point inspects that example. */
