@@ -257,3 +257,27 @@ def test_the_backprop_card_on_a_phone(page, lab, shots):
         box = column.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     _shoot(page, card, shots / "net-backprop-phone.png", 390)
+
+
+def test_regression_and_a_linear_model(page, lab):
+    open_network(lab, page)
+    card = page.get_by_role("region", name="Backprop, layer by layer")
+    layers = card.get_by_role("group", name="Backprop by layer")
+    surface = page.get_by_label("Surface")
+    _, answer = inspect_act(
+        page, lambda: net_act(page, lambda: surface.select_option(label="Noisy sine (network)"))
+    )
+    for name in ("Input (1)", "Layer 1 (1 → 16)", "Output (16 → 1)"):
+        expect(layers.get_by_role("group", name=name, exact=True)).to_be_visible()
+    out = answer["example"]["layers"][-1]
+    expect(card.locator("#net-inspect-status")).to_contain_text("target")
+    # Squared error: dL/dz = 2 (z - y) at the output.
+    assert out["pre_activation_gradient"][0] == pytest.approx(
+        2 * (out["pre_activation"][0] - answer["example"]["y"]), rel=1e-12
+    )
+    hidden = page.get_by_label("Hidden layers")
+    _, answer = inspect_act(page, lambda: net_act(page, lambda: hidden.fill("")))
+    expect(layers.get_by_role("group")).to_have_count(2)
+    expect(layers.get_by_role("group", name="Output (1 → 1)", exact=True)).to_be_visible()
+    assert answer["sizes"] == [1, 1] and len(answer["check"]["rows"]) == 2
+    expect(card.get_by_role("table").locator("tbody tr")).to_have_count(2)
