@@ -281,3 +281,28 @@ def test_regression_and_a_linear_model(page, lab):
     expect(layers.get_by_role("group", name="Output (1 → 1)", exact=True)).to_be_visible()
     assert answer["sizes"] == [1, 1] and len(answer["check"]["rows"]) == 2
     expect(card.get_by_role("table").locator("tbody tr")).to_have_count(2)
+
+
+def test_a_large_network_inspects_its_first_and_last_parameters(page, lab):
+    """3 runs x 11 snapshots of 12,802 parameters (422,466) is past the page's SNAPSHOT_PARAMETERS: the
+    training is asked without them, and the card inspects the initial and final parameters."""
+    traffic = Traffic(page)
+    open_network(lab, page)
+    page.get_by_label("Live").uncheck()
+    page.get_by_label("Hidden layers").fill("64, 64, 64, 64")
+    page.get_by_label("Training steps").fill("10")
+    run = page.get_by_role("button", name="Run", exact=True)
+    with page.expect_request(lambda r: urlsplit(r.url).path == "/api/v1/networks/train") as sent:
+        body, answer = inspect_act(page, lambda: net_act(page, run.click))
+    assert sent.value.post_data_json["include_parameters"] is False
+    trained = traffic.trained[-1]
+    assert trained["parameter_count"] == 12_802
+    assert "parameters" not in trained["runs"][2]["snapshots"]
+    assert body["parameters"] == trained["initial_parameters"]
+    status = page.locator("#net-inspect-status")
+    expect(status).to_contain_text("Adam at step 0 (initial parameters")
+    last = len(trained["runs"][2]["losses"]) - 1
+    body, answer = inspect_act(page, lambda: page.get_by_label("Animation step").fill(str(last)))
+    assert body["parameters"] == trained["runs"][2]["final_parameters"]
+    assert answer["loss"] == trained["runs"][2]["losses"][last]
+    expect(status).to_contain_text(f"Adam at step {last} (final parameters")

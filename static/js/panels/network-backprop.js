@@ -104,11 +104,12 @@ export function createNetworkBackprop({ onExample = () => {} } = {}) {
       $("net-inspect-status").textContent = `Example must be a whole number from 0 to ${current.answer.data.train.y.length - 1} (the training set).`;
       return;
     }
-    if (!run || !run.snapshots.parameters) return;
-    const snapshot = nearestSnapshot(run.snapshots.steps, step);
+    if (!run) return;
+    const states = statesOf(run);
+    const snapshot = nearestSnapshot(states.steps, step);
     const key = `${runIndex}|${snapshot}|${index}`;
     if (key === shownKey) return;
-    const at = { run, snapshot, index };
+    const at = { run, step: states.steps[snapshot], partial: states.partial, index };
     if (cache.has(key)) {
       latest.cancel();
       $("net-inspect").dataset.busy = "false";
@@ -120,7 +121,7 @@ export function createNetworkBackprop({ onExample = () => {} } = {}) {
     latest.run(async (signal) => {
       const body = {
         ...current.base,
-        parameters: layersOf(run.snapshots.parameters[snapshot], current.answer.sizes),
+        parameters: states.parameters(snapshot),
         example: index,
         check: CHECKED,
       };
@@ -140,7 +141,17 @@ export function createNetworkBackprop({ onExample = () => {} } = {}) {
     });
   }
 
-  function render(answer, { run, snapshot, index }) {
+  /** The run's parameters the card can inspect: at every snapshot, or (a training too large to
+   *  send them) the initial and the final ones. */
+  function statesOf(run) {
+    const { sizes, initial_parameters: initial } = current.answer;
+    if (run.snapshots.parameters) {
+      return { steps: run.snapshots.steps, parameters: (i) => layersOf(run.snapshots.parameters[i], sizes), partial: false };
+    }
+    return { steps: [0, run.losses.length - 1], parameters: (i) => (i === 0 ? initial : run.final_parameters), partial: true };
+  }
+
+  function render(answer, { run, step: at, partial, index }) {
     const box = $("net-inspect");
     const { sizes } = answer;
     const ex = answer.example;
@@ -148,7 +159,8 @@ export function createNetworkBackprop({ onExample = () => {} } = {}) {
     const output = ex.layers[ex.layers.length - 1].activation;
     const predicted = output.indexOf(Math.max(...output));
     const what = classification ? `class ${ex.y}, predicted ${predicted}` : `target ${fmt(ex.y)}, predicted ${fmt(output[0])}`;
-    $("net-inspect-status").textContent = `${run.label} at step ${run.snapshots.steps[snapshot]}: training loss ${fmt(answer.loss)}. Example ${index} at (${ex.x.map((v) => fmt(v, 3)).join(", ")}): ${what}, its loss ${fmt(ex.loss)}.`;
+    const which = partial ? ` (${at === 0 ? "initial" : "final"} parameters: a network this large sends only those)` : "";
+    $("net-inspect-status").textContent = `${run.label} at step ${at}${which}: training loss ${fmt(answer.loss)}. Example ${index} at (${ex.x.map((v) => fmt(v, 3)).join(", ")}): ${what}, its loss ${fmt(ex.loss)}.`;
 
     const topNorm = Math.max(0, ...answer.gradient_norms.filter(Number.isFinite));
     const columns = [el("section", { class: "bp-layer", role: "group", "aria-label": layerTitle(sizes, 0) }, [

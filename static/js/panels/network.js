@@ -32,6 +32,12 @@ export const NETWORK_DATASETS = [
  *  3 runs x 500 steps x 200 examples, is about a second today); above it, Run. */
 export const LIVE_EXAMPLE_STEPS = 300_000;
 
+/** The most snapshot parameters (runs x snapshots x parameters) a training asks for, for the
+ *  Backprop card (about 4 MB in binary); past it the card has each run's first and last. */
+export const SNAPSHOT_PARAMETERS = 400_000;
+/** Snapshots per run the page asks for (the API's default). */
+const SNAPSHOTS = 50;
+
 /** Learning rates that train the default network in a few hundred steps, by optimizer id. */
 const NETWORK_LR = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.005, adagrad: 0.05 };
 
@@ -133,8 +139,12 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       model: { hidden, activation: $("net-activation").value, seed: num("net-init-seed") ?? 0 },
       steps: num("net-steps"),
       shuffle_seed: num("net-shuffle-seed") ?? 0,
-      include_parameters: true, // the Backprop card inspects any snapshot
     };
+    const dataset = datasetOf(base.data.id);
+    const sizes = [dataset?.classes === 0 ? 1 : 2, ...hidden, dataset?.classes || 1];
+    let parameters = 0;
+    for (let l = 1; l < sizes.length; l += 1) parameters += (sizes[l - 1] + 1) * sizes[l];
+    const snapshots = Math.min(SNAPSHOTS, (typeof base.steps === "number" ? base.steps : 0) + 1);
     const runs = controls.readRuns();
     const groups = new Map();
     runs.forEach((run, i) => {
@@ -152,7 +162,11 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     return {
       runs,
-      groups: [...groups.values()].map((g) => ({ indices: g.indices, body: { ...base, batch_size: g.batch_size, runs: g.runs } })),
+      groups: [...groups.values()].map((g) => ({
+        indices: g.indices,
+        // The Backprop card inspects any snapshot when the parameters are affordable.
+        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: g.runs.length * snapshots * parameters <= SNAPSHOT_PARAMETERS },
+      })),
     };
   }
 
