@@ -284,8 +284,9 @@ def test_regression_and_a_linear_model(page, lab):
 
 
 def test_a_large_network_inspects_its_first_and_last_parameters(page, lab):
-    """3 runs x 11 snapshots of 12,802 parameters (422,466) is past the page's SNAPSHOT_PARAMETERS: the
-    training is asked without them, and the card inspects the initial and final parameters."""
+    """3 runs x 11 snapshots of 12,802 parameters (422,466) is past the page's
+    SNAPSHOT_PARAMETERS: the training is asked without them, and the card inspects the initial
+    and final parameters."""
     traffic = Traffic(page)
     open_network(lab, page)
     page.get_by_label("Live").uncheck()
