@@ -157,6 +157,10 @@ def test_the_backprop_card_follows_the_step_and_the_example(page, lab, shots):
         }"""
     )
     assert target["far"] > 6 and target["index"] != 7
+    page.mouse.move(*target["at"])
+    hover = page.locator("#net-plot-2 .hoverlayer")
+    expect(hover).to_contain_text(f"training example {target['index']}")
+    expect(hover).to_contain_text("click to inspect")
     body, _ = inspect_act(page, lambda: page.mouse.click(*target["at"]))
     assert body["example"] == target["index"]
     expect(card.get_by_role("textbox", name="Example", exact=True)).to_have_value(

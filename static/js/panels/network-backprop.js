@@ -17,6 +17,21 @@ const CACHE_SIZE = 64;
 const POSITIVE = [230, 159, 0];
 const NEGATIVE = [0, 114, 178];
 
+/** The most snapshot parameters (runs x snapshots x parameters) a training asks for, for this
+ *  card (about 4 MB in binary); past it the card has each run's initial and final ones. */
+export const SNAPSHOT_PARAMETERS = 400_000;
+/** Snapshots per run the page trains with (the API's default). */
+const SNAPSHOTS = 50;
+
+/** Whether a training of `runs` runs of `steps` steps of a network of layer widths `sizes`
+ *  may ask for every snapshot's parameters (its `include_parameters`). */
+export function snapshotsAffordable(sizes, runs, steps) {
+  let parameters = 0;
+  for (let l = 1; l < sizes.length; l += 1) parameters += (sizes[l - 1] + 1) * sizes[l];
+  const snapshots = Math.min(SNAPSHOTS, (Number.isInteger(steps) ? steps : 0) + 1);
+  return runs * snapshots * parameters <= SNAPSHOT_PARAMETERS;
+}
+
 /** `flat` (torch's order: each layer's weight row by row, then its bias) as [{weight, bias}]. */
 export function layersOf(flat, sizes) {
   const layers = [];

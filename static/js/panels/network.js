@@ -10,7 +10,7 @@ import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
-import { createNetworkBackprop } from "./network-backprop.js";
+import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
 import { scheduleRequest } from "./schedule.js";
 import { makeRun } from "../state.js";
 
@@ -31,12 +31,6 @@ export const NETWORK_DATASETS = [
 /** Live re-trains while steps x runs x examples stays at most this (the default experiment,
  *  3 runs x 500 steps x 200 examples, is about a second today); above it, Run. */
 export const LIVE_EXAMPLE_STEPS = 300_000;
-
-/** The most snapshot parameters (runs x snapshots x parameters) a training asks for, for the
- *  Backprop card (about 4 MB in binary); past it the card has each run's first and last. */
-export const SNAPSHOT_PARAMETERS = 400_000;
-/** Snapshots per run the page asks for (the API's default). */
-const SNAPSHOTS = 50;
 
 /** Learning rates that train the default network in a few hundred steps, by optimizer id. */
 const NETWORK_LR = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.005, adagrad: 0.05 };
@@ -142,9 +136,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     };
     const dataset = datasetOf(base.data.id);
     const sizes = [dataset?.classes === 0 ? 1 : 2, ...hidden, dataset?.classes || 1];
-    let parameters = 0;
-    for (let l = 1; l < sizes.length; l += 1) parameters += (sizes[l - 1] + 1) * sizes[l];
-    const snapshots = Math.min(SNAPSHOTS, (typeof base.steps === "number" ? base.steps : 0) + 1);
     const runs = controls.readRuns();
     const groups = new Map();
     runs.forEach((run, i) => {
@@ -164,8 +155,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       runs,
       groups: [...groups.values()].map((g) => ({
         indices: g.indices,
-        // The Backprop card inspects any snapshot when the parameters are affordable.
-        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: g.runs.length * snapshots * parameters <= SNAPSHOT_PARAMETERS },
+        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: snapshotsAffordable(sizes, g.runs.length, base.steps) },
       })),
     };
   }
