@@ -559,6 +559,11 @@ class NetworkRequest(Strict):
     snapshots: int = Field(
         default=50, ge=1, le=SETTINGS.max_snapshots, description="Boundaries per run"
     )
+    include_parameters: bool = Field(
+        default=False,
+        description="Also each snapshot's parameters (snapshots x parameters, the flat layout"
+        " of torch's order) in each run's snapshots, as float64 typed arrays when binary",
+    )
     resolution: int = Field(
         default=60,
         ge=2,
@@ -571,11 +576,6 @@ class NetworkRequest(Strict):
         " test_losses, accuracies, test_accuracies and gradient_norms as float64 typed arrays"
         ' ({"dtype": "f8", "bdata", "shape"}). The boundaries are float32 typed arrays either'
         " way",
-    )
-    include_parameters: bool = Field(
-        default=False,
-        description="Also each snapshot's parameters (snapshots x parameters, the flat layout"
-        " of torch's order) in each run's snapshots, as float64 typed arrays when binary",
     )
     _network: Network = PrivateAttr()
 
