@@ -56,15 +56,23 @@ function cellColour(value, top) {
   return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
 }
 
-/** One row of a layer's units: a coloured cell per unit (its number on hover), the largest |value|
- *  at the end; the numbers in order are the strip's accessible name. */
+/** Units up to this many have their numbers written in their cells (the input, the output). */
+const WRITTEN = 4;
+
+/** One row of a layer's units: a coloured cell per unit (its number on hover, or written in a
+ *  narrow layer), the largest |value| at the end; the numbers in order are the accessible name. */
 function strip(name, values) {
   const top = Math.max(0, ...values.map(Math.abs).filter(Number.isFinite));
+  const written = values.length <= WRITTEN;
+  const cell = (v, j) => el("span", {
+    class: "bp-cell", title: `unit ${j}: ${name} = ${fmt(v, 6)}`, text: written ? fmt(v, 3) : null,
+    style: { background: cellColour(v, top), color: top > 0 && Math.abs(v) > 0.6 * top ? "#ffffff" : "var(--ink)" },
+  });
   return el("div", { class: "bp-row" }, [
     el("span", { class: "bp-name", text: name }),
-    el("div", { class: "bp-strip", role: "img", "aria-label": `${name}: ${values.map((v) => fmt(v, 4)).join(", ")}` },
-      values.map((v, j) => el("span", { class: "bp-cell", title: `unit ${j}: ${name} = ${fmt(v, 6)}`, style: { background: cellColour(v, top) } }))),
-    el("span", { class: "bp-top", text: `max ${fmt(top, 2)}` }),
+    el("div", { class: `bp-strip${written ? " written" : ""}`, role: "img", "aria-label": `${name}: ${values.map((v) => fmt(v, 4)).join(", ")}` },
+      values.map(cell)),
+    el("span", { class: "bp-top", text: written ? "" : `max ${fmt(top, 2)}` }),
   ]);
 }
 
