@@ -85,7 +85,7 @@ function layerTitle(sizes, l) {
 export function createNetworkBackprop({ onExample = () => {} } = {}) {
   const latest = createLatest(150);
   const cache = new Map();
-  /** {answer, base: {data, model}, activation} of the shown training, or null. */
+  /** {answer, base: {data, model}} of the training on screen, or null. */
   let current = null;
   let step = 0;
   let shownKey = null;
@@ -96,7 +96,8 @@ export function createNetworkBackprop({ onExample = () => {} } = {}) {
   exampleInput.addEventListener("input", () => refresh());
   $("net-inspect-form").addEventListener("submit", (event) => event.preventDefault());
 
-  /** A new training on screen: its runs in the menu (the same run kept), the example clamped. */
+  /** A new training on screen: its runs in the menu (the same run kept, the last one at
+   *  first), the example kept and checked against its training set. */
   function load(answer, base) {
     const keep = runSelect.selectedIndex;
     runSelect.replaceChildren(...answer.runs.map((run, i) => el("option", { value: String(i), text: run.label })));
