@@ -10,6 +10,7 @@ import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
 import { scheduleRequest } from "./schedule.js";
 import { makeRun } from "../state.js";
 
@@ -80,6 +81,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
   let shown = null;
   let lesson = null;
+  const backprop = createNetworkBackprop({ onExample: ringExample });
 
   function setMode(on) {
     active = on;
@@ -132,6 +134,8 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       steps: num("net-steps"),
       shuffle_seed: num("net-shuffle-seed") ?? 0,
     };
+    const dataset = datasetOf(base.data.id);
+    const sizes = [dataset?.classes === 0 ? 1 : 2, ...hidden, dataset?.classes || 1];
     const runs = controls.readRuns();
     const groups = new Map();
     runs.forEach((run, i) => {
@@ -149,7 +153,10 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     return {
       runs,
-      groups: [...groups.values()].map((g) => ({ indices: g.indices, body: { ...base, batch_size: g.batch_size, runs: g.runs } })),
+      groups: [...groups.values()].map((g) => ({
+        indices: g.indices,
+        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: snapshotsAffordable(sizes, g.runs.length, base.steps) },
+      })),
     };
   }
 
@@ -190,7 +197,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged }, live);
+      await show({ ...answers[0].value, runs: merged }, live, groups[0].body);
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -223,7 +230,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   // ---- what is on screen ------------------------------------------------------------------
 
-  async function show(answer, live) {
+  async function show(answer, live, base) {
     const last = Math.max(0, ...answer.runs.map((r) => r.losses.length - 1));
     const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
     const box = $("net-boundaries");
@@ -245,13 +252,14 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const index = nearestSnapshot(run.snapshots.steps, step);
       const figure = buildBoundaryFigure({ answer, run, index, classes });
       shown.figures.push({ div, zTraces: figure.zTraces, index });
-      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true });
+      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true }).then(() => onTrainClick(div));
     });
     const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
     $("step-slider").max = String(last);
     player.load(last, step);
+    backprop.load(answer, base);
     await Promise.all(draws);
     frame(player.step);
     renderLessonTable();
@@ -295,6 +303,30 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
     renderGradientNorms(step);
+    backprop.step(step);
+  }
+
+  /** The Backprop card's example, ringed on every boundary panel. */
+  function ringExample(index) {
+    if (!shown) return;
+    const { train } = shown.answer.data;
+    const regression = shown.answer.grid.y === null;
+    const [x, y] = regression ? [train.x[index][0], train.y[index]] : train.x[index];
+    const ring = {
+      type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel", xanchor: x, yanchor: y,
+      x0: -7, x1: 7, y0: -7, y1: 7, line: { color: "#102a43", width: 2 },
+    };
+    for (const { div } of shown.figures) if (div.data) relayout(div, { shapes: [ring] });
+  }
+
+  /** A click on a filled (training) point inspects that example. */
+  function onTrainClick(div) {
+    if (div.dataset.inspects) return;
+    div.dataset.inspects = "true";
+    div.on("plotly_click", (event) => {
+      const point = event.points.find((p) => p.data.uid === "train");
+      if (point) backprop.pickExample(point.pointNumber);
+    });
   }
 
   /** Each run's gradient norm per layer at `step`: layers as columns, input side first. */
@@ -321,7 +353,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
    *  training loss over the last half) and its final loss and test accuracy. */
   function renderLessonTable() {
     const box = $("lesson-checkpoints");
-    if (!lesson || !shown) return;
+    if (!lesson || !shown || lesson.view === "backprop") return;
     const table = el("table", { class: "checkpoints" });
     table.createCaption().textContent = "Loss noise: the mean |change| of the training loss from one step to the next over the second half of training.";
     table.createTHead().append(el("tr", {}, ["run", "loss noise", "final loss", "test accuracy"].map((t) => el("th", { scope: "col", text: t }))));
@@ -393,6 +425,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     pending = null;
     liveNext = null;
     busy(false);
+    backprop.clear();
     closeLesson();
     setMode(false);
   }

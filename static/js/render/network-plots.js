@@ -57,8 +57,10 @@ function examplesTrace(examples, uid, hollow, regression) {
   const x = examples.x.map((p) => p[0]);
   const y = regression ? examples.y : examples.x.map((p) => p[1]);
   const colours = regression ? "#334e68" : examples.y.map((c) => CLASS_COLOURS[c % CLASS_COLOURS.length]);
+  // Training points answer hover and clicks (the Backprop card inspects the one clicked).
+  const hover = hollow ? { hoverinfo: "skip" } : { hovertemplate: "training example %{pointNumber}<extra>click to inspect</extra>" };
   return {
-    type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, hoverinfo: "skip",
+    type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, ...hover,
     marker: hollow
       ? { symbol: "circle-open", size: 7, color: colours, line: { width: 1.6, color: colours } }
       : { symbol: "circle", size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },
