@@ -99,6 +99,7 @@ ENV_SHAPE = {
     "GRADSCAPE_MAX_EXAMPLE_STEPS": "1000",
     "GRADSCAPE_MAX_SNAPSHOTS": "4",
     "GRADSCAPE_MAX_BOUNDARY_RESOLUTION": "6",
+    "GRADSCAPE_MAX_LANDSCAPE_RESOLUTION": "7",
 }
 NET = {"data": {"id": "moons", "params": {"n": 20}}, "model": {"hidden": [3]}, "steps": 10,
        "runs": [{"optimizer": "sgd"}], "snapshots": 2, "resolution": 4}  # fmt: skip
@@ -157,6 +158,8 @@ SHAPE_CASES = [
      '"le": 4'),
     ("max_boundary_resolution", "networks/train", {**NET, "resolution": 6},
      {**NET, "resolution": 7}, '"le": 6'),
+    ("max_landscape_resolution", "networks/train", {**NET, "landscape": {"resolution": 7}},
+     {**NET, "landscape": {"resolution": 8}}, '"le": 7'),
 ]  # fmt: skip
 
 SCRIPT = """

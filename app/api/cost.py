@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
+from app.numerics.landscape import CHUNK_BYTES
 from app.numerics.networks import Network
 from app.numerics.surfaces import Surface
 
@@ -324,6 +325,29 @@ def network_training(
     response += math.ceil(runs * snapshots * outputs * cells * 4 * 4 / 3)  # float32 in base64
     response += (3 * size * runs + (train + test) * (network.sizes[0] + 1)) * FLOAT_JSON_BYTES
     return Cost(work=work, memory=memory, response=response)
+
+
+PLANE_PARAMETER = 2
+"""One parameter of one point of a network's landscape: built from the plane's origin and
+directions (two multiply-adds), or the path point's projection onto them."""
+
+
+def network_landscape(network: Network, train: int, cells: int, points: int) -> Cost:
+    """A plane through the parameters (``app.numerics.landscape``): ``cells`` grid points and
+    ``points`` more (the paths' projected points and the lines'), each a parameter vector built
+    and one forward pass over the ``train`` examples; the grid's loss as a float64 typed array,
+    each point's five numbers as JSON (at most: binary is smaller)."""
+    size, evaluations = network.parameter_count, cells + points
+    pass_work = train * network_pass(network, False) + size * PLANE_PARAMETER
+    work = math.ceil(evaluations * pass_work)
+    memory = 2 * CHUNK_BYTES + evaluations * 40 + 2 * train * sum(network.sizes) * 8
+    response = math.ceil(cells * FLOAT_BINARY_BYTES) + points * 5 * FLOAT_JSON_BYTES
+    return Cost(work=work, memory=memory, response=response)
+
+
+def total(*costs: Cost) -> Cost:
+    """The costs of a request's parts, added."""
+    return Cost(*(sum(getattr(c, f) for c in costs) for f in ("work", "memory", "response")))
 
 
 BUDGETS = (
