@@ -109,16 +109,21 @@ def path_points(run: NetworkRun) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pca_directions(points: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The top two right singular vectors of ``points`` centred on their mean, and the
-    fraction of the variance each explains (0 for a direction filled in by ``_complete``)."""
+    """The top two principal directions of ``points`` centred on their mean (their centred
+    matrix's top right singular vectors), and the fraction of the variance each explains (0 for
+    a direction filled in by ``_complete``). From the eigenvectors of the smaller Gram matrix,
+    C C^T or C^T C: only two are wanted, and a full SVD of a (points, parameters) matrix costs
+    seconds at the largest sizes (``cost.network_landscape`` counts this way's work)."""
     centred = points - points.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    total = float(np.sum(s**2))
-    keep = min(2, int(np.sum(s > 1e-12 * max(1.0, s[0] if s.size else 0.0))))
+    wide = centred.shape[0] <= centred.shape[1]
+    values, vectors = np.linalg.eigh(centred @ centred.T if wide else centred.T @ centred)
+    values, vectors = values[::-1][:2], vectors[:, ::-1][:, :2]
+    total = float(np.sum(centred**2))
+    keep = int(np.sum(values > 1e-20 * total)) if total > 0 else 0
+    directions = (centred.T @ vectors[:, :keep]).T if wide else vectors[:, :keep].T
     explained = np.zeros(2)
-    if total > 0:
-        explained[:keep] = s[:keep] ** 2 / total
-    return _complete(vt[:keep], 2, points.shape[1], seed), explained
+    explained[:keep] = values[:keep] / total
+    return _complete(directions, 2, points.shape[1], seed), explained
 
 
 def random_directions(network: Network, centre: np.ndarray, seed: int) -> np.ndarray:
@@ -165,10 +170,11 @@ def _complete(vectors: np.ndarray, count: int, size: int, seed: int) -> np.ndarr
 def project(
     origin: np.ndarray, directions: np.ndarray, thetas: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(m, k) plane coordinates of each row of ``thetas`` (least squares) and the distance
-    from each to its projection."""
+    """(m, k) plane coordinates of each row of ``thetas`` (least squares, by the normal
+    equations of the k x k Gram matrix: the identity for orthonormal directions) and the
+    distance from each to its projection."""
     offsets = thetas - origin
-    coords = np.linalg.lstsq(directions.T, offsets.T, rcond=None)[0].T
+    coords = (np.linalg.pinv(directions @ directions.T) @ (directions @ offsets.T)).T
     residual = offsets - coords @ directions
     return coords, np.linalg.norm(residual, axis=1)
 
@@ -189,7 +195,9 @@ def losses_on(
     out = np.empty(m)
 
     def part(block: slice) -> None:
-        thetas = origin + coords[block] @ directions
+        thetas = np.broadcast_to(origin, (block.stop - block.start, size)).copy()
+        for k, direction in enumerate(directions):  # not a matmul: BLAS's threads would
+            thetas += coords[block, k, None] * direction  # contend with the pool's
         out[block] = networks.losses_at(network, thetas, x, y)
 
     if m * len(x) >= PARALLEL_EXAMPLE_PASSES and engine._cores() > 1:
