@@ -639,12 +639,12 @@ class NetworkRequest(Strict):
         if self.landscape is not None:
             plane = self.landscape
             line = plane.plane == "interpolation" and len(self.runs) == 1
-            points = len(self.runs) * (min(self.snapshots, self.steps + 1) + 1 + len(LINE_ALPHAS))
+            path = len(self.runs) * (min(self.snapshots, self.steps + 1) + 1)
+            points = path + len(self.runs) * len(LINE_ALPHAS)
+            plane_cells = plane.resolution ** (1 if line else 2)
+            pca = path if plane.plane == "pca" else 0
             estimate = cost.total(
-                estimate,
-                cost.network_landscape(
-                    self._network, train, plane.resolution ** (1 if line else 2), points
-                ),
+                estimate, cost.network_landscape(self._network, train, plane_cells, points, pca)
             )
             sizes += " (or the landscape's resolution)"
         cost.refuse_above_budget(estimate, sizes)

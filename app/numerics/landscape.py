@@ -195,9 +195,8 @@ def losses_on(
     out = np.empty(m)
 
     def part(block: slice) -> None:
-        thetas = np.broadcast_to(origin, (block.stop - block.start, size)).copy()
-        for k, direction in enumerate(directions):  # not a matmul: BLAS's threads would
-            thetas += coords[block, k, None] * direction  # contend with the pool's
+        thetas = coords[block] @ directions
+        thetas += origin
         out[block] = networks.losses_at(network, thetas, x, y)
 
     if m * len(x) >= PARALLEL_EXAMPLE_PASSES and engine._cores() > 1:
