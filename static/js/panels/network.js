@@ -2,7 +2,8 @@
 // set with the run cards' optimizers (POST /networks/train). Picked from the surface menu's
 // "Networks" group, it swaps the surface's settings and figure for the data set, architecture
 // and training fields, one decision-boundary panel per run (moved by the player: the snapshot
-// nearest the step), the loss and accuracy curves, and each layer's gradient norm at the step.
+// nearest the step), the loss and accuracy curves, each layer's gradient norm at the step, and
+// the loss on a plane through the parameters with the paths on it (panels/network-landscape.js).
 // The player, the run cards, Run, Live and the busy spinner are the page's own.
 
 import { ApiError, postNetworkTrain } from "../api.js";
@@ -10,6 +11,7 @@ import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { createLandscapeView } from "./network-landscape.js";
 import { scheduleRequest } from "./schedule.js";
 import { makeRun } from "../state.js";
 
@@ -80,6 +82,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
   let shown = null;
   let lesson = null;
+  const landscapeView = createLandscapeView({ onPlane: () => train() });
 
   function setMode(on) {
     active = on;
@@ -147,9 +150,13 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
         ...(scheduleRequest(run.schedule) ? { schedule: scheduleRequest(run.schedule) } : {}),
       });
     });
+    // The landscape rides with the first request: its plane is of those runs' paths.
     return {
       runs,
-      groups: [...groups.values()].map((g) => ({ indices: g.indices, body: { ...base, batch_size: g.batch_size, runs: g.runs } })),
+      groups: [...groups.values()].map((g, j) => ({
+        indices: g.indices,
+        body: { ...base, batch_size: g.batch_size, runs: g.runs, ...(j === 0 ? { landscape: landscapeView.request() } : {}) },
+      })),
     };
   }
 
@@ -190,7 +197,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged }, live);
+      await show({ ...answers[0].value, runs: merged, landscapeRuns: groups[0].indices }, live);
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -249,6 +256,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
+    draws.push(landscapeView.show(answer.landscape, answer.landscapeRuns.map((i) => answer.runs[i]), step, answer.runs.length));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
     $("step-slider").max = String(last);
     player.load(last, step);
@@ -295,6 +303,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
     renderGradientNorms(step);
+    landscapeView.frame(step);
   }
 
   /** Each run's gradient norm per layer at `step`: layers as columns, input side first. */
@@ -374,8 +383,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it. */
   function open(next) {
-    const { runs, ...spec } = next.network;
+    const { runs, plane, ...spec } = next.network;
     setMode(true);
+    landscapeView.setPlane(plane);
     renderForm(networkSpec(spec));
     controls.setRuns(networkRuns(runs.map((run) => ({ batchSize: null, hyperparameters: {}, ...run }))));
     lesson = next;

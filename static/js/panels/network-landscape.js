@@ -1,0 +1,106 @@
+// A network's landscape (issue 18): the loss on a plane through parameter space (PCA of the
+// paths, a filter-normalised random plane around run 1's end, or the plane through the initial
+// point and two runs' ends), the runs' paths projected onto it and moved by the player, each
+// head's true loss beside the plane's loss there and its distance from the plane, and each run's
+// loss along initial -> final. panels/network.js asks it for the request's `landscape`, hands it
+// the answer's and the player's step; changing the plane re-trains (`onPlane`).
+
+import { $, el } from "../dom.js";
+import { fmt } from "../format.js";
+import { react, restyleTraces } from "../render/plotly.js";
+import { buildLandscapeFigure, buildLineFigure, pathIndex, pathUpdate } from "../render/landscape-plots.js";
+
+/** Points per direction of the plane: 41 x 41 networks, a few tens of ms on the server. */
+export const LANDSCAPE_RESOLUTION = 41;
+
+const pct = (v) => `${(100 * v).toFixed(1)} %`;
+
+/** What the plane is, in a sentence, from the answer's landscape. */
+function planeNote(landscape) {
+  if (landscape.plane === "pca") {
+    const [a, b] = landscape.explained_variance;
+    return `PCA of every run's snapshots: the two directions hold ${pct(a)} and ${pct(b)} of their variance (${pct(a + b)} together), so the paths lie close to this plane.`;
+  }
+  if (landscape.plane === "random") {
+    return "Two random directions through run 1's end, filter-normalised as Li et al. (2018) do: each neuron's weights moved in proportion to their own size (biases held). A random plane around a minimum shows its valley; the paths mostly lie far from it.";
+  }
+  if (landscape.v === null) {
+    return "One run: the line from the initial parameters to its end (Goodfellow et al., 2015). Add a run for a plane.";
+  }
+  return "The plane through the initial parameters and runs 1 and 2's ends: both ends of those paths lie on it, so there the plane's loss is the true loss.";
+}
+
+export function createLandscapeView({ onPlane }) {
+  /** What is drawn: {landscape, runs, traces, at}. */
+  let shown = null;
+  $("net-plane").addEventListener("change", () => onPlane());
+
+  /** The head table at each run's path index: its own loss, the plane's, its distance. */
+  function renderHeads() {
+    const { landscape, runs, at } = shown;
+    const table = $("net-landscape-heads");
+    const heads = ["Run", "Step", "True loss", "Plane loss", "Distance"];
+    table.tHead.replaceChildren(el("tr", {}, heads.map((h) => el("th", { scope: "col", text: h }))));
+    table.tBodies[0].replaceChildren(...landscape.paths.map((path, k) => {
+      const i = at[k];
+      const cells = [String(path.steps[i] ?? "—"), fmt(path.true_loss[i]), fmt(path.plane_loss[i]), fmt(path.distance_from_plane[i], 3)];
+      return el("tr", { style: { "--run-colour": runs[k].colour } }, [
+        el("th", { scope: "row" }, [el("span", { class: "swatch", "aria-hidden": "true" }), runs[k].label]),
+        ...cells.map((text, c) => el("td", { "data-label": heads[c + 1], text })),
+      ]);
+    }));
+  }
+
+  return {
+    /** The request's `landscape` field. */
+    request: () => ({ plane: $("net-plane").value, resolution: LANDSCAPE_RESOLUTION }),
+
+    /** A lesson's plane (or PCA). */
+    setPlane(plane) {
+      $("net-plane").value = plane || "pca";
+    },
+
+    /** Draws `landscape` for `runs` ({label, colour}, the paths' order) at `step`; `total`: all
+     *  the runs on screen (those with another batch size were trained apart, off this plane). */
+    show(landscape, runs, step, total) {
+      const card = $("net-landscape-card");
+      if (!landscape) {
+        shown = null;
+        card.dataset.plane = "";
+        return Promise.resolve();
+      }
+      const at = landscape.paths.map((path) => pathIndex(path.steps, step));
+      const narrow = window.matchMedia("(max-width: 520px)").matches;
+      const figure = buildLandscapeFigure({ landscape, runs, at, narrow });
+      shown = { landscape, runs, traces: figure.traces, at };
+      const apart = total > runs.length ? ` Runs with another batch size are trained in their own request and are not on this plane (${runs.length} of ${total} shown).` : "";
+      $("net-landscape-note").textContent = planeNote(landscape) + apart;
+      card.dataset.plane = landscape.plane;
+      renderHeads();
+      const line = buildLineFigure({ landscape, runs });
+      const config = { displayModeBar: false, responsive: true };
+      return Promise.all([
+        react($("net-landscape-plot"), figure.data, figure.layout, config),
+        react($("net-landscape-line"), line.data, line.layout, config),
+      ]);
+    },
+
+    /** The player's step: each head at its last snapshot at or before it. */
+    frame(step) {
+      const div = $("net-landscape-plot");
+      if (!shown || !div.data) return;
+      const at = shown.landscape.paths.map((path) => pathIndex(path.steps, step));
+      if (at.every((i, k) => i === shown.at[k])) return;
+      shown.at = at;
+      const updates = [];
+      const indices = [];
+      shown.landscape.paths.forEach((path, k) => {
+        const { trail, head } = pathUpdate(path, at[k]);
+        updates.push(trail, head);
+        indices.push(shown.traces[k].trail, shown.traces[k].head);
+      });
+      restyleTraces(div, updates, indices);
+      renderHeads();
+    },
+  };
+}
