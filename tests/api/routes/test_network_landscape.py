@@ -8,6 +8,7 @@ import base64
 import numpy as np
 import pytest
 
+from app.api.responses import NetworkResponse
 from app.config import SETTINGS
 from app.numerics import networks
 from tests.api.helpers import strict_json
@@ -151,3 +152,26 @@ def test_a_plane_too_costly_is_refused_naming_the_budget_and_the_resolution(clie
     response = client.post(URL, json={**body, "landscape": {"resolution": 101}})
     assert response.status_code == 422
     assert "GRADSCAPE_MAX_WORK" in response.text and "landscape's resolution" in response.text
+
+
+RELU = {"model": {"hidden": [3], "activation": "relu"}}
+DIVERGING = {"runs": [{"optimizer": "sgd", "hyperparameters": {"lr": 1e5}}] * 2}
+EDGES = [
+    ({"plane": "pca", "span": 1e-300}, {}),
+    ({"plane": "random", "span": SETTINGS.max_coord}, RELU),
+    ({"plane": "interpolation", "centre": "final"}, DIVERGING),
+    ({"plane": "pca"}, {"runs": BODY["runs"][:1], "grad_tol": 1e3}),  # converged at step 0
+    ({"plane": "random", "centre": "mean"}, {"model": {"hidden": []}, "encoding": "binary"}),
+    ({"plane": "pca"}, {"data": {"id": "sine", "params": {"n": 30}}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("landscape", "change"), EDGES)
+def test_edge_cases_answer_finite_json_in_the_documented_shape(client, landscape, change):
+    data = _post(client, landscape, **change)
+    NetworkResponse.model_validate(data)
+    plane = data["landscape"]
+    assert len(plane["paths"]) == len(data["runs"])
+    for path, run in zip(plane["paths"], data["runs"], strict=True):
+        steps = path["steps"]
+        assert len(steps) <= len(run["snapshots"]["steps"]) + 1
