@@ -80,6 +80,11 @@ def test_the_pca_plane_draws_every_path_and_moves_the_heads_with_the_player(
     )
     (trail,) = [t for t in plane_traces(page, "trail-") if t["uid"] == "trail-2"]
     assert len(trail["x"]) == at + 1
+    # The ring round the head has the head's distance from the plane for its radius.
+    ring = page.evaluate("() => document.getElementById('net-landscape-plot').layout.shapes[2]")
+    distance = path["distance_from_plane"][at]
+    assert (ring["x1"] - ring["x0"]) / 2 == pytest.approx(distance)
+    assert (ring["x1"] + ring["x0"]) / 2 == pytest.approx(path["u"][at])
     adam = head_rows(page)[2]
     assert adam[1] == str(path["steps"][at])
     assert float(adam[2]) == pytest.approx(path["true_loss"][at], rel=1e-3)
@@ -95,6 +100,35 @@ def test_the_pca_plane_draws_every_path_and_moves_the_heads_with_the_player(
     page.set_viewport_size({"width": 1440, "height": 900})
     card.scroll_into_view_if_needed()
     card.screenshot(path=shots / "network-landscape-pca-1440.png")
+
+
+def test_the_3d_landscape_drops_from_each_head_to_its_true_loss(page, lab, answers, shots):
+    open_network(lab)
+    before = len(answers())
+    page.get_by_label("3-D landscape").check()
+    page.wait_for_function(
+        "() => document.getElementById('net-landscape-card').dataset.view === '3d'"
+    )
+    assert len(answers()) == before  # redrawn, not re-trained
+    (surface,) = plane_traces(page, "plane")
+    assert surface["type"] == "surface"
+    page.get_by_label("Animation step").fill("500")
+    page.wait_for_function(
+        "() => document.querySelector('#net-landscape-heads tbody tr td').textContent === '500'"
+    )
+    landscape = answers()[-1]["landscape"]
+    truths = page.evaluate(
+        """() => document.getElementById('net-landscape-plot').data
+            .filter((t) => (t.uid || '').startsWith('truth-'))
+            .map((t) => ({x: Array.from(t.x), z: Array.from(t.z)}))"""
+    )
+    assert len(truths) == 3
+    for truth, path in zip(truths, landscape["paths"], strict=True):
+        assert truth["x"] == pytest.approx([path["u"][-1]] * 2)
+        # from the plane's loss down (or up) to the true loss: in that order, on the z scale
+        plane_loss, true_loss = path["plane_loss"][-1], path["true_loss"][-1]
+        assert (truth["z"][0] < truth["z"][1]) == (plane_loss < true_loss)
+    page.locator("#net-landscape-card").screenshot(path=shots / "network-landscape-3d-1280.png")
 
 
 def test_the_plane_selector_retrains_on_the_plane_picked(page, lab, answers):

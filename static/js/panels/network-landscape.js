@@ -1,14 +1,15 @@
 // A network's landscape (issue 18): the loss on a plane through parameter space (PCA of the
 // paths, a filter-normalised random plane around run 1's end, or the plane through the initial
 // point and two runs' ends), the runs' paths projected onto it and moved by the player, each
-// head's true loss beside the plane's loss there and its distance from the plane, and each run's
-// loss along initial -> final. panels/network.js asks it for the request's `landscape`, hands it
+// head's true loss beside the plane's loss there and its distance from the plane (a table, and a
+// ring of that radius round the head on the planes measured in parameter units; in 3-D, a drop
+// from the head to the true loss), and each run's loss along initial -> final. panels/network.js asks it for the request's `landscape`, hands it
 // the answer's and the player's step; changing the plane re-trains (`onPlane`).
 
 import { $, el } from "../dom.js";
 import { fmt } from "../format.js";
-import { react, restyleTraces } from "../render/plotly.js";
-import { buildLandscapeFigure, buildLineFigure, pathIndex, pathUpdate } from "../render/landscape-plots.js";
+import { react, relayout, restyleTraces } from "../render/plotly.js";
+import { buildLandscapeFigure, buildLineFigure, pathIndex, pathUpdate, ringShapes } from "../render/landscape-plots.js";
 
 /** Points per direction of the plane: 41 x 41 networks, a few tens of ms on the server. */
 export const LANDSCAPE_RESOLUTION = 41;
@@ -31,9 +32,22 @@ function planeNote(landscape) {
 }
 
 export function createLandscapeView({ onPlane }) {
-  /** What is drawn: {landscape, runs, traces, at}. */
+  /** What is drawn: {landscape, runs, traces, at, z}. */
   let shown = null;
   $("net-plane").addEventListener("change", () => onPlane());
+  $("net-landscape-3d").addEventListener("change", () => {
+    if (shown) drawPlane(shown.landscape, shown.runs, shown.at);
+  });
+
+  /** The plane's figure at each run's path index `at`. */
+  function drawPlane(landscape, runs, at) {
+    const narrow = window.matchMedia("(max-width: 520px)").matches;
+    const threeD = $("net-landscape-3d").checked;
+    const figure = buildLandscapeFigure({ landscape, runs, at, narrow, threeD });
+    shown = { landscape, runs, traces: figure.traces, at, z: figure.z };
+    $("net-landscape-card").dataset.view = threeD && landscape.v !== null ? "3d" : "2d";
+    return react($("net-landscape-plot"), figure.data, figure.layout, { displayModeBar: false, responsive: true });
+  }
 
   /** The head table at each run's path index: its own loss, the plane's, its distance. */
   function renderHeads() {
@@ -70,19 +84,13 @@ export function createLandscapeView({ onPlane }) {
         return Promise.resolve();
       }
       const at = landscape.paths.map((path) => pathIndex(path.steps, step));
-      const narrow = window.matchMedia("(max-width: 520px)").matches;
-      const figure = buildLandscapeFigure({ landscape, runs, at, narrow });
-      shown = { landscape, runs, traces: figure.traces, at };
+      const plane = drawPlane(landscape, runs, at);
       const apart = total > runs.length ? ` Runs with another batch size are trained in their own request and are not on this plane (${runs.length} of ${total} shown).` : "";
       $("net-landscape-note").textContent = planeNote(landscape) + apart;
       card.dataset.plane = landscape.plane;
       renderHeads();
       const line = buildLineFigure({ landscape, runs });
-      const config = { displayModeBar: false, responsive: true };
-      return Promise.all([
-        react($("net-landscape-plot"), figure.data, figure.layout, config),
-        react($("net-landscape-line"), line.data, line.layout, config),
-      ]);
+      return Promise.all([plane, react($("net-landscape-line"), line.data, line.layout, { displayModeBar: false, responsive: true })]);
     },
 
     /** The player's step: each head at its last snapshot at or before it. */
@@ -95,11 +103,15 @@ export function createLandscapeView({ onPlane }) {
       const updates = [];
       const indices = [];
       shown.landscape.paths.forEach((path, k) => {
-        const { trail, head } = pathUpdate(path, at[k]);
-        updates.push(trail, head);
-        indices.push(shown.traces[k].trail, shown.traces[k].head);
+        const moving = pathUpdate(path, at[k], shown.z);
+        for (const part of ["trail", "head", "truth"]) {
+          if (shown.traces[k][part] === undefined) continue;
+          updates.push(moving[part]);
+          indices.push(shown.traces[k][part]);
+        }
       });
       restyleTraces(div, updates, indices);
+      if (!shown.z && div.layout.shapes?.length) relayout(div, { shapes: ringShapes(shown.landscape, shown.runs, at) });
       renderHeads();
     },
   };

@@ -30,76 +30,131 @@ function lossRows(landscape) {
   return rows.map((row) => row.map((v) => (v === null ? NaN : v)));
 }
 
-/** A path's trail (every point up to the head) and head at path index `at`: {x, y} each. On a
- *  line (no v) the vertical coordinate is the plane's loss at the projected point. */
-export function pathUpdate(path, at) {
+/** What moves with the step for a path at index `at`: its trail (every point up to the head),
+ *  its head and, in 3-D, the drop from the head (the plane's loss) to the run's true loss. Each
+ *  {x, y[, z]}; on a line (no v) the vertical coordinate is the plane's loss; `z` maps a loss to
+ *  the 3-D scene's height (null in 2-D). */
+export function pathUpdate(path, at, z = null) {
   const v = path.v ?? path.plane_loss;
-  return {
-    trail: { x: path.u.slice(0, at + 1), y: v.slice(0, at + 1) },
-    head: { x: [path.u[at]], y: [v[at]] },
+  const part = (from, to) => {
+    const out = { x: path.u.slice(from, to), y: v.slice(from, to) };
+    if (z) out.z = path.plane_loss.slice(from, to).map(z);
+    return out;
   };
+  const update = { trail: part(0, at + 1), head: part(at, at + 1) };
+  if (z) {
+    const [u, w] = [path.u[at], v[at]];
+    update.truth = { x: [u, u], y: [w, w], z: [z(path.plane_loss[at]), z(path.true_loss[at])] };
+  }
+  return update;
+}
+
+/** Whether distances on the plane are distances in parameter space (orthonormal directions). */
+const metric = (landscape) => landscape.plane !== "random" && landscape.v !== null;
+
+/** A dashed ring round each head whose radius is its distance from the plane (on the planes
+ *  whose coordinates are parameter-space lengths: PCA and interpolation). */
+export function ringShapes(landscape, runs, at) {
+  if (!metric(landscape)) return [];
+  return landscape.paths.map((path, k) => {
+    const [u, v, d] = [path.u[at[k]], path.v[at[k]], path.distance_from_plane[at[k]]];
+    return {
+      type: "circle", xref: "x", yref: "y", x0: u - d, x1: u + d, y0: v - d, y1: v + d,
+      line: { color: runs[k].colour, width: 1.5, dash: "dash" }, layer: "above",
+    };
+  });
 }
 
 /**
- * The plane's figure: the contour (or, on a line, the loss along it), then for each run a faint
- * full path, its trail to the head and the head. `runs`: [{label, colour}] in the paths' order;
- * `at`: each run's path index. Returns the figure and, per run, its trail and head trace indices.
+ * The plane's figure: the contour (a 3-D surface with `threeD`; on a line, the loss along it),
+ * then for each run a faint full path, its trail to the head and the head (and in 3-D the drop
+ * to its true loss). `runs`: [{label, colour}] in the paths' order; `at`: each run's path index.
+ * Returns the figure, per run its moving traces' indices, and `z` (the 3-D height of a loss).
  */
-export function buildLandscapeFigure({ landscape, runs, at, narrow = false }) {
+export function buildLandscapeFigure({ landscape, runs, at, narrow = false, threeD = false }) {
   const rows = lossRows(landscape);
   const scale = zScale(rows);
   const line = landscape.v === null;
+  const solid = threeD && !line;
+  const z = solid ? (value) => (Number.isFinite(value) ? scale.forward(value) : null) : null;
   const [uTitle, vTitle] = AXIS_TITLES[landscape.plane];
+  const text = rows.map((row) => row.map((v) => (Number.isFinite(v) ? v.toPrecision(4) : "—")));
+  const colorbar = {
+    title: { text: scale.title, side: "right" }, thickness: 10, len: 0.9, outlinewidth: 0,
+    ...(scale.ticks ? { tickvals: scale.ticks.tickvals, ticktext: scale.ticks.ticktext } : {}),
+    ...(narrow ? { orientation: "h", y: -0.3, yanchor: "top", x: 0.5, xanchor: "center", len: 1, title: { text: scale.title, side: "top" } } : {}),
+  };
   const data = [];
   if (line) {
     data.push({
       type: "scatter", mode: "lines", uid: "plane", x: landscape.u, y: rows[0], line: { color: "#4a6380", width: 2 },
       hovertemplate: "u %{x:.3g}<br>loss %{y:.4g}<extra></extra>",
     });
+  } else if (solid) {
+    data.push({
+      type: "surface", uid: "plane", x: landscape.u, y: landscape.v, z: rows.map((row) => row.map(z)), text,
+      colorscale: COLORSCALE, showscale: !narrow, colorbar, opacity: 0.92,
+      lighting: { ambient: 0.7, diffuse: 0.6, specular: 0.05, roughness: 0.9 },
+      hovertemplate: "u %{x:.3g}, v %{y:.3g}<br>loss on the plane %{text}<extra></extra>",
+    });
   } else {
     data.push({
-      type: "contour", uid: "plane", x: landscape.u, y: landscape.v, z: rows.map((row) => row.map(scale.forward)),
-      text: rows.map((row) => row.map((v) => (Number.isFinite(v) ? v.toPrecision(4) : "—"))),
-      colorscale: COLORSCALE, ncontours: 24, line: { color: "rgba(36, 59, 83, 0.30)", width: 0.6 },
-      colorbar: {
-        title: { text: scale.title, side: "right" }, thickness: 10, len: 0.9, outlinewidth: 0,
-        ...(scale.ticks ? { tickvals: scale.ticks.tickvals, ticktext: scale.ticks.ticktext } : {}),
-        ...(narrow ? { orientation: "h", y: -0.3, yanchor: "top", x: 0.5, xanchor: "center", len: 1, title: { text: scale.title, side: "top" } } : {}),
-      },
+      type: "contour", uid: "plane", x: landscape.u, y: landscape.v, z: rows.map((row) => row.map(scale.forward)), text,
+      colorscale: COLORSCALE, ncontours: 24, line: { color: "rgba(36, 59, 83, 0.30)", width: 0.6 }, colorbar,
       hovertemplate: "u %{x:.3g}, v %{y:.3g}<br>loss on the plane %{text}<extra></extra>",
     });
   }
+  // Over the surface: plotly draws a 3-D trace with opacity below 1 after the opaque ones.
+  const place = solid ? { type: "scatter3d", opacity: 0.999 } : { type: "scatter" };
   const traces = [];
   landscape.paths.forEach((path, k) => {
     const run = runs[k];
     const name = plotlyText(run.label);
-    const v = path.v ?? path.plane_loss;
-    const { trail, head } = pathUpdate(path, at[k]);
+    const full = pathUpdate(path, path.steps.length - 1, z).trail;
+    const moving = pathUpdate(path, at[k], z);
     const first = data.length;
     data.push(
-      { type: "scatter", mode: "lines", uid: `path-${k}`, x: path.u, y: v, hoverinfo: "skip", line: { color: run.colour, width: 1, dash: "dot" }, opacity: 0.55 },
+      { ...place, mode: "lines", uid: `path-${k}`, ...full, hoverinfo: "skip", line: { color: run.colour, width: solid ? 2 : 1, dash: "dot" }, ...(solid ? {} : { opacity: 0.55 }) },
       {
-        type: "scatter", mode: "lines+markers", uid: `trail-${k}`, name, x: trail.x, y: trail.y,
-        line: { color: run.colour, width: 2 }, marker: { size: 4, color: run.colour },
+        ...place, mode: "lines+markers", uid: `trail-${k}`, name, ...moving.trail,
+        line: { color: run.colour, width: solid ? 4 : 2 }, marker: { size: solid ? 2.5 : 4, color: run.colour },
         customdata: path.steps, hovertemplate: `${name}: step %{customdata}<extra></extra>`,
       },
       {
-        type: "scatter", mode: "markers", uid: `head-${k}`, name, x: head.x, y: head.y, hoverinfo: "skip",
-        marker: { size: 11, color: run.colour, line: { color: "#ffffff", width: 2 } },
+        ...place, mode: "markers", uid: `head-${k}`, name, ...moving.head, hoverinfo: "skip",
+        marker: { size: solid ? 6 : 11, color: run.colour, line: { color: "#ffffff", width: 2 } },
       },
     );
-    traces.push({ trail: first + 1, head: first + 2 });
+    const indices = { trail: first + 1, head: first + 2 };
+    if (solid) {
+      data.push({
+        ...place, mode: "lines+markers", uid: `truth-${k}`, name: `${name}: true loss`, ...moving.truth, hoverinfo: "skip",
+        line: { color: run.colour, width: 3 }, marker: { size: [0, 5], symbol: "diamond-open", color: run.colour },
+      });
+      indices.truth = first + 3;
+    }
+    traces.push(indices);
   });
   const range = (values) => [values[0], values[values.length - 1]];
-  const layout = {
-    ...BASE_LAYOUT,
-    margin: { l: 52, r: 10, t: 8, b: narrow && !line ? 96 : 44 },
-    xaxis: { title: { text: uTitle }, range: range(landscape.u), zeroline: false, showgrid: false, fixedrange: true },
-    yaxis: line
+  const layout = { ...BASE_LAYOUT, uirevision: `${landscape.plane}|${solid}` };
+  if (solid) {
+    layout.margin = { l: 0, r: 0, t: 10, b: 0 };
+    layout.scene = {
+      xaxis: { title: { text: uTitle }, range: range(landscape.u) },
+      yaxis: { title: { text: vTitle }, range: range(landscape.v) },
+      zaxis: { title: { text: "loss" }, ...(scale.ticks ? { tickvals: scale.ticks.tickvals.slice(1), ticktext: scale.ticks.ticktext.slice(1) } : {}) },
+      aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.55 },
+      camera: { eye: narrow ? { x: -1.1, y: -1.75, z: 1.65 } : { x: -0.8, y: -1.3, z: 1.25 } },
+    };
+  } else {
+    layout.margin = { l: 52, r: 10, t: 8, b: narrow && !line ? 96 : 44 };
+    layout.xaxis = { title: { text: uTitle }, range: range(landscape.u), zeroline: false, showgrid: false, fixedrange: true };
+    layout.yaxis = line
       ? { title: { text: "loss" }, type: "log", dtick: "D2", tickformat: ".2~g", zeroline: false, fixedrange: true }
-      : { title: { text: vTitle }, range: range(landscape.v), zeroline: false, showgrid: false, fixedrange: true },
-  };
-  return { data, layout, traces };
+      : { title: { text: vTitle }, range: range(landscape.v), zeroline: false, showgrid: false, fixedrange: true };
+    layout.shapes = ringShapes(landscape, runs, at);
+  }
+  return { data, layout, traces, z };
 }
 
 /** Each run's loss along theta0 + alpha (final - theta0), alpha 0 the initial point, 1 its end. */
