@@ -167,3 +167,13 @@ def test_a_bad_plane_or_centre_is_refused(trained):
         _landscape(trained, "hessian")
     with pytest.raises(ValueError, match="centre"):
         _landscape(trained, "interpolation", centre="mean")
+
+
+def test_on_a_random_plane_the_projection_is_still_the_nearest_point(trained):
+    runs = trained[3]
+    result = _landscape(trained, "random", seed=2)
+    points = landscape.path_points(runs[2])[1]
+    path = result.paths[2]
+    projected = result.origin + np.stack([path.u, path.v], 1) @ result.directions
+    assert np.allclose((points - projected) @ result.directions.T, 0.0, atol=1e-9)
+    assert np.allclose(np.linalg.norm(points - projected, axis=1), path.distance_from_plane)

@@ -8,6 +8,7 @@ import base64
 import numpy as np
 import pytest
 
+from app.api.requests import NetworkRequest
 from app.api.responses import NetworkResponse
 from app.config import SETTINGS
 from app.numerics import networks
@@ -175,3 +176,15 @@ def test_edge_cases_answer_finite_json_in_the_documented_shape(client, landscape
     for path, run in zip(plane["paths"], data["runs"], strict=True):
         steps = path["steps"]
         assert len(steps) <= len(run["snapshots"]["steps"]) + 1
+
+
+def test_a_pca_planes_eigenvectors_are_counted(client):
+    # Few examples and many parameters: the path points cost little, the PCA of 8 x 101
+    # snapshots of 12,900 parameters (a Gram matrix and its eigenvectors) a great deal.
+    body = {**BODY, "data": {"id": "moons", "params": {"n": 8}}, "model": {"hidden": [64] * 4},
+            "steps": 100, "snapshots": 100, "resolution": 2, "encoding": "binary",
+            "runs": [{"optimizer": "adam"}] * 8}  # fmt: skip
+    random = {"plane": "random", "resolution": 101}
+    assert NetworkRequest.model_validate({**body, "landscape": random}).landscape.resolution == 101
+    response = client.post(URL, json={**body, "landscape": {"plane": "pca", "resolution": 101}})
+    assert response.status_code == 422 and "GRADSCAPE_MAX_WORK" in response.text
