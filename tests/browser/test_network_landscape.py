@@ -195,3 +195,21 @@ def test_the_landscape_fits_a_phone(page, lab, shots):
     box = page.locator("#net-landscape-plot").bounding_box()
     assert box["width"] > 300
     card.screenshot(path=shots / "network-landscape-390.png")
+
+
+def test_runs_trained_apart_are_named_as_off_the_plane(page, lab, answers):
+    lab.open()
+
+    def pick() -> None:
+        page.get_by_role("button", name="Lessons").click()
+        page.get_by_role("menuitem", name="Mini-batch SGD on a real network").click()
+
+    net_act(page, pick)
+    # Three batch sizes, three requests: the plane rides with the first (full batch) only.
+    with_plane = [a for a in answers() if "landscape" in a]
+    assert len(answers()) == 3 and len(with_plane) == 1
+    assert [r["label"] for r in with_plane[0]["runs"]] == ["Full batch (150)"]
+    expect(page.locator("#net-landscape-note")).to_contain_text("(1 of 3 shown)")
+    rows = head_rows(page)
+    assert [r[0] for r in rows] == ["Full batch (150)"]
+    assert len(plane_traces(page, "head-")) == 1
