@@ -213,3 +213,20 @@ def test_runs_trained_apart_are_named_as_off_the_plane(page, lab, answers):
     rows = head_rows(page)
     assert [r[0] for r in rows] == ["Full batch (150)"]
     assert len(plane_traces(page, "head-")) == 1
+
+
+def test_with_one_run_the_interpolation_plane_is_the_line_to_its_end(page, lab, answers, shots):
+    open_network(lab)
+    for n in (3, 2):
+        net_act(page, lambda n=n: page.get_by_role("button", name=f"Remove run {n}").click())
+    net_act(page, lambda: page.get_by_label("Plane", exact=True).select_option("interpolation"))
+    landscape = answers()[-1]["landscape"]
+    assert landscape["v"] is None and len(landscape["paths"]) == 1
+    expect(page.locator("#net-landscape-note")).to_contain_text("One run: the line")
+    (curve,) = plane_traces(page, "plane")
+    assert curve["type"] == "scatter" and curve["y"] == pytest.approx(landscape["loss"])
+    # its path lies on the line: each point's height is the line's loss at its projection
+    (path,) = plane_traces(page, "path-")
+    assert path["y"] == pytest.approx(landscape["paths"][0]["plane_loss"])
+    assert float(head_rows(page)[0][4]) < 1e-12  # step 0: the initial point is on the line
+    page.locator("#net-landscape-card").screenshot(path=shots / "network-landscape-line-1280.png")
