@@ -8,8 +8,10 @@ point theta of parameter space has plane coordinates ``(u, v)``, the least-squar
 simply ``d . (theta - origin)``), and ``distance_from_plane`` the norm of what is left over.
 
 - ``pca``: the top two principal directions of every run's path points (its snapshots and
-  its final point) centred on their mean, orthonormal (numpy's SVD); ``explained_variance``
-  is each one's fraction of the total variance (s_i^2 / sum s^2).
+  its final point) centred on their mean, orthonormal: the centred matrix's top right singular
+  vectors, from the smaller Gram matrix's eigenvectors (``pca_directions``; the tests hold them
+  to numpy's SVD); ``explained_variance`` is each one's fraction of the total variance
+  (s_i^2 / sum s^2).
 - ``random``: two seeded standard Gaussian directions, filter-normalised as Li et al. do: each
   neuron's incoming weight row scaled to the norm of the same neuron's row at the origin; the
   biases' entries zeroed (the plane moves the weights only). Not orthonormal: coordinates are
