@@ -99,6 +99,8 @@ class Settings:
     """Grid points per axis of a decision boundary."""
     max_checked_parameters: int = 64
     """Parameters a network inspection's gradient check compares (POST /networks/inspect)."""
+    max_landscape_resolution: int = 101
+    """Grid points per direction of a network's landscape plane."""
 
     max_coord: float = 1e6
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""

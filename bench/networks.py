@@ -1,10 +1,11 @@
 """Networks (issue 17's targets): 3 runs x 2,000 full-batch steps of a 2-16-16-2 tanh network
 on 300 training examples (moons, 100 more held out for the test loss), and the boundary
-snapshots (60 x 60 grid, 50 snapshots, 3 runs); compute only, no HTTP. Beside it, when an
-interpreter has torch (``GRADSCAPE_TORCH_PYTHON``, or the scratch venv /tmp/torchvenv), the same
-training with torch.optim (float64, ``compare_torch.py --network``): its time, the ratio, and
-how far its losses are from ours (the API's claim: rebuild the network from
-``initial_parameters`` in torch and get the same losses).
+snapshots (60 x 60 grid, 50 snapshots, 3 runs), and issue 18's landscape planes (PCA of the
+3 runs' snapshots, 41 x 41 and 101 x 101, with the paths and lines); compute only, no HTTP.
+Beside the training, when an interpreter has torch (``GRADSCAPE_TORCH_PYTHON``, or the scratch
+venv /tmp/torchvenv), the same training with torch.optim (float64, ``compare_torch.py
+--network``): its time, the ratio, and how far its losses are from ours (the API's claim:
+rebuild the network from ``initial_parameters`` in torch and get the same losses).
 
     python -m bench.networks
 """
@@ -15,12 +16,13 @@ import time
 
 import numpy as np
 
-from app.numerics import engine, networks
+from app.numerics import engine, landscape, networks
 from app.numerics.optimizers import OPTIMIZERS
 from bench import OPTIONS, compare_torch
 from bench.common import row
 
 TRAIN_MS, BOUNDARY_MS = 400.0, 100.0
+PLANE_MS = {41: 300.0, 101: 1500.0}
 STEPS = 2000
 
 
@@ -101,6 +103,24 @@ def main() -> list[str]:
         torch_ms = float(torch_text.split()[1])
         torch_text += f"; {torch_ms / train_ms:.1f}x this one's time"
     final = ", ".join(f"{r.losses[-1]:.3g}" for r in results)
+    planes = []
+    for resolution, target in PLANE_MS.items():
+
+        def plane(resolution=resolution):
+            return landscape.landscape(network, split.x, split.y, theta, results, "pca", resolution)
+
+        plane()
+        planes.append(
+            row(
+                f"networks: landscape, PCA plane {resolution} x {resolution}, 3 paths, 300"
+                " examples",
+                _best_ms(plane),
+                "ms",
+                target,
+                f"{resolution**2:,} networks + {sum(len(r.snapshots) for r in results)} path"
+                " points + 3 lines",
+            )
+        )
     return [
         row(
             "networks: 3 runs x 2,000 steps, 2-16-16-2 on 300 examples",
@@ -116,6 +136,7 @@ def main() -> list[str]:
             BOUNDARY_MS,
             f"{sum(len(r.snapshots) for r in results)} snapshots",
         ),
+        *planes,
     ]
 
 

@@ -100,6 +100,7 @@ ENV_SHAPE = {
     "GRADSCAPE_MAX_SNAPSHOTS": "4",
     "GRADSCAPE_MAX_BOUNDARY_RESOLUTION": "6",
     "GRADSCAPE_MAX_CHECKED_PARAMETERS": "5",
+    "GRADSCAPE_MAX_LANDSCAPE_RESOLUTION": "7",
 }
 NET = {"data": {"id": "moons", "params": {"n": 20}}, "model": {"hidden": [3]}, "steps": 10,
        "runs": [{"optimizer": "sgd"}], "snapshots": 2, "resolution": 4}  # fmt: skip
@@ -161,6 +162,8 @@ SHAPE_CASES = [
      {**NET, "resolution": 7}, '"le": 6'),
     ("max_checked_parameters", "networks/inspect", {**INSPECT, "check": 5},
      {**INSPECT, "check": 6}, '"le": 5'),
+    ("max_landscape_resolution", "networks/train", {**NET, "landscape": {"resolution": 7}},
+     {**NET, "landscape": {"resolution": 8}}, '"le": 7'),
 ]  # fmt: skip
 
 SCRIPT = """

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
+from app.numerics.landscape import CHUNK_BYTES
 from app.numerics.networks import BACKPROP_TIMINGS, Network
 from app.numerics.surfaces import Surface
 
@@ -329,6 +330,48 @@ def network_training(
         response += math.ceil(runs * snapshots * size * numbers)
         work += runs * snapshots * size * PARAMETER_JSON
     return Cost(work=work, memory=memory, response=response)
+
+
+PLANE_PARAMETER = 2
+"""One parameter of one point of a network's landscape: built from the plane's origin and
+directions (two multiply-adds), or the path point's projection onto them."""
+NETWORK_WEIGHT = 5
+"""One weight of one network's forward pass whatever its examples: the kernel's loop over a
+weight's examples, which costs about 3.5 ns per weight at 6 examples (101 x 101 networks of
+12,900 parameters), where ``MULTIPLY_ADD`` per example holds for hundreds of examples."""
+
+
+GRAM_MULTIPLY_ADD = 0.1
+"""One multiply-add of a PCA plane's Gram matrix (BLAS on one thread: 816 x 338 snapshots in
+about 5 ms, 816 x 12,900 in about 120-210 ms, bench on a busy machine), erring high."""
+EIGEN_WORK = 1.0
+"""The Gram matrix's eigen-decomposition per n^3 (n = 816: about 280 ms on one thread)."""
+
+
+def network_landscape(
+    network: Network, train: int, cells: int, points: int, pca_points: int = 0
+) -> Cost:
+    """A plane through the parameters (``app.numerics.landscape``): ``cells`` grid points and
+    ``points`` more (the paths' projected points and the lines'), each a parameter vector built
+    and one forward pass over the ``train`` examples; for a PCA plane the Gram matrix of its
+    ``pca_points`` snapshots and its eigenvectors; the grid's loss as a float64 typed array,
+    each point's five numbers as JSON (at most: binary is smaller)."""
+    size, evaluations = network.parameter_count, cells + points
+    macs = sum(o * i for o, i in network.layers)
+    pass_work = train * network_pass(network, False) + size * PLANE_PARAMETER
+    pass_work += macs * NETWORK_WEIGHT
+    small, large = sorted((pca_points, size))
+    pca = small * small * large * GRAM_MULTIPLY_ADD + small**3 * EIGEN_WORK if pca_points else 0
+    work = math.ceil(evaluations * pass_work + pca)
+    memory = 2 * CHUNK_BYTES + evaluations * 40 + 2 * train * sum(network.sizes) * 8
+    memory += (pca_points * size + small * small) * 8 * 2 if pca_points else 0
+    response = math.ceil(cells * FLOAT_BINARY_BYTES) + points * 5 * FLOAT_JSON_BYTES
+    return Cost(work=work, memory=memory, response=response)
+
+
+def total(*costs: Cost) -> Cost:
+    """The costs of a request's parts, added."""
+    return Cost(*(sum(getattr(c, f) for c in costs) for f in ("work", "memory", "response")))
 
 
 BUDGETS = (

@@ -25,6 +25,7 @@ from app.numerics.engine import STATUS_NAMES
 from app.numerics.expression import Expression
 from app.numerics.gradcheck import GradientCheck
 from app.numerics.grid import Grid
+from app.numerics.landscape import Landscape
 from app.numerics.networks import (
     ExamplePasses,
     Network,
@@ -384,4 +385,33 @@ def network_inspection_record(
             # Backward: every layer's weights' gradient, and the deltas below all but the first.
             "multiply_adds": {"forward": sum(macs), "backward": sum(macs) + sum(macs[1:])},
         },
+    }
+
+
+def landscape_record(landscape: Landscape, binary: bool) -> dict:
+    """``LandscapeOut``: the plane's grid, the loss on it (float64), the paths and lines."""
+    explained = landscape.explained_variance
+    return {
+        "plane": landscape.plane,
+        "centre": landscape.centre,
+        "u": landscape.u.tolist(),
+        "v": None if landscape.v is None else landscape.v.tolist(),
+        "loss": binary_array(landscape.loss, "f8"),
+        "loss_min": landscape.loss_min,
+        "loss_max": landscape.loss_max,
+        "explained_variance": None if explained is None else explained.tolist(),
+        "paths": [
+            {
+                "steps": path.steps.tolist(),
+                "u": numbers(path.u, binary),
+                "v": None if path.v is None else numbers(path.v, binary),
+                "distance_from_plane": numbers(path.distance_from_plane, binary),
+                "true_loss": numbers(path.true_loss, binary),
+                "plane_loss": numbers(path.plane_loss, binary),
+            }
+            for path in landscape.paths
+        ],
+        "lines": [
+            {"alpha": landscape.line_alpha.tolist(), "loss": line} for line in landscape.lines
+        ],
     }

@@ -29,6 +29,7 @@ from app.numerics.curvature import DEFAULT_MOMENTUM, Curvature, curvature
 from app.numerics.datasets import surface_from_dataset
 from app.numerics.engine import StopRules
 from app.numerics.expression import parse, surface_from_expression
+from app.numerics.landscape import LINE_ALPHAS
 from app.numerics.networks import Network, Split, initial_parameters, make_data, network_for
 from app.numerics.networks import get_dataset as get_network_dataset
 from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
@@ -540,6 +541,45 @@ class ModelIn(Strict):
     seed: Seed = Field(default=0, description="Seeds the initial parameters")
 
 
+class LandscapeIn(Strict):
+    """A plane through the network's parameter space (``app.numerics.landscape``): the loss on
+    a grid over it, the runs' paths projected onto it, their loss along initial -> final."""
+
+    plane: Literal["pca", "random", "interpolation"] = Field(
+        default="pca",
+        description='"pca": the top two principal directions of every run\'s snapshots;'
+        ' "random": two seeded Gaussian directions, filter-normalised (Li et al. 2018);'
+        ' "interpolation": through the initial point and runs 0 and 1\'s final points (with'
+        " one run, the line from the initial to the final point)",
+    )
+    resolution: int = Field(
+        default=41, ge=5, le=SETTINGS.max_landscape_resolution, description="Points per direction"
+    )
+    span: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=SETTINGS.max_coord,
+        description="The grid covers [-span, span] along each direction; null: the paths'"
+        " projections and the centre with a margin (random: at least [-1, 1])",
+    )
+    centre: Literal["mean", "initial", "final"] | None = Field(
+        default=None,
+        description='The point the plane passes through: the snapshots\' "mean", the'
+        ' "initial" point or run 0\'s "final" point; null: pca mean, random final,'
+        " interpolation initial (which takes initial or final only)",
+    )
+    seed: Seed = Field(default=0, description="Seeds the random directions")
+
+    @model_validator(mode="after")
+    def _on_the_plane(self) -> LandscapeIn:
+        if self.plane == "interpolation" and self.centre == "mean":
+            raise ValueError(
+                "the interpolation plane's centre must be 'initial' or 'final' (the snapshots'"
+                " mean is not on it)"
+            )
+        return self
+
+
 class NetworkRequest(Strict):
     """Train a network with each run's optimizer from the same initial parameters."""
 
@@ -577,6 +617,9 @@ class NetworkRequest(Strict):
         ' ({"dtype": "f8", "bdata", "shape"}). The boundaries are float32 typed arrays either'
         " way",
     )
+    landscape: LandscapeIn | None = Field(
+        default=None, description="A plane through the parameters, with the runs' paths on it"
+    )
     _network: Network = PrivateAttr()
 
     @model_validator(mode="after")
@@ -598,9 +641,19 @@ class NetworkRequest(Strict):
             min(self.snapshots, self.steps + 1), cells, self.encoding == "binary",
             self.include_parameters,
         )  # fmt: skip
-        cost.refuse_above_budget(
-            estimate, "steps, runs, the data set's n, the layers, snapshots or resolution"
-        )
+        sizes = "steps, runs, the data set's n, the layers, snapshots or resolution"
+        if self.landscape is not None:
+            plane = self.landscape
+            line = plane.plane == "interpolation" and len(self.runs) == 1
+            path = len(self.runs) * (min(self.snapshots, self.steps + 1) + 1)
+            points = path + len(self.runs) * len(LINE_ALPHAS)
+            plane_cells = plane.resolution ** (1 if line else 2)
+            pca = path if plane.plane == "pca" else 0
+            estimate = cost.total(
+                estimate, cost.network_landscape(self._network, train, plane_cells, points, pca)
+            )
+            sizes += " (or the landscape's resolution)"
+        cost.refuse_above_budget(estimate, sizes)
         return self
 
     @property

@@ -328,6 +328,45 @@ class NetworkRunOut(BaseModel):
     snapshots: SnapshotsOut
 
 
+class PlanePathOut(BaseModel):
+    """One run's path on the plane, at its snapshot steps (and its last step)."""
+
+    steps: list[int]
+    u: list[float] | TypedArrayOut = Field(description="The projection's first coordinate")
+    v: list[float] | TypedArrayOut | None = Field(description="null on a line")
+    distance_from_plane: list[float] | TypedArrayOut = Field(
+        description="The distance from the path's point to its projection, the plane's"
+        " nearest point"
+    )
+    true_loss: list[float] | TypedArrayOut = Field(description="The run's own loss there")
+    plane_loss: list[float | None] | TypedArrayOut = Field(
+        description="The loss at the projected point: what the contour claims"
+    )
+
+
+class LineOut(BaseModel):
+    alpha: list[float] = Field(description="theta0 + alpha (final - theta0): 0 initial, 1 final")
+    loss: list[float | None]
+
+
+class LandscapeOut(BaseModel):
+    plane: Literal["pca", "random", "interpolation"]
+    centre: Literal["mean", "initial", "final"]
+    u: list[float] = Field(description="The grid's coordinates along the first direction")
+    v: list[float] | None = Field(description="Along the second; null on a line")
+    loss: TypedArrayOut = Field(
+        description="float64, shape (len(v), len(u)) (row j at v[j]), or (len(u),) on a line;"
+        " NaN where the loss is not finite"
+    )
+    loss_min: float | None
+    loss_max: float | None
+    explained_variance: list[float] | None = Field(
+        description="pca: the fraction of the snapshots' variance along each direction"
+    )
+    paths: list[PlanePathOut]
+    lines: list[LineOut] = Field(description="Each run's loss along initial -> final")
+
+
 class NetworkResponse(BaseModel):
     sizes: list[int] = Field(description="Layer widths, inputs first")
     parameter_count: int
@@ -335,6 +374,7 @@ class NetworkResponse(BaseModel):
     grid: BoundaryGridOut
     initial_parameters: list[LayerOut]
     runs: list[NetworkRunOut]
+    landscape: LandscapeOut | None = None
 
 
 class ExampleLayerOut(BaseModel):

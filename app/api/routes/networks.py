@@ -9,7 +9,7 @@ from app.api.encoding import FiniteJSONResponse, compress_base64
 from app.api.requests import NetworkInspectRequest, NetworkRequest, stop_rules
 from app.api.responses import NetworkInspectResponse, NetworkResponse
 from app.api.routes.trajectories import lr_scale
-from app.numerics import engine, networks
+from app.numerics import engine, landscape, networks
 
 router = APIRouter(prefix="/api/v1", tags=["networks"])
 
@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["networks"])
 def train(request: NetworkRequest, http: Request) -> FiniteJSONResponse:
     """Train the network once per run, every run from the same initial parameters (torch's
     nn.Linear initialisation, seeded), with the surfaces' stop rules; each run's decision
-    boundary at ``snapshots`` steps as a float32 typed array. Rebuilding the network in torch
+    boundary at ``snapshots`` steps as a float32 typed array; with ``landscape``, the loss on a
+    plane through the parameters and the runs' paths on it. Rebuilding the network in torch
     from ``initial_parameters`` and training it with torch.optim on ``data.train`` gives the
     same losses (in float64). Binary bodies go compressed (``compress_base64``: zstd, else
     Huffman gzip)."""
@@ -62,7 +63,7 @@ def train_body(request: NetworkRequest) -> dict:
                 label, spec, network, result, boundary, binary, tested, request.include_parameters
             )
         )
-    return {
+    body = {
         "sizes": list(network.sizes),
         "parameter_count": network.parameter_count,
         "data": {
@@ -73,6 +74,19 @@ def train_body(request: NetworkRequest) -> dict:
         "initial_parameters": records.layers_record(network, theta0),
         "runs": runs,
     }
+    if request.landscape is not None:
+        body["landscape"] = landscape_body(request, theta0, results)
+    return body
+
+
+def landscape_body(request: NetworkRequest, theta0, results: list[networks.NetworkRun]) -> dict:
+    """``LandscapeOut``: the plane the request asks for, through the runs' parameters."""
+    plane, split, network = request.landscape, request.data.split, request.network
+    result = landscape.landscape(
+        network, split.x, split.y, theta0, results, plane.plane, plane.resolution,
+        span=plane.span, centre=plane.centre, seed=plane.seed,
+    )  # fmt: skip
+    return records.landscape_record(result, request.encoding == "binary")
 
 
 @router.post("/networks/inspect", response_model=NetworkInspectResponse)

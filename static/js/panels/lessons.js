@@ -225,6 +225,25 @@ export const LESSONS = [
       "So backprop is cheap: one forward and one backward pass give all 354 gradients, and the backward pass costs about twice the forward's work (608 multiply-adds per example against 320). The gradient check nudges one parameter at a time, θᵢ ± ε, and needs 2 forward passes for each: 708 for all 354, a cost that grows with the parameters times the network's size. The table checks 12 of them: backprop and the central differences agree to better than 10⁻⁸, and the timed passes say checking all 354 would take over a hundred times as long as backprop. Pick another example, or click a filled point, and move the player to see the same chain at later steps.",
     ],
   },
+  {
+    id: "network-why-it-works",
+    title: "Why it works anyway",
+    // `plane`: the landscape's plane (panels/network-landscape.js); one batch size, so all
+    // three runs are in one request and on one plane; each run shuffles its batches its own way.
+    network: {
+      dataset: "moons", n: 200, noise: 0.2, steps: 600, hidden: [16, 16], activation: "tanh", batchSize: 16,
+      plane: "interpolation",
+      runs: [
+        { optimizer: "adam", label: "Adam, batch order 1", hyperparameters: { lr: 0.01 } },
+        { optimizer: "adam", label: "Adam, batch order 2", hyperparameters: { lr: 0.01 } },
+        { optimizer: "adam", label: "Adam, batch order 3", hyperparameters: { lr: 0.01 } },
+      ],
+    },
+    text: [
+      "A network's loss is not a bowl: it has countless minima and saddle points, so why does gradient descent find a good one? Three runs of Adam (lr 0.01) train the same 2-16-16-2 tanh network from the same initial weights on two moons, each drawing its mini-batches of 16 in its own order. They end in different places, 1 to 2.3 apart after travelling about 7 through parameter space, and all of them low: training loss 0.04 to 0.06, 94 % of the test points right.",
+      "The plane through the initial point and the first two ends shows why: both ends lie in one wide low valley, the straight line from the start to each end never climbs above the initial loss (0.69), and between the two ends the plane stays low. Switch the plane to Random: two random directions around run 1's end, scaled to each neuron's weights, show a plain bowl, about 0.06 at the centre and 0.46 to 1.3 at the corners. Each head's distance from the plane says how much of its run a picture leaves out.",
+    ],
+  },
 ];
 
 export function lessonById(id) {

@@ -2,7 +2,8 @@
 // set with the run cards' optimizers (POST /networks/train). Picked from the surface menu's
 // "Networks" group, it swaps the surface's settings and figure for the data set, architecture
 // and training fields, one decision-boundary panel per run (moved by the player: the snapshot
-// nearest the step), the loss and accuracy curves, and each layer's gradient norm at the step.
+// nearest the step), the loss and accuracy curves, each layer's gradient norm at the step, and
+// the loss on a plane through the parameters with the paths on it (panels/network-landscape.js).
 // The player, the run cards, Run, Live and the busy spinner are the page's own.
 
 import { ApiError, postNetworkTrain } from "../api.js";
@@ -11,6 +12,7 @@ import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
 import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
+import { createLandscapeView } from "./network-landscape.js";
 import { scheduleRequest } from "./schedule.js";
 import { makeRun } from "../state.js";
 
@@ -82,6 +84,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   let shown = null;
   let lesson = null;
   const backprop = createNetworkBackprop({ onExample: ringExample });
+  const landscapeView = createLandscapeView({ onPlane: () => train() });
 
   function setMode(on) {
     active = on;
@@ -151,11 +154,12 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
         ...(scheduleRequest(run.schedule) ? { schedule: scheduleRequest(run.schedule) } : {}),
       });
     });
+    // The landscape rides with the first request: its plane is of those runs' paths.
     return {
       runs,
-      groups: [...groups.values()].map((g) => ({
+      groups: [...groups.values()].map((g, j) => ({
         indices: g.indices,
-        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: snapshotsAffordable(sizes, g.runs.length, base.steps) },
+        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: snapshotsAffordable(sizes, g.runs.length, base.steps), ...(j === 0 ? { landscape: landscapeView.request() } : {}) },
       })),
     };
   }
@@ -197,7 +201,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged }, live, groups[0].body);
+      await show({ ...answers[0].value, runs: merged, landscapeRuns: groups[0].indices }, live, groups[0].body);
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -256,6 +260,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
+    draws.push(landscapeView.show(answer.landscape, answer.landscapeRuns.map((i) => answer.runs[i]), step, answer.runs.length));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
     $("step-slider").max = String(last);
     player.load(last, step);
@@ -304,6 +309,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
     renderGradientNorms(step);
     backprop.step(step);
+    landscapeView.frame(step);
   }
 
   /** The Backprop card's example, ringed on every boundary panel. */
@@ -406,8 +412,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it. */
   function open(next) {
-    const { runs, ...spec } = next.network;
+    const { runs, plane, ...spec } = next.network;
     setMode(true);
+    landscapeView.setPlane(plane);
     renderForm(networkSpec(spec));
     controls.setRuns(networkRuns(runs.map((run) => ({ batchSize: null, hyperparameters: {}, ...run }))));
     lesson = next;
