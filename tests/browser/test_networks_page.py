@@ -55,10 +55,15 @@ def test_a_network_data_set_trains_every_run_and_shows_it(page, lab):
     for run in range(3):
         assert len(trace(page, run, "train")["x"]) == 150
         assert len(trace(page, run, "test")["x"]) == 50
-    assert page.evaluate(
-        "() => document.getElementById('net-plot-0').data.find((d) => d.uid === 'test')"
-        ".marker.symbol"
-    ) == ("circle-open")
+    # Each class its own shape, open for the test set: circles for class 0, squares for 1.
+    symbols = page.evaluate(
+        """() => { const d = document.getElementById('net-plot-0').data;
+                   const test = d.find((t) => t.uid === 'test');
+                   const train = d.find((t) => t.uid === 'train');
+                   return [test.marker.symbol, test.y.length, train.marker.symbol]; }"""
+    )
+    assert set(symbols[0]) == {"circle-open", "square-open"} and len(symbols[0]) == symbols[1]
+    assert set(symbols[2]) == {"circle", "square"}
 
     # The player moves the boundary: the snapshot nearest the step is drawn.
     slider = page.get_by_label("Animation step")
@@ -107,7 +112,7 @@ def test_live_edits_retrain_and_errors_name_their_field(page, lab):
 
     page.get_by_label("Live").uncheck()
     page.get_by_label("Activation").select_option("relu")
-    page.get_by_label("Training steps").fill("200")
+    page.get_by_role("textbox", name="Training steps", exact=True).fill("200")
     expect(page.get_by_text("Edited: press Run to update")).to_be_visible()
     net_act(page, lambda: page.get_by_role("button", name="Run", exact=True).click())
     assert page.get_by_label("Animation step").get_attribute("max") == "200"

@@ -6,15 +6,22 @@
 // The player, the run cards, Run, Live and the busy spinner are the page's own.
 
 import { ApiError, postNetworkTrain } from "../api.js";
+import { CONFIG } from "../config.js";
 import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
 import { react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { lessonById } from "./lessons.js";
+import { wireNetworkExports } from "./network-exports.js";
+import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
 import { scheduleRequest } from "./schedule.js";
-import { makeRun } from "../state.js";
+import { attachSlider } from "./sliders.js";
+import { DEFAULT_OPTIMIZERS, makeRun } from "../state.js";
 
-/** The surface menu's values for the networks' data sets: "net:" and the data set's id. */
-export const NETWORK_PREFIX = "net:";
+export { NETWORK_PREFIX };
+
+/** How long the step waits after the player stops before it goes into the URL. */
+const STEP_MS = 400;
 
 /** The data sets of app/numerics/networks.py (DATASETS): id, name, classes (0: regression), default noise. */
 export const NETWORK_DATASETS = [
@@ -35,6 +42,16 @@ export const LIVE_EXAMPLE_STEPS = 300_000;
 const NETWORK_LR = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.005, adagrad: 0.05 };
 
 const datasetOf = (id) => NETWORK_DATASETS.find((d) => d.id === id);
+
+/** The sliders beside the form's number fields: {id, label, range(spec)} (the limits of
+ *  app/api/requests.py NetworkRequest and the data sets' params); a batch up to the examples. */
+const NETWORK_SLIDERS = [
+  { id: "net-n", label: "Examples (n)", range: () => ({ min: 4, max: 5000, log: true, integer: true }) },
+  { id: "net-noise", label: "Noise", range: () => ({ min: 0, max: 2 }) },
+  { id: "net-test-fraction", label: "Test fraction", range: () => ({ min: 0, max: 0.5 }) },
+  { id: "net-steps", label: "Training steps", range: () => ({ min: 1, max: CONFIG.limits.max_steps, log: true, integer: true }) },
+  { id: "net-batch-size", label: "Examples per batch", range: (spec) => ({ min: 1, max: Math.max(2, spec.n ?? 200), log: true, integer: true }) },
+];
 
 /** The surface menu's "Networks" group. */
 export function networkOptgroup() {
@@ -80,6 +97,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
   let shown = null;
   let lesson = null;
+  wireNetworkExports(() => (shown?.sent ? { requests: shown.sent.requests, answer: shown.answer, dataset: shown.sent.spec.dataset } : null));
 
   function setMode(on) {
     active = on;
@@ -103,6 +121,11 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     $("net-steps").value = numberText(spec.steps);
     $("net-batch-size").value = numberText(spec.batchSize);
     $("net-shuffle-seed").value = numberText(spec.shuffleSeed);
+    for (const { id, label, range } of NETWORK_SLIDERS) {
+      const input = $(id);
+      input.parentElement.querySelector("input.slider")?.remove();
+      attachSlider(input.parentElement, input, label, range(spec));
+    }
   }
 
   /** Run cards for a network: the optimizers kept (colours, labels and schedules as given or
@@ -161,8 +184,12 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     return steps * controls.readRuns().length * n;
   }
 
-  async function train({ live = false } = {}) {
+  /** Trains the form's experiment and shows it; `history`: how the URL follows ("push",
+   *  "replace", or null to leave it), `step`: where the player starts. */
+  async function train({ live = false, history = live ? "replace" : "push", step = 0 } = {}) {
     pending?.abort();
+    // The step of what was on screen must not be written over a link being opened.
+    clearTimeout(stepTimer);
     const controller = new AbortController();
     pending = controller;
     if (!live) player.pause();
@@ -170,6 +197,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     controls.clearErrors();
     try {
       const { runs, groups } = requests();
+      const sent = { spec: readSpec(), runs, requests: groups.map((g) => g.body) };
       const answers = await Promise.allSettled(groups.map((g) => postNetworkTrain(g.body, controller.signal)));
       const failed = answers.filter((a) => a.status === "rejected").map((a) => a.reason);
       if (failed.length) {
@@ -190,7 +218,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged }, live);
+      await show({ ...answers[0].value, runs: merged }, live, step);
+      shown.sent = sent;
+      writeUrl(history);
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -223,7 +253,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   // ---- what is on screen ------------------------------------------------------------------
 
-  async function show(answer, live) {
+  async function show(answer, live, startStep = 0) {
     const last = Math.max(0, ...answer.runs.map((r) => r.losses.length - 1));
     const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
     const box = $("net-boundaries");
@@ -234,7 +264,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
         el("p", { class: "net-metrics", id: `net-metrics-${i}` }),
       ])));
     }
-    const step = live ? Math.min(player.step, last) : 0;
+    const step = Math.min(live ? player.step : startStep, last);
     shown = { answer, classes, last, figures: [] };
     const draws = answer.runs.map((run, i) => {
       const panel = box.children[i];
@@ -261,8 +291,11 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   }
 
   let framePending = false;
+  let stepTimer = 0;
   /** The player moved: the slider and readout now, the figures at the next animation frame. */
   function frame() {
+    clearTimeout(stepTimer);
+    stepTimer = setTimeout(() => writeUrl("replace"), STEP_MS);
     $("step-slider").value = String(player.step);
     $("step-readout").textContent = `step ${player.step} / ${player.last}`;
     if (framePending || !shown) return;
@@ -351,7 +384,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     } else {
       renderForm({ ...readSpec(), dataset: dataset.id, noise: dataset.noise });
     }
-    closeLesson();
+    if (lesson) dropLesson();
     train();
   }
 
@@ -366,14 +399,43 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
   }
 
-  function closeLesson() {
-    if (!lesson) return;
+  function dropLesson() {
     lesson = null;
     $("lesson").hidden = true;
   }
 
-  /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it. */
-  function open(next) {
+  /** The lesson's Close button: the experiment stays, the URL loses the lesson. */
+  function closeLesson() {
+    if (!lesson) return;
+    dropLesson();
+    writeUrl("replace");
+  }
+
+  /** The experiment on screen (as trained, with the lesson open and the step) into the URL. */
+  function writeUrl(mode) {
+    if (!mode || !active || !shown?.sent) return;
+    const { spec, runs } = shown.sent;
+    const query = networkToQuery({ spec, runs, dataset: datasetOf(spec.dataset), lesson: lesson?.id, step: player.step }, catalog);
+    const url = `${location.pathname}?${query}`;
+    if (url === location.pathname + location.search) return;
+    if (mode === "push") history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+  }
+
+  /** A link's network experiment (networkFromQuery's), with its lesson's text if it names one. */
+  function openLink({ spec, runs, lesson: id, step }, history) {
+    const record = id ? lessonById(id) : null;
+    if (record?.network) return open({ ...record, network: { ...record.network, ...spec, runs: runs || record.network.runs } }, { history, step });
+    setMode(true);
+    dropLesson();
+    renderForm(networkSpec(spec));
+    controls.setRuns(networkRuns(runs || DEFAULT_OPTIMIZERS.map((optimizer) => ({ optimizer, hyperparameters: {}, batchSize: null }))));
+    return train({ history, step });
+  }
+
+  /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it;
+   *  `options` are train's. */
+  function open(next, options = {}) {
     const { runs, ...spec } = next.network;
     setMode(true);
     renderForm(networkSpec(spec));
@@ -383,7 +445,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     $("lesson-title").textContent = next.title;
     $("lesson-text").replaceChildren(...next.text.map((sentence) => el("p", { text: sentence })));
     $("lesson-checkpoints").replaceChildren();
-    return train();
+    return train(options);
   }
 
   /** Back to the surfaces (another surface picked, a surface lesson, a link). */
@@ -393,7 +455,8 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     pending = null;
     liveNext = null;
     busy(false);
-    closeLesson();
+    clearTimeout(stepTimer);
+    if (lesson) dropLesson();
     setMode(false);
   }
 
@@ -401,6 +464,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     active: () => active,
     pick,
     open,
+    openLink,
+    /** The network experiment a link describes (networkFromQuery's answer), or null. */
+    fromUrl: (search) => networkFromQuery(search, catalog, NETWORK_DATASETS),
     leave,
     closeLesson,
     frame,

@@ -4,9 +4,15 @@
 
 import { plotlyText } from "../format.js";
 
-/** The classes' colours (Okabe-Ito): strong for the examples, light for the regions. */
-export const CLASS_COLOURS = ["#0072b2", "#e69f00", "#009e73"];
-const REGION_COLOURS = ["#9ecae9", "#f9d48c", "#8fd6bd"];
+/** The classes' colours: strong for the examples, light for the regions. Purple, brown and
+ *  teal (the ends of ColorBrewer's colour-blind safe PuOr and BrBG), darker than the runs'
+ *  Okabe-Ito palette (state.js PALETTE) and none of its first hues, so a class is not read as a
+ *  run; purple and brown stay apart for red-green colour blindness (blue against yellow), and
+ *  each class has its own marker shape besides. */
+export const CLASS_COLOURS = ["#542788", "#8c510a", "#01665e"];
+const REGION_COLOURS = ["#b2abd2", "#dfc27d", "#80cdc1"];
+/** The classes' marker shapes (test examples: the same shape, open). */
+export const CLASS_SYMBOLS = ["circle", "square", "diamond"];
 
 const FONT = { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 11, color: "#334e68" };
 
@@ -57,11 +63,13 @@ function examplesTrace(examples, uid, hollow, regression) {
   const x = examples.x.map((p) => p[0]);
   const y = regression ? examples.y : examples.x.map((p) => p[1]);
   const colours = regression ? "#334e68" : examples.y.map((c) => CLASS_COLOURS[c % CLASS_COLOURS.length]);
+  const shapes = regression ? ["circle"] : examples.y.map((c) => CLASS_SYMBOLS[c % CLASS_SYMBOLS.length]);
+  const symbol = (shape) => (hollow ? `${shape}-open` : shape);
   return {
     type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, hoverinfo: "skip",
     marker: hollow
-      ? { symbol: "circle-open", size: 7, color: colours, line: { width: 1.6, color: colours } }
-      : { symbol: "circle", size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },
+      ? { symbol: regression ? symbol(shapes[0]) : shapes.map(symbol), size: 7, color: colours, line: { width: 1.6, color: colours } }
+      : { symbol: regression ? shapes[0] : shapes, size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },
   };
 }
 
