@@ -93,9 +93,15 @@ function wire(catalog) {
   screen = followScreen({ store, renderer, player, panels: { view, basins, sweep, cards: [gradcheck, backprop] } });
   const url = followUrl(store, () => network.active());
 
-  wirePlayback({ player, whenDrawn: renderer.whenDrawn });
+  // The player waits for the surface's figure, but not on a network (one opened by a link has
+  // never drawn a surface).
+  const whenDrawn = (action, options) => {
+    const later = renderer.whenDrawn(action, options);
+    return (...args) => (network.active() ? action(...args) : later(...args));
+  };
+  wirePlayback({ player, whenDrawn });
   wireShortcuts([
-    { title: "Playing (while no button or field has the focus)", entries: playerKeys({ player, whenDrawn: renderer.whenDrawn }) },
+    { title: "Playing (while no button or field has the focus)", entries: playerKeys({ player, whenDrawn }) },
     { title: "Presenting", entries: presenter.keys },
   ]);
   keepFigureInView(store);

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import untyped
+
 RENDERS = "Number(document.getElementById('net-stage')?.dataset.renders || 0)"
 
 # Every key a network link has, each away from its default: two batch sizes (the shared 16 and
@@ -206,3 +208,31 @@ def test_the_network_fields_have_sliders_that_retrain(page, lab):
     # The run cards' learning rates have theirs, as on a surface.
     run = page.get_by_role("group", name="Run 1", exact=True)
     expect(run.get_by_role("slider", name="Learning rate", exact=True)).to_be_visible()
+
+
+def test_play_runs_on_a_network_opened_by_a_link(page, lab):
+    # No surface was ever drawn on this page: the player must not wait for one.
+    net_act(page, lambda: page.goto("/?surface=net:moons&steps=100"))
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => Number(document.getElementById('step-slider').value) >= 30")
+    assert page.evaluate("() => document.body.dataset.busy") == "false"
+
+
+def test_a_new_learning_rate_repaints_and_the_pointer_values_follow(page, lab):
+    net_act(page, lambda: page.goto("/?surface=net:moons&steps=100&step=100"))
+    field = page.get_by_role("group", name="Run 1", exact=True).get_by_role(
+        "textbox", name="Learning rate", exact=True
+    )
+    with page.expect_response(lambda r: urlsplit(r.url).path == TRAIN) as info:
+        net_act(page, lambda: field.fill("0.5"))
+    (run, *_) = untyped(info.value.json())["runs"]
+    assert run["hyperparameters"]["lr"] == 0.5
+    expected = run["snapshots"]["boundary"][-1][1]
+    # The figure of the examples is kept (the same data); its values under the pointer are the
+    # new answer's P(class 1) at the last snapshot once the page rests.
+    page.wait_for_function(
+        "z => JSON.stringify(document.getElementById('net-plot-0').data[0].z)"
+        " === JSON.stringify(z)",
+        arg=expected,
+    )
+    expect(page.locator("#net-region-0")).to_have_attribute("data-step", "100")

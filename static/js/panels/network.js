@@ -9,8 +9,9 @@ import { ApiError, postNetworkTrain } from "../api.js";
 import { CONFIG } from "../config.js";
 import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
-import { react, relayout, restyleTraces } from "../render/plotly.js";
-import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { onFigure, react, restyleTraces } from "../render/plotly.js";
+import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot, stepLinePlace } from "../render/network-plots.js";
+import { paintRegion } from "../render/network-region.js";
 import { lessonById } from "./lessons.js";
 import { wireNetworkExports } from "./network-exports.js";
 import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
@@ -22,6 +23,12 @@ export { NETWORK_PREFIX };
 
 /** How long the step waits after the player stops before it goes into the URL. */
 const STEP_MS = 400;
+/** How long the step waits before plotly's (transparent) boundary values under the pointer
+ *  follow the painted ones: once the player rests, not every frame. */
+const HOVER_MS = 150;
+/** Boundary grid points per axis: 40 x 40 painted smooth looks as 60 x 60 did, for under half
+ *  the prediction, bytes and decoding (the default experiment: 2.7 MB against 5.9 MB). */
+const BOUNDARY_RESOLUTION = 40;
 
 /** The data sets of app/numerics/networks.py (DATASETS): id, name, classes (0: regression), default noise. */
 export const NETWORK_DATASETS = [
@@ -97,6 +104,8 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
   let shown = null;
   let lesson = null;
+  /** What each boundary figure shows (see show): plotly div -> its examples, grid and classes. */
+  const drawnKeys = new WeakMap();
   wireNetworkExports(() => (shown?.sent ? { requests: shown.sent.requests, answer: shown.answer, dataset: shown.sent.spec.dataset } : null));
 
   function setMode(on) {
@@ -154,6 +163,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       model: { hidden, activation: $("net-activation").value, seed: num("net-init-seed") ?? 0 },
       steps: num("net-steps"),
       shuffle_seed: num("net-shuffle-seed") ?? 0,
+      resolution: BOUNDARY_RESOLUTION,
     };
     const runs = controls.readRuns();
     const groups = new Map();
@@ -260,12 +270,19 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     if (box.children.length !== answer.runs.length) {
       box.replaceChildren(...answer.runs.map((_, i) => el("div", { class: "net-panel" }, [
         el("h3", { id: `net-title-${i}` }, [el("span", { class: "swatch", "aria-hidden": "true" }), el("span", { class: "net-label" })]),
-        el("div", { class: "net-plot", id: `net-plot-${i}`, role: "region" }),
+        el("div", { class: "net-plot-box" }, [
+          el("canvas", { class: "net-region", id: `net-region-${i}`, "aria-hidden": "true" }),
+          el("div", { class: "net-plot", id: `net-plot-${i}`, role: "region" }),
+        ]),
         el("p", { class: "net-metrics", id: `net-metrics-${i}` }),
       ])));
     }
     const step = Math.min(live ? player.step : startStep, last);
     shown = { answer, classes, last, figures: [] };
+    // The examples and axes as drawn: a new answer on the same data (a learning rate moved) keeps
+    // plotly's figure, and only its regions are painted again (its values under the pointer
+    // follow once the page rests).
+    const figureKey = JSON.stringify([answer.data, answer.grid, classes]);
     const draws = answer.runs.map((run, i) => {
       const panel = box.children[i];
       panel.style.setProperty("--run-colour", run.colour);
@@ -274,16 +291,29 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       div.setAttribute("aria-label", `Decision boundary: ${run.label}`);
       const index = nearestSnapshot(run.snapshots.steps, step);
       const figure = buildBoundaryFigure({ answer, run, index, classes });
-      shown.figures.push({ div, zTraces: figure.zTraces, index });
+      const kept = classes > 0 && div.data && drawnKeys.get(div) === figureKey;
+      shown.figures.push({ div, canvas: $(`net-region-${i}`), index, hoverIndex: kept ? -1 : index });
+      if (kept) return null;
+      drawnKeys.set(div, figureKey);
+      div.dataset.boundaryStep = String(run.snapshots.steps[index]);
       return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true });
     });
-    const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
+    const curves = buildCurvesFigure({ runs: answer.runs, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
     $("step-slider").max = String(last);
     player.load(last, step);
     await Promise.all(draws);
+    // A resize (or any redraw) moves the axes: the regions and the step's line follow them.
+    shown.figures.forEach((figure, i) => follow(figure.div, () => paint(i)));
+    follow($("net-curves"), () => placeStepLine(player.step));
+    shown.figures.forEach((_, i) => paint(i));
+    placeStepLine(player.step);
     frame(player.step);
+    if (shown.figures.some((f) => f.hoverIndex !== f.index)) {
+      clearTimeout(hoverTimer);
+      hoverTimer = setTimeout(syncHover, HOVER_MS);
+    }
     renderLessonTable();
     const stage = $("net-stage");
     stage.dataset.renders = String(Number(stage.dataset.renders || 0) + 1);
@@ -306,6 +336,52 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
   }
 
+  /** Calls `handler` after each of plotly's redraws of `div` (once per div). */
+  function follow(div, handler) {
+    if (div.dataset.follows) return;
+    div.dataset.follows = "1";
+    onFigure(div, "plotly_afterplot", handler);
+  }
+
+  /** Run `i`'s regions at its snapshot on screen, painted under its figure (none for regression). */
+  function paint(i) {
+    const figure = shown?.figures[i];
+    if (!figure) return;
+    if (!shown.classes) {
+      figure.canvas.width = 0;
+      return;
+    }
+    const run = shown.answer.runs[i];
+    const z = boundaryZ(run.snapshots.boundary[figure.index], shown.classes);
+    if (paintRegion(figure.canvas, figure.div, { grid: shown.answer.grid, z, classes: shown.classes })) {
+      figure.canvas.dataset.step = String(run.snapshots.steps[figure.index]);
+    }
+  }
+
+  function placeStepLine(step) {
+    const place = stepLinePlace($("net-curves"), step);
+    const line = $("net-step-line");
+    line.hidden = !place;
+    if (!place) return;
+    line.style.left = `${place.left}px`;
+    line.style.top = `${place.top}px`;
+    line.style.height = `${place.height}px`;
+    line.dataset.step = String(step);
+  }
+
+  let hoverTimer = 0;
+  /** The player rests: plotly's values under the pointer are the snapshots painted. */
+  function syncHover() {
+    if (!shown) return;
+    shown.figures.forEach((figure, i) => {
+      if (figure.hoverIndex === figure.index || !figure.div.data) return;
+      figure.hoverIndex = figure.index;
+      const run = shown.answer.runs[i];
+      restyleTraces(figure.div, [{ z: boundaryZ(run.snapshots.boundary[figure.index], shown.classes) }], [0]);
+      figure.div.dataset.boundaryStep = String(run.snapshots.steps[figure.index]);
+    });
+  }
+
   function drawStep(step) {
     if (!shown || !shown.figures.length || !shown.figures[0].div.data) return;
     const { answer, classes } = shown;
@@ -314,9 +390,13 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const index = nearestSnapshot(run.snapshots.steps, step);
       if (index !== figure.index) {
         figure.index = index;
-        const z = boundaryZ(run.snapshots.boundary[index], classes);
-        const key = answer.grid.y === null ? "y" : "z";
-        restyleTraces(figure.div, figure.zTraces.map(() => ({ [key]: z })), figure.zTraces);
+        if (classes) paint(i);
+        else {
+          // Regression: the prediction's line is plotly's own.
+          figure.hoverIndex = index;
+          restyleTraces(figure.div, [{ y: boundaryZ(run.snapshots.boundary[index], classes) }], [0]);
+          figure.div.dataset.boundaryStep = String(run.snapshots.steps[index]);
+        }
       }
       const k = Math.min(step, run.losses.length - 1);
       const parts = [`step ${k} (boundary at ${run.snapshots.steps[index]})`, `loss ${fmt(run.losses[k])}`];
@@ -326,7 +406,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       if (run.status !== "max_steps" && k >= run.losses.length - 1) parts.push(run.message);
       $(`net-metrics-${i}`).textContent = parts.join(" · ");
     });
-    if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
+    clearTimeout(hoverTimer);
+    if (classes) hoverTimer = setTimeout(syncHover, HOVER_MS);
+    placeStepLine(step);
     renderGradientNorms(step);
   }
 
