@@ -14,6 +14,7 @@ import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot, ste
 import { paintRegion } from "../render/network-region.js";
 import { lessonById } from "./lessons.js";
 import { wireNetworkExports } from "./network-exports.js";
+import { seedTable, trainSeeds } from "./network-seeds.js";
 import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
 import { scheduleRequest } from "./schedule.js";
 import { attachSlider } from "./sliders.js";
@@ -200,6 +201,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     pending?.abort();
     // The step of what was on screen must not be written over a link being opened.
     clearTimeout(stepTimer);
+    seedsPending?.abort();
     const controller = new AbortController();
     pending = controller;
     if (!live) player.pause();
@@ -231,6 +233,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       await show({ ...answers[0].value, runs: merged }, live, step);
       shown.sent = sent;
       writeUrl(history);
+      renderLessonTable();
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -314,7 +317,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       clearTimeout(hoverTimer);
       hoverTimer = setTimeout(syncHover, HOVER_MS);
     }
-    renderLessonTable();
     const stage = $("net-stage");
     stage.dataset.renders = String(Number(stage.dataset.renders || 0) + 1);
     document.body.dataset.state = "ready";
@@ -432,11 +434,32 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     }));
   }
 
+  let seedsPending = null;
+  /** The lesson's seed table: its first run from each seed (network-seeds.js), filled in
+   *  when they have all trained; a new experiment abandons it. */
+  async function compareSeeds(box, seeds) {
+    seedsPending?.abort();
+    const controller = new AbortController();
+    seedsPending = controller;
+    box.replaceChildren(el("p", { class: "hint", text: `Training from init seeds ${seeds.join(", ")}…` }));
+    try {
+      const trained = await trainSeeds(shown.sent.requests[0], seeds, controller.signal);
+      if (seedsPending === controller) box.replaceChildren(seedTable(trained));
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      box.replaceChildren(el("p", { class: "field-error", text: `The seeds could not be trained: ${error.message}` }));
+    }
+  }
+
   /** A network lesson's table: each run's loss noise (the mean step-to-step change of the
    *  training loss over the last half) and its final loss and test accuracy. */
   function renderLessonTable() {
     const box = $("lesson-checkpoints");
     if (!lesson || !shown) return;
+    if (lesson.network.seeds) {
+      compareSeeds(box, lesson.network.seeds);
+      return;
+    }
     const table = el("table", { class: "checkpoints" });
     table.createCaption().textContent = "Loss noise: the mean |change| of the training loss from one step to the next over the second half of training.";
     table.createTHead().append(el("tr", {}, ["run", "loss noise", "final loss", "test accuracy"].map((t) => el("th", { scope: "col", text: t }))));
@@ -482,6 +505,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   }
 
   function dropLesson() {
+    seedsPending?.abort();
     lesson = null;
     $("lesson").hidden = true;
   }
