@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import untyped
@@ -236,3 +237,16 @@ def test_a_new_learning_rate_repaints_and_the_pointer_values_follow(page, lab):
         arg=expected,
     )
     expect(page.locator("#net-region-0")).to_have_attribute("data-step", "100")
+
+
+@pytest.mark.phone
+def test_a_network_fits_a_phone(page, lab):
+    net_act(page, lambda: page.goto("/?surface=net:spiral3&steps=100"))
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the viewport"
+    for name in ("Export JSON", "Export CSV", "Copy link"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    # Three classes: the regions painted under the figure (at the start), as wide as it is.
+    expect(page.locator("#net-region-0")).to_have_attribute("data-step", "0")
+    width = page.evaluate("() => document.getElementById('net-region-0').clientWidth")
+    assert width == page.evaluate("() => document.getElementById('net-plot-0').clientWidth")

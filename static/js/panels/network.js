@@ -102,7 +102,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   let pending = null;
   let liveNext = null;
   let pumping = false;
-  /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
+  /** What is on screen: {answer (its runs with colours), classes, last, figures: [{div, canvas,
+   *  index (the snapshot painted), hoverIndex (the one plotly holds)}], sent: {spec, runs,
+   *  requests} (what was trained, for the URL and the exports)}. */
   let shown = null;
   let lesson = null;
   /** What each boundary figure shows (see show): plotly div -> its examples, grid and classes. */
@@ -134,7 +136,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     for (const { id, label, range } of NETWORK_SLIDERS) {
       const input = $(id);
       input.parentElement.querySelector("input.slider")?.remove();
-      attachSlider(input.parentElement, input, label, range(spec));
+      const slider = attachSlider(input.parentElement, input, label, range(spec));
+      // An empty batch is the whole training set: the slider's top.
+      if (input.value === "") slider.value = slider.max;
     }
   }
 
@@ -562,6 +566,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     liveNext = null;
     busy(false);
     clearTimeout(stepTimer);
+    clearTimeout(hoverTimer);
     if (lesson) dropLesson();
     setMode(false);
   }
