@@ -250,3 +250,17 @@ def test_a_network_fits_a_phone(page, lab):
     expect(page.locator("#net-region-0")).to_have_attribute("data-step", "0")
     width = page.evaluate("() => document.getElementById('net-region-0').clientWidth")
     assert width == page.evaluate("() => document.getElementById('net-plot-0').clientWidth")
+
+
+def test_back_from_a_network_returns_to_the_surface_it_was_opened_from(page, lab):
+    lab.open("?surface=himmelblau&steps=50&r1=adam&r1.lr=0.05")
+    net_act(page, lambda: page.get_by_label("Surface").select_option(label="Circles (network)"))
+    assert written(page)["surface"] == ["net:circles"]
+    lab.act(lambda: page.go_back())
+    assert written(page)["surface"] == ["himmelblau"]
+    expect(page.locator("#plot")).to_be_visible()
+    expect(page.locator("#net-stage")).to_be_hidden()
+    expect(page.get_by_label("Surface")).to_have_value("himmelblau")
+    net_act(page, lambda: page.go_forward())
+    expect(page.get_by_label("Surface")).to_have_value("net:circles")
+    expect(page.get_by_role("region", name="Decision boundary: Adam")).to_be_visible()

@@ -235,3 +235,14 @@ def test_the_regions_are_painted_where_the_network_puts_them(page, lab):
             assert all(abs(c - e) <= 12 for c, e in zip(rgb, expected, strict=True)), rgb
     # The line (#102a43) passes within a pixel of each crossing; the regions are far lighter.
     assert sorted(found["line"])[len(found["line"]) // 2] < 110
+
+    # A narrower window: the canvas and the step's line follow plotly's new layout.
+    page.set_viewport_size({"width": 900, "height": 800})
+    page.wait_for_function(
+        """() => { const canvas = document.getElementById('net-region-2');
+                   const gd = document.getElementById('net-plot-2');
+                   const xa = document.getElementById('net-curves')._fullLayout.xaxis;
+                   const line = document.getElementById('net-step-line');
+                   return gd.clientWidth < 300 && canvas.clientWidth === gd.clientWidth
+                     && Math.abs(line.offsetLeft - (xa._offset + xa.c2p(500))) <= 1; }"""
+    )
