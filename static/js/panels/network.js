@@ -3,7 +3,9 @@
 // "Networks" group, it swaps the surface's settings and figure for the data set, architecture
 // and training fields, one decision-boundary panel per run (moved by the player: the snapshot
 // nearest the step), the loss and accuracy curves, and each layer's gradient norm at the step.
-// The player, the run cards, Run, Live and the busy spinner are the page's own.
+// The player, the run cards, Run, Live and the busy spinner are the page's own. After each
+// answer it writes the experiment into the URL (network-url.js); its exports are
+// network-exports.js's, a seed lesson's table network-seeds.js's.
 
 import { ApiError, postNetworkTrain } from "../api.js";
 import { CONFIG } from "../config.js";
@@ -43,7 +45,8 @@ export const NETWORK_DATASETS = [
 ];
 
 /** Live re-trains while steps x runs x examples stays at most this (the default experiment,
- *  3 runs x 500 steps x 200 examples, is about a second today); above it, Run. */
+ *  3 runs x 500 steps x 200 examples, redraws about 0.3 s after a change: bench.page); above
+ *  it, Run. */
 export const LIVE_EXAMPLE_STEPS = 300_000;
 
 /** Learning rates that train the default network in a few hundred steps, by optimizer id. */
