@@ -9,6 +9,9 @@ import { fullLayout } from "./plotly.js";
 
 const LINE = { colour: "#102a43", width: 1.5 };
 
+/** The grid's image at one pixel a point, scaled onto the canvas (one, reused). */
+const cells = document.createElement("canvas");
+
 const rgb = (hex) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
 
 /** [r, g, b] of a grid value: two classes, P(class 1) from class 0's colour through the middle
@@ -108,7 +111,8 @@ export function paintRegion(canvas, div, { grid, z, classes }) {
       image.data[k + 3] = 255;
     }
   }
-  const cells = new OffscreenCanvas(nx, ny);
+  cells.width = nx;
+  cells.height = ny;
   cells.getContext("2d").putImageData(image, 0, 0);
   // Each cell centred on its grid point, as plotly's heatmap draws it.
   const dx = (grid.x[nx - 1] - grid.x[0]) / Math.max(1, nx - 1);
