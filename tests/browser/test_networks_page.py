@@ -246,3 +246,25 @@ def test_the_regions_are_painted_where_the_network_puts_them(page, lab):
                    return gd.clientWidth < 300 && canvas.clientWidth === gd.clientWidth
                      && Math.abs(line.offsetLeft - (xa._offset + xa.c2p(500))) <= 1; }"""
     )
+
+
+def test_the_half_line_by_marching_squares_against_hand_derived_lines(page, lab):
+    open_network(lab)
+    segments = page.evaluate(
+        """async () => {
+          const { isoline } = await import('/static/js/render/network-region.js');
+          const grid = { x: [0, 1, 2], y: [0, 1] };
+          // The plane z = 0.25 x + 0.2.
+          const tilted = isoline(grid, [[0.2, 0.45, 0.7], [0.2, 0.45, 0.7]]);
+          // A saddle in one cell: 0.9 at (0, 0) and (1, 1), 0.1 at the other two corners.
+          const saddle = isoline({ x: [0, 1], y: [0, 1] }, [[0.9, 0.1], [0.1, 0.9]]);
+          return { tilted, saddle };
+        }"""
+    )
+    # 0.25 x + 0.2 = 0.5 at x = 1.2: one vertical segment, in the second cell.
+    ((x0, y0, x1, y1),) = segments["tilted"]
+    assert (x0, x1) == pytest.approx((1.2, 1.2)) and {y0, y1} == {0, 1}
+    # The cell's mean, 0.5, counts as high: the high corners are joined through the middle and
+    # the line cuts off the two low ones, each segment between the midpoints of two edges.
+    cut = sorted(tuple(sorted([(s[0], s[1]), (s[2], s[3])])) for s in segments["saddle"])
+    assert cut == [((0, 0.5), (0.5, 1)), ((0.5, 0), (1, 0.5))]
