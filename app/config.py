@@ -97,6 +97,8 @@ class Settings:
     """Snapshots of each run's decision boundary."""
     max_boundary_resolution: int = 100
     """Grid points per axis of a decision boundary."""
+    max_checked_parameters: int = 64
+    """Parameters a network inspection's gradient check compares (POST /networks/inspect)."""
 
     max_coord: float = 1e6
     """A run whose coordinate leaves [-max_coord, max_coord] has diverged; starts must be inside."""

@@ -17,6 +17,7 @@ from bench import (
     encoding,
     engine,
     load,
+    network_inspect,
     networks,
     page,
     payload,
@@ -31,7 +32,8 @@ def main() -> None:
     print("# command: make bench   (python -m bench)")
     print(load_average("at the start"))
     # startup first: it makes sure numba's cache is warm (as after make install) for the rest.
-    modules = (startup, engine, sweeps, networks, cost, api, encoding, payload, page, load, proxy)
+    modules = (startup, engine, sweeps, networks, network_inspect, cost, api, encoding, payload,
+               page, load, proxy)  # fmt: skip
     for module in modules:
         for line in module.main():
             print(line, flush=True)

@@ -22,6 +22,10 @@ only (no ``app``), so any interpreter with torch runs it:
 
     echo '{"runs": [["adam", {"lr": 0.05, ...}]], "start": [-1.5, 2.0], "steps": 10000}' |
         /tmp/torchenv/bin/python bench/compare_torch.py --loop
+
+``--network`` trains a network in torch for ``bench.networks``, the same way: a network's
+layers (``initial_parameters``), its activation, the data and the runs as JSON on stdin; each
+run's training and test losses at every step and the time as JSON out.
 """
 
 from __future__ import annotations
@@ -204,6 +208,66 @@ def time_loop(request: dict) -> dict:
     }
 
 
+def train_networks(request: dict) -> dict:
+    """``--network``: the network of ``request["layers"]`` (each ``{"weight", "bias"}``, as
+    ``/networks/train`` returns ``initial_parameters``) as a torch ``nn.Sequential`` of
+    ``nn.Linear`` and the activation, trained once per run with torch.optim on the full batch:
+    the loss on ``x`` and on ``x_test`` at every point (k = 0 .. steps), timed after a warm-up."""
+    import torch
+
+    torch.set_default_dtype(torch.float64)
+    activation = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
+    regression = request["regression"]
+    x, x_test = torch.tensor(request["x"]), torch.tensor(request["x_test"])
+    y, y_test = torch.tensor(request["y"]), torch.tensor(request["y_test"])
+    if regression:
+        loss_of = lambda out, target: torch.nn.functional.mse_loss(out[:, 0], target)  # noqa: E731
+    else:
+        y, y_test = y.long(), y_test.long()
+        loss_of = torch.nn.functional.cross_entropy
+
+    def network():
+        layers = []
+        for i, layer in enumerate(request["layers"]):
+            weight = torch.tensor(layer["weight"])
+            linear = torch.nn.Linear(weight.shape[1], weight.shape[0])
+            with torch.no_grad():
+                linear.weight.copy_(weight)
+                linear.bias.copy_(torch.tensor(layer["bias"]))
+            layers.append(linear)
+            if i < len(request["layers"]) - 1:
+                layers.append(activation[request["activation"]]())
+        return torch.nn.Sequential(*layers)
+
+    def train(optimizer_id: str, hp: dict, steps: int):
+        net = network()
+        optimizer = torch_optimizer(torch, optimizer_id, hp, net.parameters())
+        losses, test_losses = [], []
+        for t in range(steps + 1):
+            optimizer.zero_grad()
+            loss = loss_of(net(x), y)
+            with torch.no_grad():
+                test_losses.append(float(loss_of(net(x_test), y_test)))
+            losses.append(float(loss))
+            if t < steps:
+                loss.backward()
+                optimizer.step()
+        return losses, test_losses
+
+    for optimizer_id, hp in request["runs"]:
+        train(optimizer_id, hp, 5)
+    started = time.perf_counter()
+    results = [train(optimizer_id, hp, request["steps"]) for optimizer_id, hp in request["runs"]]
+    elapsed = time.perf_counter() - started
+    return {
+        "ms": elapsed * 1e3,
+        "losses": [losses for losses, _ in results],
+        "test_losses": [test for _, test in results],
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+
+
 SCRATCH_TORCH = Path("/tmp/torchvenv/bin/python")
 """Where the bench looks for an interpreter with torch when ``GRADSCAPE_TORCH_PYTHON`` is unset."""
 
@@ -222,12 +286,13 @@ def torch_interpreter(chosen: str | None) -> str | None:
     return sys.executable if importlib.util.find_spec("torch") else None
 
 
-def loop_in(python: str, request: dict) -> dict:
-    """``time_loop(request)`` run by ``python`` in a subprocess (see ``--loop``)."""
+def loop_in(python: str, request: dict, mode: str = "--loop") -> dict:
+    """``time_loop(request)`` (``--loop``) or ``train_networks(request)`` (``--network``) run
+    by ``python`` in a subprocess."""
     import subprocess
 
     completed = subprocess.run(
-        [python, str(Path(__file__).resolve()), "--loop"],
+        [python, str(Path(__file__).resolve()), mode],
         input=json.dumps(request),
         capture_output=True,
         text=True,
@@ -240,6 +305,9 @@ def loop_in(python: str, request: dict) -> dict:
 def main() -> int:
     if sys.argv[1:] == ["--loop"]:
         print(json.dumps(time_loop(json.load(sys.stdin))))
+        return 0
+    if sys.argv[1:] == ["--network"]:
+        print(json.dumps(train_networks(json.load(sys.stdin))))
         return 0
     try:
         import torch

@@ -1,7 +1,10 @@
 """Networks (issue 17's targets): 3 runs x 2,000 full-batch steps of a 2-16-16-2 tanh network
 on 300 training examples (moons, 100 more held out for the test loss), and the boundary
-snapshots (60 x 60 grid, 50 snapshots, 3 runs); compute only, no HTTP. When ``import torch``
-works, the same training with torch.optim (float64) beside it, with the ratio.
+snapshots (60 x 60 grid, 50 snapshots, 3 runs); compute only, no HTTP. Beside it, when an
+interpreter has torch (``GRADSCAPE_TORCH_PYTHON``, or the scratch venv /tmp/torchvenv), the same
+training with torch.optim (float64, ``compare_torch.py --network``): its time, the ratio, and
+how far its losses are from ours (the API's claim: rebuild the network from
+``initial_parameters`` in torch and get the same losses).
 
     python -m bench.networks
 """
@@ -10,8 +13,11 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from app.numerics import engine, networks
 from app.numerics.optimizers import OPTIMIZERS
+from bench import OPTIONS, compare_torch
 from bench.common import row
 
 TRAIN_MS, BOUNDARY_MS = 400.0, 100.0
@@ -40,36 +46,38 @@ def _best_ms(fn, repeat: int = 3) -> float:
     return best
 
 
-def _torch_ms(network, split, theta, runs) -> str:
-    try:
-        import torch
-    except ImportError:
-        return "torch: skipped (import torch failed)"
-    torch.set_default_dtype(torch.float64)
-    x, y = torch.tensor(split.x), torch.tensor(split.y).long()
-    xt, yt = torch.tensor(split.x_test), torch.tensor(split.y_test).long()
-    makers = [lambda p: torch.optim.SGD(p, lr=0.1),
-              lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
-              lambda p: torch.optim.Adam(p, lr=0.01)]  # fmt: skip
-    started = time.perf_counter()
-    for make in makers:
-        layers = []
-        for i, (w, b) in enumerate(network.unflatten(theta)):
-            linear = torch.nn.Linear(w.shape[1], w.shape[0])
-            with torch.no_grad():
-                linear.weight.copy_(torch.tensor(w))
-                linear.bias.copy_(torch.tensor(b))
-            layers += [linear] + ([torch.nn.Tanh()] if i < len(network.layers) - 1 else [])
-        net = torch.nn.Sequential(*layers)
-        optimizer = make(net.parameters())
-        for _ in range(STEPS):
-            loss = torch.nn.functional.cross_entropy(net(x), y)
-            with torch.no_grad():
-                torch.nn.functional.cross_entropy(net(xt), yt)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return f"torch.optim {(time.perf_counter() - started) * 1e3:.0f} ms"
+def _torch(network, split, theta, runs, results) -> str:
+    """The same training in torch.optim (``compare_torch.py --network``, in the interpreter
+    with torch), its time, and how far its losses are from ours."""
+    python = compare_torch.torch_interpreter(OPTIONS.get("GRADSCAPE_TORCH_PYTHON"))
+    if python is None:
+        return "torch: skipped (no torch; set GRADSCAPE_TORCH_PYTHON)"
+    request = {
+        "layers": [{"weight": w.tolist(), "bias": b.tolist()} for w, b in network.unflatten(theta)],
+        "activation": network.activation,
+        "regression": network.regression,
+        "x": split.x.tolist(), "y": split.y.tolist(),
+        "x_test": split.x_test.tolist(), "y_test": split.y_test.tolist(),
+        "runs": [[spec.optimizer.id, dict(spec.hyperparameters)] for spec in runs],
+        "steps": STEPS,
+    }  # fmt: skip
+    theirs = compare_torch.loop_in(python, request, "--network")
+    pairs = list(zip(results, theirs["losses"], theirs["test_losses"], strict=True))
+
+    def apart(steps: slice) -> float:
+        return max(
+            float(np.max(np.abs(np.subtract(ours[steps], their[steps]))))
+            for result, losses, tests in pairs
+            for ours, their in ((result.losses, losses), (result.test_losses, tests))
+        )
+
+    # The same arithmetic up to rounding: the losses agree to the last bits at first, and the
+    # rounding differences grow along the training as they do between any two float programs.
+    return (
+        f"torch.optim {theirs['ms']:.0f} ms (torch {theirs['torch']}, {theirs['threads']}"
+        f" threads), its training and test losses within {apart(slice(0, 101)):.1e} of ours"
+        f" over the first 100 steps, {apart(slice(None)):.1e} over all"
+    )
 
 
 def main() -> list[str]:
@@ -88,10 +96,10 @@ def main() -> list[str]:
 
     boundaries()
     boundary_ms = _best_ms(boundaries)
-    torch_text = _torch_ms(network, split, theta, runs)
+    torch_text = _torch(network, split, theta, runs, results)
     if torch_text.startswith("torch.optim"):
         torch_ms = float(torch_text.split()[1])
-        torch_text += f" ({torch_ms / train_ms:.1f}x this one's time)"
+        torch_text += f"; {torch_ms / train_ms:.1f}x this one's time"
     final = ", ".join(f"{r.losses[-1]:.3g}" for r in results)
     return [
         row(

@@ -195,6 +195,14 @@ def test_the_apps_gzip_passes_through_nginx_untouched(pair, front, binary, at_mo
         headers={"Accept-Encoding": "br, gzip;q=0.9, deflate"},
     )
     assert many.headers["content-encoding"] == "gzip" and many.content == plain.content
+    # and for zstd too, which the app prefers for a binary body (JSON stays gzip).
+    chrome = httpx.post(
+        f"{front.url}/api/v1/trajectories",
+        json=trajectories,
+        headers={"Accept-Encoding": "gzip, deflate, br, zstd"},
+    )
+    assert chrome.headers["content-encoding"] == ("zstd" if binary else "gzip")
+    assert chrome.content == plain.content
 
 
 def cache_status(response: httpx.Response) -> str | None:

@@ -99,9 +99,11 @@ ENV_SHAPE = {
     "GRADSCAPE_MAX_EXAMPLE_STEPS": "1000",
     "GRADSCAPE_MAX_SNAPSHOTS": "4",
     "GRADSCAPE_MAX_BOUNDARY_RESOLUTION": "6",
+    "GRADSCAPE_MAX_CHECKED_PARAMETERS": "5",
 }
 NET = {"data": {"id": "moons", "params": {"n": 20}}, "model": {"hidden": [3]}, "steps": 10,
        "runs": [{"optimizer": "sgd"}], "snapshots": 2, "resolution": 4}  # fmt: skip
+INSPECT = {"data": NET["data"], "model": NET["model"]}
 Q = {"id": "quadratic"}
 GRADCHECK = {"surface": Q, "point": [1.0, 1.0]}
 ADAM = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999}
@@ -157,6 +159,8 @@ SHAPE_CASES = [
      '"le": 4'),
     ("max_boundary_resolution", "networks/train", {**NET, "resolution": 6},
      {**NET, "resolution": 7}, '"le": 6'),
+    ("max_checked_parameters", "networks/inspect", {**INSPECT, "check": 5},
+     {**INSPECT, "check": 6}, '"le": 5'),
 ]  # fmt: skip
 
 SCRIPT = """

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from app.config import SETTINGS
-from app.numerics.networks import Network
+from app.numerics.networks import BACKPROP_TIMINGS, Network
 from app.numerics.surfaces import Surface
 
 RUN_STEP = 3_000
@@ -299,10 +299,12 @@ def network_training(
     snapshots: int,
     cells: int,
     binary: bool,
+    include_parameters: bool = False,
 ) -> Cost:
     """``runs`` trainings of ``steps`` updates: each point's loss and gradient over the
     ``train`` examples (and a mini-batch's with ``batch``), the ``test`` examples' loss, the
-    update; then each run's ``snapshots`` boundaries over ``cells`` grid points (float32)."""
+    update; then each run's ``snapshots`` boundaries over ``cells`` grid points (float32) and,
+    with ``include_parameters``, the parameters at each snapshot."""
     size = network.parameter_count
     layers = len(network.layers)
     step = train * network_pass(network, True) + test * network_pass(network, False)
@@ -323,6 +325,9 @@ def network_training(
     response = math.ceil(runs * per_run * numbers) + runs * RUN_BINARY_BYTES
     response += math.ceil(runs * snapshots * outputs * cells * 4 * 4 / 3)  # float32 in base64
     response += (3 * size * runs + (train + test) * (network.sizes[0] + 1)) * FLOAT_JSON_BYTES
+    if include_parameters:
+        response += math.ceil(runs * snapshots * size * numbers)
+        work += runs * snapshots * size * PARAMETER_JSON
     return Cost(work=work, memory=memory, response=response)
 
 
@@ -367,3 +372,35 @@ def surface_costs(surface: Surface) -> dict[str, int]:
         "lane_bytes": lane_bytes(surface),
         "cell": cell_work(surface),
     }
+
+
+PARAMETER_JSON = 100
+"""One parameter of a response written out (``include_parameters``, ``parameters`` read in):
+about 80 ns as a JSON number, less in binary."""
+CHECK_PASS = 1.5
+"""A gradient check's forward pass over the examples, against ``network_pass``: the passes
+run one after another on one core, with the parameters' copy each, and measured slower per
+multiply-add than training's (100 passes of 3,750 examples through 2-64-64-64-64-2 took
+1.78 s at load average 2.7: about 0.38 ns a multiply-add, against the 0.25 counted)."""
+LAYER_NUMPY = 30_000
+"""One layer of ``networks.example_passes`` for one example, forward and back: a handful of
+numpy calls on tiny vectors, each a microsecond or two of overhead."""
+
+
+def network_inspection(network: Network, train: int, test: int, checked: int) -> Cost:
+    """``POST /networks/inspect``: drawing the data, the gradient on the ``train`` examples
+    (backprop, timed ``BACKPROP_TIMINGS`` times), ``checked`` parameters' central differences
+    (2 forward passes each over them, each on a copy of the parameters), one example's passes
+    in numpy, and the answer."""
+    size, layers = network.parameter_count, len(network.layers)
+    passes = 2 * checked
+    work = NETWORK_REQUEST + BACKPROP_TIMINGS * train * network_pass(network, True)
+    work += passes * (train * network_pass(network, False) * CHECK_PASS + size)
+    work += layers * LAYER_NUMPY + size * PARAMETER_JSON
+    memory = (passes + 2) * size * 8 + (train + test) * sum(network.sizes) * 24
+    numbers = 4 * sum(network.sizes) + layers + 6 * checked + 32
+    return Cost(
+        work=math.ceil(work),
+        memory=memory,
+        response=numbers * FLOAT_JSON_BYTES + checked * 64 + 1_024,
+    )

@@ -445,7 +445,7 @@ def install(app: FastAPI) -> None:
     turn; the ETag hashes the bytes as sent (gzipped or not), a HEAD's as its GET's."""
     # Responses above 1 KB go gzipped to clients that accept it. Level 1: the page's default
     # trajectories (309 KB of JSON) shrink to 143 KB in about 5 ms, where level 5 gives 136 KB
-    # for about 27 ms. plotly.js and binary grids arrive compressed (encoding.gzip_base64).
+    # for about 27 ms. plotly.js and binary grids arrive compressed (encoding.compress_base64).
     app.add_middleware(ComputeGate)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=1)
     app.add_middleware(RequestGuard, max_body_bytes=SETTINGS.max_body_bytes)

@@ -25,7 +25,15 @@ from app.numerics.engine import STATUS_NAMES
 from app.numerics.expression import Expression
 from app.numerics.gradcheck import GradientCheck
 from app.numerics.grid import Grid
-from app.numerics.networks import Network, NetworkRun, NetworkRunSpec
+from app.numerics.networks import (
+    ExamplePasses,
+    Network,
+    NetworkCheck,
+    NetworkRun,
+    NetworkRunSpec,
+    layer_norms,
+    parameter_name,
+)
 from app.numerics.optimizers import Optimizer
 from app.numerics.surfaces import Minimum, Surface
 from app.numerics.sweeps import DIVERGED, NO_MINIMUM, BasinMap, LrSweep
@@ -300,11 +308,12 @@ def layers_record(network: Network, theta) -> list[dict]:
 
 def network_run_record(
     label: str, spec: NetworkRunSpec, network: Network, run: NetworkRun, boundary, binary: bool,
-    tested: bool,
+    tested: bool, include_parameters: bool = False,
 ) -> dict:  # fmt: skip
-    """``NetworkRunOut``: one run's curves, outcome, parameters and boundaries."""
+    """``NetworkRunOut``: one run's curves, outcome, parameters and boundaries (and with
+    ``include_parameters`` the parameters at each snapshot)."""
     classify = not network.regression
-    return {
+    record = {
         "label": label,
         "optimizer": spec.optimizer.id,
         "hyperparameters": dict(spec.hyperparameters),
@@ -319,4 +328,60 @@ def network_run_record(
         "message": run.message,
         "final_parameters": layers_record(network, run.final_parameters),
         "snapshots": {"steps": run.snapshot_steps, "boundary": binary_array(boundary, "f4")},
+    }
+    if include_parameters:
+        record["snapshots"]["parameters"] = numbers(run.snapshots, binary)
+    return record
+
+
+def network_inspection_record(
+    network: Network, check: NetworkCheck, passes: ExamplePasses, index: int, x, y: float,
+    eps: float,
+) -> dict:  # fmt: skip
+    """``NetworkInspectResponse``: the gradient norms, one example's passes, the check."""
+    size, checked = network.parameter_count, check.indices.size
+    macs = [o * i for o, i in network.layers]
+    rows = [
+        {
+            "layer": network.layer_of(int(i)),
+            "name": parameter_name(network, int(i)),
+            "index": int(i),
+            "backprop": float(a),
+            "numeric": float(n),
+            "abs_error": float(abs(a - n)),
+        }
+        for i, a, n in zip(check.indices, check.analytic, check.numeric, strict=True)
+    ]
+    layers = [
+        {"pre_activation": z, "activation": a, "activation_gradient": da,
+         "pre_activation_gradient": dz}
+        for z, a, da, dz in zip(passes.pre_activations, passes.activations,
+                                passes.activation_gradients, passes.pre_activation_gradients,
+                                strict=True)
+    ]  # fmt: skip
+    return {
+        "sizes": list(network.sizes),
+        "parameter_count": size,
+        "loss": check.loss,
+        "gradient_norms": layer_norms(network, check.gradient),
+        "example": {
+            "index": index,
+            "x": list(map(float, x)),
+            "y": float(y),
+            "loss": passes.loss,
+            "input_gradient": passes.input_gradient,
+            "layers": layers,
+        },
+        "check": {
+            "rows": rows,
+            "eps": eps,
+            "max_abs_error": check.max_abs_error,
+            "forward_passes": check.forward_passes,
+            "forward_passes_all": 2 * size,
+            "backprop_seconds": check.backprop_seconds,
+            "check_seconds": check.check_seconds,
+            "check_seconds_all": check.check_seconds * size / max(checked, 1),
+            # Backward: every layer's weights' gradient, and the deltas below all but the first.
+            "multiply_adds": {"forward": sum(macs), "backward": sum(macs) + sum(macs[1:])},
+        },
     }

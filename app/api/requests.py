@@ -29,7 +29,7 @@ from app.numerics.curvature import DEFAULT_MOMENTUM, Curvature, curvature
 from app.numerics.datasets import surface_from_dataset
 from app.numerics.engine import StopRules
 from app.numerics.expression import parse, surface_from_expression
-from app.numerics.networks import Network, Split, make_data, network_for
+from app.numerics.networks import Network, Split, initial_parameters, make_data, network_for
 from app.numerics.networks import get_dataset as get_network_dataset
 from app.numerics.optimizers import HyperparameterError, Optimizer, get_optimizer
 from app.numerics.parameters import ParameterError
@@ -559,6 +559,11 @@ class NetworkRequest(Strict):
     snapshots: int = Field(
         default=50, ge=1, le=SETTINGS.max_snapshots, description="Boundaries per run"
     )
+    include_parameters: bool = Field(
+        default=False,
+        description="Also each snapshot's parameters (snapshots x parameters, the flat layout"
+        " of torch's order) in each run's snapshots, as float64 typed arrays when binary",
+    )
     resolution: int = Field(
         default=60,
         ge=2,
@@ -591,6 +596,7 @@ class NetworkRequest(Strict):
         estimate = cost.network_training(
             self._network, train, test, self.steps, len(self.runs), batch,
             min(self.snapshots, self.steps + 1), cells, self.encoding == "binary",
+            self.include_parameters,
         )  # fmt: skip
         cost.refuse_above_budget(
             estimate, "steps, runs, the data set's n, the layers, snapshots or resolution"
@@ -600,3 +606,96 @@ class NetworkRequest(Strict):
     @property
     def network(self) -> Network:
         return self._network
+
+
+Parameter = Annotated[float, Field(ge=-SETTINGS.max_coord, le=SETTINGS.max_coord)]
+Row = Annotated[list[Parameter], Field(max_length=SETTINGS.max_hidden_width)]
+
+
+class LayerIn(Strict):
+    """One torch.nn.Linear layer's parameters, as ``initial_parameters`` gives them."""
+
+    weight: list[Row] = Field(max_length=SETTINGS.max_hidden_width, description="[out][in]")
+    bias: list[Parameter] = Field(max_length=SETTINGS.max_hidden_width, description="[out]")
+
+
+class NetworkInspectRequest(Strict):
+    """Backprop on a network at some parameters: each layer's gradient norm, one example's
+    forward and backward values, and a gradient check of a sample of the parameters."""
+
+    data: NetworkDataIn
+    model: ModelIn = Field(default_factory=ModelIn)
+    parameters: list[LayerIn] | None = Field(
+        default=None,
+        max_length=SETTINGS.max_hidden_layers + 1,
+        description="Each layer's weight and bias (as the train answer's initial_parameters and"
+        " final_parameters); null: the model's seeded initial parameters",
+    )
+    example: int = Field(default=0, ge=0, description="Index into the training set")
+    check: int = Field(
+        default=12,
+        ge=1,
+        le=SETTINGS.max_checked_parameters,
+        description="Parameters the gradient check compares, a seeded sample",
+    )
+    check_seed: Seed = Field(default=0, description="Seeds which parameters are checked")
+    eps: float = Field(default=1e-6, gt=0.0, le=SETTINGS.max_gradcheck_eps)
+    _network: Network = PrivateAttr()
+    _theta: np.ndarray = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NetworkInspectRequest:
+        split = self.data.split
+        network = network_for(split.dataset, self.model.hidden, self.model.activation)
+        self._network = network
+        if self.example >= len(split.x):
+            raise _field_error(
+                ("example",), self.example,
+                f"example must be less than {len(split.x)}, the training set's size",
+            )  # fmt: skip
+        if self.parameters is None:
+            self._theta = initial_parameters(network, self.model.seed)
+        else:
+            self._theta = _flat_parameters(network, self.parameters)
+        estimate = cost.network_inspection(
+            network, len(split.x), len(split.x_test), min(self.check, network.parameter_count)
+        )
+        cost.refuse_above_budget(estimate, "the data set's n, the layers or check")
+        return self
+
+    @property
+    def network(self) -> Network:
+        return self._network
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The parameters as one flat vector in torch's order."""
+        return self._theta
+
+
+def _field_error(loc: tuple, value: Any, message: str) -> ValidationError:
+    detail = InitErrorDetails(
+        type=PydanticCustomError("value_error", message), loc=loc, input=value
+    )
+    return ValidationError.from_exception_data("NetworkInspectRequest", [detail])
+
+
+def _flat_parameters(network: Network, layers: list[LayerIn]) -> np.ndarray:
+    """The layers' weights and biases as one vector, each shape checked against the model."""
+    if len(layers) != len(network.layers):
+        raise _field_error(
+            ("parameters",), len(layers),
+            f"parameters must have {len(network.layers)} layers, the model's (got {len(layers)})",
+        )  # fmt: skip
+    parts = []
+    for depth, ((o, i), layer) in enumerate(zip(network.layers, layers, strict=True)):
+        if len(layer.weight) != o or any(len(row) != i for row in layer.weight):
+            raise _field_error(
+                ("parameters", depth, "weight"), None,
+                f"layer {depth + 1}'s weight must be {o} x {i} ([out][in]), the model's",
+            )  # fmt: skip
+        if len(layer.bias) != o:
+            message = f"layer {depth + 1}'s bias must have {o} values, the model's"
+            raise _field_error(("parameters", depth, "bias"), None, message)
+        parts += [np.array(layer.weight, dtype=float).reshape(-1), np.array(layer.bias)]
+    return np.concatenate(parts).astype(float)

@@ -300,6 +300,11 @@ class SnapshotsOut(BaseModel):
         description="float32, shape (snapshots, classes, ny, nx): each class's predicted"
         " probability at each grid point; for regression (snapshots, 1, nx): the prediction"
     )
+    parameters: list[list[float]] | TypedArrayOut | None = Field(
+        default=None,
+        description="With include_parameters: (snapshots, parameters), each snapshot's"
+        " parameters flat in torch's order (each layer's weight row by row, then its bias)",
+    )
 
 
 class NetworkRunOut(BaseModel):
@@ -330,3 +335,58 @@ class NetworkResponse(BaseModel):
     grid: BoundaryGridOut
     initial_parameters: list[LayerOut]
     runs: list[NetworkRunOut]
+
+
+class ExampleLayerOut(BaseModel):
+    """One layer for one example: z = W a_below + b, a = act(z) (the output layer: a = z)."""
+
+    pre_activation: list[float] = Field(description="z")
+    activation: list[float] = Field(description="a")
+    activation_gradient: list[float] = Field(description="dL/da, this example's loss alone")
+    pre_activation_gradient: list[float] = Field(description="dL/dz = dL/da * act'(z)")
+
+
+class ExampleOut(BaseModel):
+    index: int = Field(description="Index into the training set")
+    x: list[float]
+    y: float
+    loss: float = Field(description="This example's loss at the parameters")
+    input_gradient: list[float] = Field(description="dL/dx")
+    layers: list[ExampleLayerOut] = Field(description="Input side first, the output last")
+
+
+class CheckRowOut(BaseModel):
+    layer: int = Field(description="0-based, as gradient_norms and example.layers count")
+    name: str = Field(description='As torch indexes it, layers from 1: "W2[3][1]", "b1[4]"')
+    index: int = Field(description="Into the flat parameter vector (torch's order)")
+    backprop: float
+    numeric: float = Field(description="(L(theta + eps e_i) - L(theta - eps e_i)) / (2 eps)")
+    abs_error: float
+
+
+class MultiplyAddsOut(BaseModel):
+    forward: int = Field(description="One example's forward pass: sum of out x in")
+    backward: int = Field(
+        description="One example's backward pass: the weights' gradients and the deltas below"
+    )
+
+
+class NetworkCheckOut(BaseModel):
+    rows: list[CheckRowOut]
+    eps: float
+    max_abs_error: float
+    forward_passes: int = Field(description="2 per checked parameter, over the training set")
+    forward_passes_all: int = Field(description="2P: what checking every parameter takes")
+    backprop_seconds: float = Field(description="1 forward + 1 backward pass, every gradient")
+    check_seconds: float = Field(description="The forward passes of the checked parameters")
+    check_seconds_all: float = Field(description="check_seconds scaled to all P parameters")
+    multiply_adds: MultiplyAddsOut
+
+
+class NetworkInspectResponse(BaseModel):
+    sizes: list[int]
+    parameter_count: int
+    loss: float = Field(description="Mean loss on the training set at the parameters")
+    gradient_norms: list[float] = Field(description="Each layer's gradient norm, weight and bias")
+    example: ExampleOut
+    check: NetworkCheckOut

@@ -270,14 +270,17 @@ def walk(
     """
     starts = np.ascontiguousarray(starts, dtype=float)
     n, dim = starts.shape
+    if dim not in (1, 2):
+        raise ValueError(f"surfaces have 1 or 2 coordinates, not {dim}")
     if isinstance(optimizers, Optimizer):
         optimizers = [optimizers] * n
     codes = np.array([o.rule.code for o in optimizers], dtype=np.int64)
     hps = _hyperparameter_table(optimizers, hyperparameters, n)
-    rows = steps + 1 if history else 1
+    rows = steps + 1 if history else 0  # the outcome alone: the kernel writes no path
     stochastic = history and (plan is not None or noise_draws is not None)
-    points, losses = np.empty((n, rows, dim)), np.empty((n, rows))
-    gradients = np.empty((n, rows, dim))
+    points = np.empty((n, rows, dim)) if history else _EMPTY_3
+    losses = np.empty((n, rows)) if history else _EMPTY_2
+    gradients = np.empty((n, rows, dim)) if history else _EMPTY_3
     used = np.empty((n, steps, dim)) if stochastic else _EMPTY_3
     batch_losses = np.empty((n, steps)) if plan is not None else _EMPTY_2
     states = np.empty((n, steps, rules.STATE_ROWS, dim)) if include_state else _EMPTY_4

@@ -11,7 +11,10 @@
   (``initial_parameters``).
 - ``loss_and_gradient``: one forward pass that keeps every layer's values, one backward pass
   that reuses them (``kernels.network``, where both are written); ``gradient_check`` sets
-  backprop against central differences (2 forward passes per parameter checked).
+  backprop against central differences (2 forward passes per parameter checked) on a seeded
+  sample (``check_sample``, named as torch indexes them: ``parameter_name``);
+  ``example_passes`` is backprop for one example written out in numpy, every layer's forward
+  values and backward gradients kept for the page to show.
 - ``train``: any of the optimizers, any schedule, full batch or mini-batches reshuffled every
   epoch (``engine.batch_plan``, as on data-set surfaces), several runs from the same start, and
   the surfaces' stop rules (``kernels.walk``; the same reasons, ``engine.reason_texts``).
@@ -23,6 +26,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -265,6 +269,13 @@ class NetworkCheck:
     """2 per parameter checked; backprop's gradient of all of them is 1 forward + 1 backward."""
     backprop_seconds: float
     check_seconds: float
+    loss: float
+    gradient: np.ndarray
+    """Backprop's gradient of every parameter (the one pass that was timed)."""
+
+
+BACKPROP_TIMINGS = 3
+"""Backprop passes a gradient check times (it reports the fastest)."""
 
 
 def gradient_check(
@@ -276,16 +287,23 @@ def gradient_check(
     indices: Sequence[int] | None = None,
 ) -> NetworkCheck:
     """dL/dtheta_i by (L(theta + eps e_i) - L(theta - eps e_i)) / (2 eps) for the parameters
-    ``indices`` (all of them by default), beside backprop's."""
+    ``indices`` (all of them by default), beside backprop's.
+
+    Backprop's time is the fastest of ``BACKPROP_TIMINGS`` passes, and the check's passes are
+    timed after one untimed pass: a first call in a process can take a hundred times longer
+    (the compiled kernel is loaded), which would say nothing about either method."""
     theta = _vector(theta)
     chosen = np.arange(theta.size) if indices is None else np.asarray(indices, dtype=np.int64)
-    started = time.perf_counter()
-    _, grad, _ = loss_and_gradient(network, theta, x, y)
-    backprop_seconds = time.perf_counter() - started
+    backprop_seconds = math.inf
+    for _ in range(BACKPROP_TIMINGS):
+        started = time.perf_counter()
+        loss, grad, _ = loss_and_gradient(network, theta, x, y)
+        backprop_seconds = min(backprop_seconds, time.perf_counter() - started)
     shifted = np.repeat(theta[None, :], 2 * chosen.size, axis=0)
     rows = np.arange(chosen.size)
     shifted[2 * rows, chosen] += eps
     shifted[2 * rows + 1, chosen] -= eps
+    losses_at(network, theta, x[:1], y[:1])
     started = time.perf_counter()
     values = losses_at(network, shifted, x, y)
     check_seconds = time.perf_counter() - started
@@ -293,7 +311,96 @@ def gradient_check(
     analytic = grad[chosen]
     error = float(np.max(np.abs(analytic - numeric))) if chosen.size else 0.0
     return NetworkCheck(chosen, analytic, numeric, error, 2 * chosen.size, backprop_seconds,
-                        check_seconds)  # fmt: skip
+                        check_seconds, loss, grad)  # fmt: skip
+
+
+def check_sample(network: Network, count: int, seed: int) -> np.ndarray:
+    """``count`` distinct parameter indices (all of them if there are fewer), drawn with
+    ``seed`` and sorted: which parameters a gradient check compares. The layers take turns
+    (each layer's parameters in a seeded order), so every layer is checked, however many more
+    parameters the middle layers hold."""
+    rng = np.random.default_rng([seed, 3])
+    ends = np.cumsum([0] + [o * i + o for o, i in network.layers])
+    orders = [start + rng.permutation(end - start) for start, end in pairwise(ends)]
+    turns = [order[k] for k in range(int(max(np.diff(ends)))) for order in orders if k < order.size]
+    return np.sort(np.array(turns[:count], dtype=np.int64))
+
+
+def parameter_name(network: Network, index: int) -> str:
+    """The flat parameter ``index`` as torch would index it, layers counted from 1:
+    ``W2[3][1]`` (layer 2's weight, output unit 3, input 1) or ``b1[4]``."""
+    layer = network.layer_of(index)
+    o, i = network.layers[layer]
+    offset = index - sum(oo * ii + oo for oo, ii in network.layers[:layer])
+    if offset < o * i:
+        return f"W{layer + 1}[{offset // i}][{offset % i}]"
+    return f"b{layer + 1}[{offset - o * i}]"
+
+
+def layer_norms(network: Network, grad: np.ndarray) -> np.ndarray:
+    """Each layer's gradient norm, its weight and bias together (``train``'s gradient_norms)."""
+    ends = np.cumsum([0] + [o * i + o for o, i in network.layers])
+    return np.array([math.sqrt(float(grad[a:b] @ grad[a:b])) for a, b in pairwise(ends)])
+
+
+@dataclass(frozen=True)
+class ExamplePasses:
+    """One example through the network and back, layer l = 1..L (the output last): the
+    forward values ``z_l = W_l a_{l-1} + b_l`` and ``a_l = act(z_l)`` (``a_L = z_L``, the
+    output is linear), and the backward gradients of that example's own loss, ``dL/da_l`` and
+    ``dL/dz_l``; ``input_gradient`` is dL/dx."""
+
+    loss: float
+    pre_activations: list[np.ndarray]
+    activations: list[np.ndarray]
+    activation_gradients: list[np.ndarray]
+    pre_activation_gradients: list[np.ndarray]
+    input_gradient: np.ndarray
+
+
+def example_passes(network: Network, theta: np.ndarray, x: np.ndarray, y: float) -> ExamplePasses:
+    """Backprop for one example written out in numpy, as the chapter does it: the forward pass
+    keeps every layer's z and a; the backward pass starts at the output (dL/dz_L = softmax(z_L)
+    - onehot(y) for the cross-entropy, 2 (z_L - y) for the squared error) and walks down with
+    the chain rule, dL/da_{l-1} = W_l^T dL/dz_l and dL/dz_{l-1} = dL/da_{l-1} * act'(z_{l-1}).
+    The same loss as ``loss_and_gradient`` over a set of one example."""
+    layers = network.unflatten(_vector(theta))
+    a = _vector(x)
+    zs, acts = [], []
+    for depth, (weight, bias) in enumerate(layers):
+        z = weight @ a + bias
+        a = z if depth == len(layers) - 1 else _ACTIVATE[network.activation](z)
+        zs.append(z)
+        acts.append(a)
+    out = zs[-1]
+    if network.regression:
+        loss = float((out[0] - y) ** 2)
+        d_z = 2.0 * (out - y)
+    else:
+        shifted = out - out.max()
+        log_sum = math.log(float(np.exp(shifted).sum()))
+        loss = log_sum - float(shifted[int(y)])
+        d_z = np.exp(shifted - log_sum)
+        d_z[int(y)] -= 1.0
+    d_as, d_zs = [d_z], [d_z]
+    for depth in range(len(layers) - 1, 0, -1):
+        d_a = layers[depth][0].T @ d_zs[0]
+        d_as.insert(0, d_a)
+        d_zs.insert(0, d_a * _SLOPE[network.activation](acts[depth - 1]))
+    return ExamplePasses(loss, zs, acts, d_as, d_zs, layers[0][0].T @ d_zs[0])
+
+
+_ACTIVATE = {
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": lambda z: 0.5 + 0.5 * np.tanh(0.5 * z),  # 1 / (1 + e^-z), without overflow
+}
+_SLOPE = {
+    "tanh": lambda a: 1.0 - a * a,
+    "relu": lambda a: (a > 0.0).astype(float),
+    "sigmoid": lambda a: a * (1.0 - a),
+}
+"""Each activation and its derivative from its output, as ``kernels.network`` writes them."""
 
 
 # --- training ----------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ export const postCurvature = (body, signal) => postJson("/curvature", body, sign
  *  way), answered in the JSON encoding's shapes: nested lists, null for NaN. */
 export const postNetworkTrain = (body, signal) =>
   postJson("/networks/train", { ...body, encoding: "binary" }, signal).then(untyped);
+export const postNetworkInspect = (body, signal) => postJson("/networks/inspect", body, signal);
 
 const RESOLVED_SIZE = 24;
 const resolved = new Map();

@@ -253,3 +253,27 @@ def test_predict_gives_probabilities_that_sum_to_one():
     _, _, values = networks.loss_and_gradient(network, runs[1].final_parameters, points,
                                               np.zeros(49))  # fmt: skip
     assert np.array_equal(last, values[:, -2:].argmax(axis=1))
+
+
+def test_the_compiled_tanh_is_within_2_ulps_of_numpys_with_its_sign():
+    # A 1-1-1 network with weight 1 and bias -0 hands each input to the hidden layer's tanh
+    # unchanged (-0 + z is z, -0 included).
+    from app.numerics.kernels import network as kernel
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([
+        rng.uniform(-1, 1, 400_000), rng.uniform(-25, 25, 400_000),
+        3 * rng.standard_normal(200_000),
+        [0.0, -0.0, 0.625, -0.625, np.nextafter(0.625, 0), 20.0, 21.0, 1e-300, 5e-324, 700.0,
+         -700.0, np.inf, -np.inf],
+    ])  # fmt: skip
+    values = np.empty((3, 1, z.size))
+    theta = np.array([1.0, -0.0, 1.0, 0.0])
+    sizes = np.array([1, 1, 1], dtype=np.int64)
+    kernel.forward(sizes, kernel.TANH, theta, z[:, None].copy(), np.arange(z.size), values)
+    ours, exact = values[1, 0], np.tanh(z)
+    ulps = np.abs(ours - exact) / np.spacing(np.maximum(np.abs(exact), np.finfo(float).tiny))
+    assert ulps.max() <= 2.0
+    assert np.array_equal(np.signbit(ours), np.signbit(exact))
+    kernel.forward(sizes, kernel.TANH, theta, np.array([[np.nan]]), np.arange(1), values)
+    assert np.isnan(values[1, 0, 0])

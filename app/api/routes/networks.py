@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.api import records
-from app.api.encoding import FiniteJSONResponse, gzip_base64
-from app.api.requests import NetworkRequest, stop_rules
-from app.api.responses import NetworkResponse
+from app.api.encoding import FiniteJSONResponse, compress_base64
+from app.api.requests import NetworkInspectRequest, NetworkRequest, stop_rules
+from app.api.responses import NetworkInspectResponse, NetworkResponse
 from app.api.routes.trajectories import lr_scale
 from app.numerics import engine, networks
 
@@ -20,9 +20,10 @@ def train(request: NetworkRequest, http: Request) -> FiniteJSONResponse:
     nn.Linear initialisation, seeded), with the surfaces' stop rules; each run's decision
     boundary at ``snapshots`` steps as a float32 typed array. Rebuilding the network in torch
     from ``initial_parameters`` and training it with torch.optim on ``data.train`` gives the
-    same losses (in float64). Sent gzipped with Huffman coding only when binary."""
+    same losses (in float64). Binary bodies go compressed (``compress_base64``: zstd, else
+    Huffman gzip)."""
     response = FiniteJSONResponse(train_body(request))
-    return gzip_base64(http, response) if request.encoding == "binary" else response
+    return compress_base64(http, response) if request.encoding == "binary" else response
 
 
 def train_body(request: NetworkRequest) -> dict:
@@ -57,7 +58,9 @@ def train_body(request: NetworkRequest) -> dict:
         boundary = boundary.reshape(len(result.snapshots), *shape)
         label = run.label or run.resolved_optimizer.name
         runs.append(
-            records.network_run_record(label, spec, network, result, boundary, binary, tested)
+            records.network_run_record(
+                label, spec, network, result, boundary, binary, tested, request.include_parameters
+            )
         )
     return {
         "sizes": list(network.sizes),
@@ -70,3 +73,20 @@ def train_body(request: NetworkRequest) -> dict:
         "initial_parameters": records.layers_record(network, theta0),
         "runs": runs,
     }
+
+
+@router.post("/networks/inspect", response_model=NetworkInspectResponse)
+def inspect(request: NetworkInspectRequest) -> FiniteJSONResponse:
+    """Backprop at some parameters (the seeded initial ones by default, or any snapshot's):
+    each layer's gradient norm on the training set, one training example's forward values and
+    backward gradients layer by layer, and backprop against central differences for a seeded
+    sample of the parameters, with both timed (one backprop against 2 forward passes each)."""
+    split, network, theta = request.data.split, request.network, request.theta
+    indices = networks.check_sample(network, request.check, request.check_seed)
+    check = networks.gradient_check(network, theta, split.x, split.y, request.eps, indices)
+    x, y = split.x[request.example], split.y[request.example]
+    passes = networks.example_passes(network, theta, x, y)
+    body = records.network_inspection_record(
+        network, check, passes, request.example, x, y, request.eps
+    )
+    return FiniteJSONResponse(body)

@@ -12,7 +12,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 
 from app.api import records
-from app.api.encoding import FiniteJSONResponse, gzip_base64
+from app.api.encoding import FiniteJSONResponse, compress_base64
 from app.api.requests import (
     BackpropRequest,
     GradcheckRequest,
@@ -60,7 +60,7 @@ def grid(request: GridRequest, http: Request) -> FiniteJSONResponse:
     result = evaluate_grid(surface, params, x_bounds, y_bounds, request.resolution)
     binary = request.encoding == "binary"
     response = FiniteJSONResponse(records.grid_record(result, binary))
-    return gzip_base64(http, response) if binary else response
+    return compress_base64(http, response) if binary else response
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse, tags=["landscape"])

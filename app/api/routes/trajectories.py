@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.api import records
-from app.api.encoding import FiniteJSONResponse, gzip_base64
+from app.api.encoding import FiniteJSONResponse, compress_base64
 from app.api.requests import RunIn, TrajectoryRequest, stop_rules
 from app.api.responses import TrajectoryResponse
 from app.numerics import engine
@@ -31,11 +31,11 @@ def trajectories(request: TrajectoryRequest, http: Request) -> FiniteJSONRespons
     """Run every requested optimizer from the start point; stop rules per run. With
     ``"encoding": "binary"`` every list of numbers that grows with the steps is a float64
     typed array (``{"dtype": "f8", "bdata", "shape"}``), half the JSON's size, and is sent
-    gzipped with Huffman coding only."""
+    compressed (``compress_base64``: zstd when the client accepts it, else Huffman gzip)."""
     # The runs' arrays and their base64 are freed once the body is encoded, before a binary
     # body is compressed (the gzip middleware compresses a JSON body after this returns).
     response = FiniteJSONResponse(trajectories_body(request))
-    return gzip_base64(http, response) if request.encoding == "binary" else response
+    return compress_base64(http, response) if request.encoding == "binary" else response
 
 
 def trajectories_body(request: TrajectoryRequest) -> dict:

@@ -241,6 +241,20 @@ export const LESSONS = [
       "A network has many minima, and most are good enough: which one you reach depends on where you start, how low it is hardly does. Change the Init seed to see each one's boundary.",
     ],
   },
+  {
+    id: "network-backprop",
+    title: "Backprop on a network",
+    // `view: "backprop"`: the Backprop card is the lesson's table (panels/network-backprop.js).
+    view: "backprop",
+    network: {
+      dataset: "moons", n: 200, noise: 0.2, steps: 300, hidden: [16, 16], activation: "tanh",
+      runs: [{ optimizer: "adam", label: "Adam, lr 0.01", hyperparameters: { lr: 0.01 } }],
+    },
+    text: [
+      "Backprop is the chain rule, one layer at a time. The card \"Backprop, layer by layer\" follows one training example through this 2-16-16-2 tanh network. Forward, left to right, each layer computes z = W a + b from the layer below and a = tanh(z); the output layer keeps z, the two classes' logits. Backward, right to left, the loss starts the chain with dL/dz = softmax(z) − onehot(y) at the output (its two entries sum to 0), and each layer below gets dL/da = Wᵀ dL/dz from the layer above and dL/dz = dL/da · (1 − a²). A weight's gradient is then its unit's dL/dz times the activation feeding it, averaged over the examples.",
+      "So backprop is cheap: one forward and one backward pass give all 354 gradients, and the backward pass costs about twice the forward's work (608 multiply-adds per example against 320). The gradient check nudges one parameter at a time, θᵢ ± ε, and needs 2 forward passes for each: 708 for all 354, a cost that grows with the parameters times the network's size. The table checks 12 of them: backprop and the central differences agree to better than 10⁻⁸, and the timed passes say checking all 354 would take over a hundred times as long as backprop. Pick another example, or click a filled point, and move the player to see the same chain at later steps.",
+    ],
+  },
 ];
 
 export function lessonById(id) {

@@ -11,10 +11,11 @@ import { ApiError, postNetworkTrain } from "../api.js";
 import { CONFIG } from "../config.js";
 import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
-import { onFigure, react, restyleTraces } from "../render/plotly.js";
+import { onFigure, react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot, stepLinePlace } from "../render/network-plots.js";
 import { paintRegion } from "../render/network-region.js";
 import { lessonById } from "./lessons.js";
+import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
 import { wireNetworkExports } from "./network-exports.js";
 import { seedTable, trainSeeds } from "./network-seeds.js";
 import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
@@ -113,6 +114,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   /** What each boundary figure shows (see show): plotly div -> its examples, grid and classes. */
   const drawnKeys = new WeakMap();
   wireNetworkExports(() => (shown?.sent ? { requests: shown.sent.requests, answer: shown.answer, dataset: shown.sent.spec.dataset } : null));
+  const backprop = createNetworkBackprop({ onExample: ringExample });
 
   function setMode(on) {
     active = on;
@@ -173,6 +175,8 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       shuffle_seed: num("net-shuffle-seed") ?? 0,
       resolution: BOUNDARY_RESOLUTION,
     };
+    const dataset = datasetOf(base.data.id);
+    const sizes = [dataset?.classes === 0 ? 1 : 2, ...hidden, dataset?.classes || 1];
     const runs = controls.readRuns();
     const groups = new Map();
     runs.forEach((run, i) => {
@@ -190,7 +194,10 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
     return {
       runs,
-      groups: [...groups.values()].map((g) => ({ indices: g.indices, body: { ...base, batch_size: g.batch_size, runs: g.runs } })),
+      groups: [...groups.values()].map((g) => ({
+        indices: g.indices,
+        body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: snapshotsAffordable(sizes, g.runs.length, base.steps) },
+      })),
     };
   }
 
@@ -237,7 +244,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged }, live, step);
+      await show({ ...answers[0].value, runs: merged }, live, groups[0].body, step);
       shown.sent = sent;
       writeUrl(history);
       renderLessonTable();
@@ -273,7 +280,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   // ---- what is on screen ------------------------------------------------------------------
 
-  async function show(answer, live, startStep = 0) {
+  async function show(answer, live, base, startStep = 0) {
     const last = Math.max(0, ...answer.runs.map((r) => r.losses.length - 1));
     const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
     const box = $("net-boundaries");
@@ -306,13 +313,14 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       if (kept) return null;
       drawnKeys.set(div, figureKey);
       div.dataset.boundaryStep = String(run.snapshots.steps[index]);
-      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true });
+      return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true }).then(() => onTrainClick(div));
     });
     const curves = buildCurvesFigure({ runs: answer.runs, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
     $("step-slider").max = String(last);
     player.load(last, step);
+    backprop.load(answer, base);
     await Promise.all(draws);
     // A resize (or any redraw) moves the axes: the regions and the step's line follow them.
     shown.figures.forEach((figure, i) => follow(figure.div, () => paint(i)));
@@ -419,6 +427,30 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     if (classes) hoverTimer = setTimeout(syncHover, HOVER_MS);
     placeStepLine(step);
     renderGradientNorms(step);
+    backprop.step(step);
+  }
+
+  /** The Backprop card's example, ringed on every boundary panel. */
+  function ringExample(index) {
+    if (!shown) return;
+    const { train } = shown.answer.data;
+    const regression = shown.answer.grid.y === null;
+    const [x, y] = regression ? [train.x[index][0], train.y[index]] : train.x[index];
+    const ring = {
+      type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel", xanchor: x, yanchor: y,
+      x0: -7, x1: 7, y0: -7, y1: 7, line: { color: "#102a43", width: 2 },
+    };
+    for (const { div } of shown.figures) if (div.data) relayout(div, { shapes: [ring] });
+  }
+
+  /** A click on a filled (training) point inspects that example. */
+  function onTrainClick(div) {
+    if (div.dataset.inspects) return;
+    div.dataset.inspects = "true";
+    div.on("plotly_click", (event) => {
+      const point = event.points.find((p) => p.data.uid === "train");
+      if (point) backprop.pickExample(point.pointNumber);
+    });
   }
 
   /** Each run's gradient norm per layer at `step`: layers as columns, input side first. */
@@ -462,7 +494,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
    *  training loss over the last half) and its final loss and test accuracy. */
   function renderLessonTable() {
     const box = $("lesson-checkpoints");
-    if (!lesson || !shown) return;
+    if (!lesson || !shown || lesson.view === "backprop") return;
     if (lesson.network.seeds) {
       compareSeeds(box, lesson.network.seeds);
       return;
@@ -570,6 +602,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     busy(false);
     clearTimeout(stepTimer);
     clearTimeout(hoverTimer);
+    backprop.clear();
     if (lesson) dropLesson();
     setMode(false);
   }

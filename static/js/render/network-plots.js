@@ -70,8 +70,10 @@ function examplesTrace(examples, uid, hollow, regression) {
   const colours = regression ? "#334e68" : examples.y.map((c) => CLASS_COLOURS[c % CLASS_COLOURS.length]);
   const shapes = regression ? ["circle"] : examples.y.map((c) => CLASS_SYMBOLS[c % CLASS_SYMBOLS.length]);
   const symbol = (shape) => (hollow ? `${shape}-open` : shape);
+  // Training points answer hover and clicks (the Backprop card inspects the one clicked).
+  const hover = hollow ? { hoverinfo: "skip" } : { hovertemplate: "training example %{pointNumber}<extra>click to inspect</extra>" };
   return {
-    type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, hoverinfo: "skip",
+    type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, ...hover,
     marker: hollow
       ? { symbol: regression ? symbol(shapes[0]) : shapes.map(symbol), size: 7, color: colours, line: { width: 1.6, color: colours } }
       : { symbol: regression ? shapes[0] : shapes, size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },

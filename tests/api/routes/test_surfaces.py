@@ -106,3 +106,23 @@ def test_a_binary_grid_is_gzipped_once_and_no_bigger_than_at_level_1(client):
     response.close()
     assert len(on_wire) == sent
     assert zlib.decompress(on_wire, 16 + zlib.MAX_WBITS) == raw.content
+
+
+def test_a_binary_grid_goes_as_zstd_to_a_client_that_accepts_it_and_gzip_to_one_that_does_not(
+    client,
+):
+    import zstandard
+
+    body = {"surface": {"id": "rosenbrock"}, "resolution": 200, "encoding": "binary"}
+    raw = client.post("/api/v1/grid", json=body, headers={"accept-encoding": "identity"})
+    as_chrome = {"accept-encoding": "gzip, deflate, br, zstd"}
+    stream = client.build_request("POST", "/api/v1/grid", json=body, headers=as_chrome)
+    response = client.send(stream, stream=True)
+    on_wire = b"".join(response.iter_raw())
+    response.close()
+    assert response.headers["content-encoding"] == "zstd"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert len(on_wire) == int(response.headers["content-length"]) < 0.8 * len(raw.content)
+    assert zstandard.ZstdDecompressor().decompress(on_wire) == raw.content
+    older = client.post("/api/v1/grid", json=body, headers={"accept-encoding": "gzip, br"})
+    assert older.headers["content-encoding"] == "gzip" and older.content == raw.content
