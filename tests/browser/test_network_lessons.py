@@ -67,16 +67,15 @@ def test_adam_is_forgiving(page, network_lesson):
     assert round(final(sgd[1], "losses"), 2) == 0.38 and final(sgd[1], "test_accuracies") == 0.84
     # "only at 0.1 and 1 does it learn the moons": above 90 % there, not below.
     assert [final(run, "test_accuracies") > 0.9 for run in sgd] == [False, False, True, True]
-    # "Adam has learned them at every one of the four: 92 to 96 %, each loss below 0.2."
-    accuracies = [final(run, "test_accuracies") for run in adam]
-    assert min(accuracies) == 0.92 and max(accuracies) == 0.96
-    assert all(final(run, "losses") < 0.2 for run in adam)
-    # "at 1 its loss bounces (the table's loss noise), as SGD's does": the two noisiest runs.
+    # "Adam learns them at 0.001, 0.01 and 0.1 alike, 94 to 96 % test accuracy with each loss
+    # below 0.2: a hundredfold range where SGD's is tenfold." (At 1 Adam bounces: where it ends
+    # is chaos, a last-bit change in tanh has moved it from 92 % to 60 %, so it is not quoted.)
+    accuracies = [final(run, "test_accuracies") for run in adam[:3]]
+    assert min(accuracies) == 0.94 and max(accuracies) == 0.96
+    assert all(final(run, "losses") < 0.2 for run in adam[:3])
+    # "at 1 ... its loss bounces, as SGD's does at 1; theirs are the two largest loss noises".
     noise = {label: loss_noise(run["losses"]) for label, run in runs.items()}
-    assert sorted(noise, key=noise.get)[-2:] in (
-        ["SGD, lr 1", "Adam, lr 1"],
-        ["Adam, lr 1", "SGD, lr 1"],
-    )
+    assert sorted(sorted(noise, key=noise.get)[-2:]) == ["Adam, lr 1", "SGD, lr 1"]
     # The page's table says the same.
     lesson = page.get_by_role("complementary", name="Adam is forgiving")
     rows = lesson.locator("table.checkpoints tbody tr")
