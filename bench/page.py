@@ -8,7 +8,8 @@ figure), when Play, pressed as soon as it can be, has moved the paths a step, an
 interactive figure is drawn (``data-renders``; the page runs plotly.js once it is left alone);
 each animation frame's main-thread time (script, style, layout and paint) and the intervals
 between frames while 6 runs x 5,000 steps play, ``performance.memory``, and the transfer sizes
-the browser's resource timing reports.
+the browser's resource timing reports. On the default network experiment (issue 17): a
+learning-rate slider step to its boundaries redrawn, and the frames while it plays.
 """
 
 from __future__ import annotations
@@ -105,6 +106,15 @@ RENDERS = (
 )
 NEW_PATHS = f"n => {RENDERS} > n && document.body.dataset.busy === 'false' && performance.now()"
 DRAG_MS = 2000
+NETWORK = "surface=net:moons"
+"""The default network experiment: 3 runs x 500 steps on two moons (200 examples)."""
+NETWORK_RENDERS = "Number(document.getElementById('net-stage')?.dataset.renders || 0)"
+NETWORK_REDRAWN = (
+    f"n => {NETWORK_RENDERS} > n && document.body.dataset.busy === 'false' && performance.now()"
+)
+NETWORK_TARGET_MS = 500
+"""Issue 17's target: from a change to redrawn boundaries for the default network experiment."""
+NETWORK_STEPS = 15
 
 
 def slider_steps(browser, url: str, query: str) -> list[float]:
@@ -157,6 +167,43 @@ def drag_start(browser, url: str) -> tuple[float, list[float]]:
     page.mouse.up()
     page.close()
     return answers / (elapsed / 1000), work
+
+
+def network_changes(browser, url: str) -> list[float]:
+    """Arrow-key steps of run 1's learning-rate slider on the default network experiment: ms
+    from the key to its boundaries redrawn (trained, decoded, painted; no request running)."""
+    page = new_page(browser)
+    page.add_init_script(KEY_CLOCK)
+    page.goto(f"{url}/?{NETWORK}")
+    page.wait_for_function(NETWORK_REDRAWN, arg=0, timeout=60_000)
+    page.wait_for_timeout(500)
+    slider = page.get_by_role("group", name="Run 1", exact=True).get_by_role(
+        "slider", name="Learning rate", exact=True
+    )
+    slider.focus()
+    times = []
+    for k in range(NETWORK_STEPS):
+        before = page.evaluate(NETWORK_RENDERS)
+        page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+        drawn = page.wait_for_function(NETWORK_REDRAWN, arg=before, polling=1, timeout=30_000)
+        times.append(drawn.json_value() - page.evaluate("window.__keyAt"))
+        # Past the values under the pointer following the new answer (HOVER_MS).
+        page.wait_for_timeout(300)
+    page.close()
+    return times
+
+
+def network_play(browser, url: str) -> tuple[list[float], list[float]]:
+    """Play on the default network experiment: each frame's main-thread work and the
+    intervals between frames (ms)."""
+    page = new_page(browser, frame_clock=True)
+    page.goto(f"{url}/?{NETWORK}")
+    page.wait_for_function(NETWORK_REDRAWN, arg=0, timeout=60_000)
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Play").click()
+    frames = page.evaluate(FRAME_INTERVALS)
+    page.close()
+    return frames["work"], frames["deltas"]
 
 
 def main() -> list[str]:
@@ -235,6 +282,19 @@ def main() -> list[str]:
                     row(f"page: slider step to new paths, {name} (p90)", percentile(times, 90),
                         "ms", p90_target)
                 )  # fmt: skip
+        times = network_changes(browser, url)
+        lines.append(
+            row("page: network, learning-rate step to redrawn boundaries (median)",
+                statistics.median(times), "ms", NETWORK_TARGET_MS,
+                f"p90 {percentile(times, 90):.0f} ms over {len(times)}; 3 runs x 500 steps")
+        )  # fmt: skip
+        work, deltas = network_play(browser, url)
+        lines.append(
+            row("page: network, interval between frames playing it (median)",
+                statistics.median(deltas), "ms", None,
+                f"{1000 * len(deltas) / sum(deltas):.0f} frames/s; main-thread work median "
+                f"{statistics.median(work):.1f} ms, p90 {percentile(work, 90):.1f} ms")
+        )  # fmt: skip
         rate, work = drag_start(browser, url)
         lines.append(
             row("page: start marker dragged for 2 s, new paths painted per second", rate, "/s",

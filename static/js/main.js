@@ -91,11 +91,17 @@ function wire(catalog) {
   createStateReadout({ store, player, rerun: () => lab.run({ ...store.experiment(), step: player.step }, "replace") });
 
   screen = followScreen({ store, renderer, player, panels: { view, basins, sweep, cards: [gradcheck, backprop] } });
-  const url = followUrl(store);
+  const url = followUrl(store, () => network.active());
 
-  wirePlayback({ player, whenDrawn: renderer.whenDrawn });
+  // The player waits for the surface's figure, but not on a network (one opened by a link has
+  // never drawn a surface).
+  const whenDrawn = (action, options) => {
+    const later = renderer.whenDrawn(action, options);
+    return (...args) => (network.active() ? action(...args) : later(...args));
+  };
+  wirePlayback({ player, whenDrawn });
   wireShortcuts([
-    { title: "Playing (while no button or field has the focus)", entries: playerKeys({ player, whenDrawn: renderer.whenDrawn }) },
+    { title: "Playing (while no button or field has the focus)", entries: playerKeys({ player, whenDrawn }) },
     { title: "Presenting", entries: presenter.keys },
   ]);
   keepFigureInView(store);
@@ -116,13 +122,22 @@ function wire(catalog) {
       $("main").focus({ preventScroll: true });
     },
   });
-  window.addEventListener("popstate", () => {
-    network.leave();
-    lab.load(experimentFromUrl(catalog, toast), "none");
-  });
+  /** The experiment the URL describes: a network's (panels/network-url.js) or a surface's. */
+  function openUrl(history) {
+    const linked = network.fromUrl(location.search);
+    if (!linked) {
+      network.leave();
+      return lab.load(experimentFromUrl(catalog, toast), history);
+    }
+    if (linked.problems.length) toast(`This link has ${linked.problems.join(" and ")}: left out, or defaults used.`);
+    return network.openLink(linked, history === "none" ? null : history);
+  }
+  window.addEventListener("popstate", () => openUrl("none"));
   renderPlaying(false);
   renderer.stopped();
-  return lab.load(experimentFromUrl(catalog, toast), "replace");
+  // The surface form is drawn even when a link opens a network: it is there to go back to.
+  if (network.fromUrl(location.search)) controls.render(makeExperiment(catalog));
+  return openUrl("replace");
 }
 
 async function start() {

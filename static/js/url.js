@@ -61,35 +61,45 @@ const SURFACE_PARAMS = {
 /** r1=<optimizer>&r1.<hyperparameter>=...&r1.label=...&r1.colour=...&r1.schedule=... per run. */
 const RUNS = {
   write(q, e, { catalog }) {
-    e.runs.forEach((run, i) => {
-      const key = `r${i + 1}`;
-      const optimizer = catalog.optimizers.get(run.optimizer);
-      q.set(key, run.optimizer);
-      if (run.label !== optimizer.name) q.set(`${key}.label`, run.label);
-      if (run.colour.toLowerCase() !== PALETTE[i % PALETTE.length]) q.set(`${key}.colour`, run.colour);
-      if (run.batchSize !== null && run.batchSize !== undefined) q.set(`${key}.batch`, numberText(run.batchSize));
-      if (run.noiseStd !== null && run.noiseStd !== undefined) q.set(`${key}.noise`, numberText(run.noiseStd));
-      scheduleToQuery(q, key, run.schedule);
-      for (const [name, value] of Object.entries(run.hyperparameters)) {
-        // An empty field is the optimizer's default: left out, never written as "null".
-        if (missing(value)) continue;
-        const spec = optimizer.hyperparameters.find((h) => h.name === name);
-        if (name === "lr" || !spec || value !== spec.default) q.set(`${key}.${name}`, String(value));
-      }
-    });
+    runsToQuery(q, e.runs, catalog);
   },
   read(q, spec, { catalog, problems }) {
-    const runs = [];
-    const { max_runs: maxRuns } = CONFIG.limits;
-    if (q.has(`r${maxRuns + 1}`)) problems.push(`more than ${maxRuns} runs (the ones after run ${maxRuns})`);
-    for (let i = 1; q.has(`r${i}`) && i <= maxRuns; i += 1) {
-      const run = runFromQuery(q, `r${i}`, catalog, runs.length);
-      if (run) runs.push(run);
-      else problems.push(`unknown optimizer "${q.get(`r${i}`)}"`);
-    }
-    spec.runs = runs.length ? runs : undefined;
+    spec.runs = runsFromQuery(q, catalog, problems);
   },
 };
+
+/** Writes `runs` as r1=<optimizer>&r1.<hyperparameter>=... (a surface's or a network's). */
+export function runsToQuery(q, runs, catalog) {
+  runs.forEach((run, i) => {
+    const key = `r${i + 1}`;
+    const optimizer = catalog.optimizers.get(run.optimizer);
+    q.set(key, run.optimizer);
+    if (run.label !== optimizer.name) q.set(`${key}.label`, run.label);
+    if (run.colour.toLowerCase() !== PALETTE[i % PALETTE.length]) q.set(`${key}.colour`, run.colour);
+    if (run.batchSize !== null && run.batchSize !== undefined) q.set(`${key}.batch`, numberText(run.batchSize));
+    if (run.noiseStd !== null && run.noiseStd !== undefined) q.set(`${key}.noise`, numberText(run.noiseStd));
+    scheduleToQuery(q, key, run.schedule);
+    for (const [name, value] of Object.entries(run.hyperparameters)) {
+      // An empty field is the optimizer's default: left out, never written as "null".
+      if (missing(value)) continue;
+      const spec = optimizer.hyperparameters.find((h) => h.name === name);
+      if (name === "lr" || !spec || value !== spec.default) q.set(`${key}.${name}`, String(value));
+    }
+  });
+}
+
+/** The runs r1, r2, ... of `q` (undefined for none); what it leaves out goes into `problems`. */
+export function runsFromQuery(q, catalog, problems) {
+  const runs = [];
+  const { max_runs: maxRuns } = CONFIG.limits;
+  if (q.has(`r${maxRuns + 1}`)) problems.push(`more than ${maxRuns} runs (the ones after run ${maxRuns})`);
+  for (let i = 1; q.has(`r${i}`) && i <= maxRuns; i += 1) {
+    const run = runFromQuery(q, `r${i}`, catalog, runs.length);
+    if (run) runs.push(run);
+    else problems.push(`unknown optimizer "${q.get(`r${i}`)}"`);
+  }
+  return runs.length ? runs : undefined;
+}
 
 function runFromQuery(q, key, catalog, index) {
   const optimizer = catalog.optimizers.get(q.get(key));
@@ -207,25 +217,26 @@ export function fromQuery(search, catalog) {
 
 // ---- following the store ---------------------------------------------------------------------
 
-function write(store, mode) {
+function write(store, mode, paused) {
   const experiment = store.experiment();
-  if (!experiment) return;
+  if (!experiment || paused()) return;
   const url = `${location.pathname}?${toQuery({ ...experiment, step: store.state.step }, store.state.catalog)}`;
   if (url === location.pathname + location.search) return;
   if (mode === "push") history.pushState(null, "", url);
   else if (mode === "replace") history.replaceState(null, "", url);
 }
 
-/** Makes the URL follow the store: each change's `history` says push, replace or "later". */
-export function followUrl(store) {
+/** Makes the URL follow the store: each change's `history` says push, replace or "later";
+ *  not while `paused()` (a network is on screen: panels/network-url.js writes the URL then). */
+export function followUrl(store, paused = () => false) {
   let timer = 0;
   store.subscribe((state, { history: mode }) => {
     if (!mode) return;
     clearTimeout(timer);
-    if (mode === "later") timer = setTimeout(() => write(store, "replace"), STEP_MS);
-    else write(store, mode);
+    if (mode === "later") timer = setTimeout(() => write(store, "replace", paused), STEP_MS);
+    else write(store, mode, paused);
   });
-  return { writeNow: () => write(store, "replace") };
+  return { writeNow: () => write(store, "replace", paused) };
 }
 
 /** The experiment the URL describes (defaults without one); `onProblems(text)` names what it left out. */

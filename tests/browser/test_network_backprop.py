@@ -295,7 +295,7 @@ def test_a_large_network_inspects_its_first_and_last_parameters(page, lab):
     open_network(lab, page)
     page.get_by_label("Live").uncheck()
     page.get_by_label("Hidden layers").fill("64, 64, 64, 64")
-    page.get_by_label("Training steps").fill("10")
+    page.get_by_role("textbox", name="Training steps", exact=True).fill("10")
     run = page.get_by_role("button", name="Run", exact=True)
     with page.expect_request(lambda r: urlsplit(r.url).path == "/api/v1/networks/train") as sent:
         body, answer = inspect_act(page, lambda: net_act(page, run.click))

@@ -157,7 +157,8 @@ export function createPlotPicks({ figure, pick, snap, drag }) {
 
 const CSV_HEADER = ["run", "label", "optimizer", "step", "x", "y", "loss", "grad_x", "grad_y"];
 
-function download(filename, text, type) {
+/** Saves `text` as a file named `filename` (the browser's download). */
+export function download(filename, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const link = document.createElement("a");
   link.href = url;
@@ -168,7 +169,8 @@ function download(filename, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function csvField(value) {
+/** A CSV field: quoted when it must be, a would-be formula kept as text. */
+export function csvField(value) {
   if (value === null || value === undefined) return "";
   let text = String(value);
   // A label that a spreadsheet would read as a formula is kept as text.

@@ -212,6 +212,36 @@ export const LESSONS = [
     ],
   },
   {
+    id: "adam-is-forgiving",
+    title: "Adam is forgiving",
+    network: {
+      dataset: "moons", n: 200, noise: 0.2, steps: 500, hidden: [16, 16], activation: "tanh",
+      runs: [["sgd", "SGD"], ["adam", "Adam"]].flatMap(([optimizer, name]) =>
+        [0.001, 0.01, 0.1, 1].map((lr) => ({ optimizer, label: `${name}, lr ${lr}`, hyperparameters: { lr } }))),
+    },
+    text: [
+      "The same 2-16-16-2 tanh network, from the same initial weights, on two moons (150 training examples, 50 held out), trained for 500 full-batch steps by SGD and by Adam at learning rates 0.001, 0.01, 0.1 and 1.",
+      "SGD's result hangs on the learning rate: at 0.001 its loss has hardly left the 0.69 it starts at (0.64, 76 % test accuracy), at 0.01 it is 0.38 (84 %), and only at 0.1 and 1 does it learn the moons. Adam learns them at 0.001, 0.01 and 0.1 alike, 94 to 96 % test accuracy with each loss below 0.2: a hundredfold range of learning rates where SGD's is tenfold.",
+      "Adam divides each parameter's step by a running size of its gradient, so a step is about the learning rate whatever the slope; SGD's step is the learning rate times the slope, and the slope at the start is gentle. Adam is not immune: at 1 its steps are far too long and its loss bounces, as SGD's does at 1; theirs are the two largest loss noises in the table.",
+    ],
+  },
+  {
+    id: "good-enough-minima",
+    title: "Good-enough minima",
+    network: {
+      dataset: "moons", n: 200, noise: 0.2, steps: 500, hidden: [16, 16], activation: "tanh",
+      runs: [{ optimizer: "adam", label: "Adam, lr 0.01", hyperparameters: { lr: 0.01 } }],
+      // The lesson's table trains the first run once from each of these init seeds
+      // (panels/network-seeds.js); the boundary shown is the form's init seed.
+      seeds: [0, 1, 2, 3],
+    },
+    text: [
+      "Adam with learning rate 0.01 trains the same 2-16-16-2 tanh network on the same two moons four times, from init seeds 0, 1, 2 and 3: four random starts.",
+      "All four end at about the same low loss, 0.018 to 0.023, with 94 to 98 % test accuracy. Yet their final parameters are far apart: each 1.4 to 1.5 times the length of seed 0's parameter vector away from it: relative to their size, at least as far apart as their random starts were (the table). (Part of that is symmetry: swapping two hidden units gives the same function with other parameters.)",
+      "A network has many minima, and most are good enough: which one you reach depends on where you start, how low it is hardly does. Change the Init seed to see each one's boundary.",
+    ],
+  },
+  {
     id: "network-backprop",
     title: "Backprop on a network",
     // `view: "backprop"`: the Backprop card is the lesson's table (panels/network-backprop.js).

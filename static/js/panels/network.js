@@ -4,20 +4,37 @@
 // and training fields, one decision-boundary panel per run (moved by the player: the snapshot
 // nearest the step), the loss and accuracy curves, each layer's gradient norm at the step, and
 // the loss on a plane through the parameters with the paths on it (panels/network-landscape.js).
-// The player, the run cards, Run, Live and the busy spinner are the page's own.
+// The player, the run cards, Run, Live and the busy spinner are the page's own. After each
+// answer it writes the experiment into the URL (network-url.js); its exports are
+// network-exports.js's, a seed lesson's table network-seeds.js's.
 
 import { ApiError, postNetworkTrain } from "../api.js";
+import { CONFIG } from "../config.js";
 import { $, el } from "../dom.js";
 import { fmt, numberText, parseNumber } from "../format.js";
-import { react, relayout, restyleTraces } from "../render/plotly.js";
-import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot } from "../render/network-plots.js";
+import { onFigure, react, relayout, restyleTraces } from "../render/plotly.js";
+import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot, stepLinePlace } from "../render/network-plots.js";
+import { paintRegion } from "../render/network-region.js";
+import { lessonById } from "./lessons.js";
 import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
 import { createLandscapeView } from "./network-landscape.js";
+import { wireNetworkExports } from "./network-exports.js";
+import { seedTable, trainSeeds } from "./network-seeds.js";
+import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
 import { scheduleRequest } from "./schedule.js";
-import { makeRun } from "../state.js";
+import { attachSlider } from "./sliders.js";
+import { DEFAULT_OPTIMIZERS, makeRun } from "../state.js";
 
-/** The surface menu's values for the networks' data sets: "net:" and the data set's id. */
-export const NETWORK_PREFIX = "net:";
+export { NETWORK_PREFIX };
+
+/** How long the step waits after the player stops before it goes into the URL. */
+const STEP_MS = 400;
+/** How long the step waits before plotly's (transparent) boundary values under the pointer
+ *  follow the painted ones: once the player rests, not every frame. */
+const HOVER_MS = 150;
+/** Boundary grid points per axis: 40 x 40 painted smooth looks as 60 x 60 did, for under half
+ *  the prediction, bytes and decoding (the default experiment: 2.7 MB against 5.9 MB). */
+const BOUNDARY_RESOLUTION = 40;
 
 /** The data sets of app/numerics/networks.py (DATASETS): id, name, classes (0: regression), default noise. */
 export const NETWORK_DATASETS = [
@@ -31,13 +48,24 @@ export const NETWORK_DATASETS = [
 ];
 
 /** Live re-trains while steps x runs x examples stays at most this (the default experiment,
- *  3 runs x 500 steps x 200 examples, is about a second today); above it, Run. */
+ *  3 runs x 500 steps x 200 examples, redraws about 0.3 s after a change: bench.page); above
+ *  it, Run. */
 export const LIVE_EXAMPLE_STEPS = 300_000;
 
 /** Learning rates that train the default network in a few hundred steps, by optimizer id. */
 const NETWORK_LR = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.005, adagrad: 0.05 };
 
 const datasetOf = (id) => NETWORK_DATASETS.find((d) => d.id === id);
+
+/** The sliders beside the form's number fields: {id, label, range(spec)} (the limits of
+ *  app/api/requests.py NetworkRequest and the data sets' params); a batch up to the examples. */
+const NETWORK_SLIDERS = [
+  { id: "net-n", label: "Examples (n)", range: () => ({ min: 4, max: 5000, log: true, integer: true }) },
+  { id: "net-noise", label: "Noise", range: () => ({ min: 0, max: 2 }) },
+  { id: "net-test-fraction", label: "Test fraction", range: () => ({ min: 0, max: 0.5 }) },
+  { id: "net-steps", label: "Training steps", range: () => ({ min: 1, max: CONFIG.limits.max_steps, log: true, integer: true }) },
+  { id: "net-batch-size", label: "Examples per batch", range: (spec) => ({ min: 1, max: Math.max(2, spec.n ?? 200), log: true, integer: true }) },
+];
 
 /** The surface menu's "Networks" group. */
 export function networkOptgroup() {
@@ -80,9 +108,14 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   let pending = null;
   let liveNext = null;
   let pumping = false;
-  /** What is on screen: {answer, runs (with colours), classes, figures: [{div, zTraces, index}]}. */
+  /** What is on screen: {answer (its runs with colours), classes, last, figures: [{div, canvas,
+   *  index (the snapshot painted), hoverIndex (the one plotly holds)}], sent: {spec, runs,
+   *  requests} (what was trained, for the URL and the exports)}. */
   let shown = null;
   let lesson = null;
+  /** What each boundary figure shows (see show): plotly div -> its examples, grid and classes. */
+  const drawnKeys = new WeakMap();
+  wireNetworkExports(() => (shown?.sent ? { requests: shown.sent.requests, answer: shown.answer, dataset: shown.sent.spec.dataset } : null));
   const backprop = createNetworkBackprop({ onExample: ringExample });
   const landscapeView = createLandscapeView({ onPlane: () => train() });
 
@@ -108,6 +141,13 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     $("net-steps").value = numberText(spec.steps);
     $("net-batch-size").value = numberText(spec.batchSize);
     $("net-shuffle-seed").value = numberText(spec.shuffleSeed);
+    for (const { id, label, range } of NETWORK_SLIDERS) {
+      const input = $(id);
+      input.parentElement.querySelector("input.slider")?.remove();
+      const slider = attachSlider(input.parentElement, input, label, range(spec));
+      // An empty batch is the whole training set: the slider's top.
+      if (input.value === "") slider.value = slider.max;
+    }
   }
 
   /** Run cards for a network: the optimizers kept (colours, labels and schedules as given or
@@ -136,6 +176,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       model: { hidden, activation: $("net-activation").value, seed: num("net-init-seed") ?? 0 },
       steps: num("net-steps"),
       shuffle_seed: num("net-shuffle-seed") ?? 0,
+      resolution: BOUNDARY_RESOLUTION,
     };
     const dataset = datasetOf(base.data.id);
     const sizes = [dataset?.classes === 0 ? 1 : 2, ...hidden, dataset?.classes || 1];
@@ -172,8 +213,13 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     return steps * controls.readRuns().length * n;
   }
 
-  async function train({ live = false } = {}) {
+  /** Trains the form's experiment and shows it; `history`: how the URL follows ("push",
+   *  "replace", or null to leave it), `step`: where the player starts. */
+  async function train({ live = false, history = live ? "replace" : "push", step = 0 } = {}) {
     pending?.abort();
+    // The step of what was on screen must not be written over a link being opened.
+    clearTimeout(stepTimer);
+    seedsPending?.abort();
     const controller = new AbortController();
     pending = controller;
     if (!live) player.pause();
@@ -181,6 +227,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     controls.clearErrors();
     try {
       const { runs, groups } = requests();
+      const sent = { spec: readSpec(), runs, requests: groups.map((g) => g.body) };
       const answers = await Promise.allSettled(groups.map((g) => postNetworkTrain(g.body, controller.signal)));
       const failed = answers.filter((a) => a.status === "rejected").map((a) => a.reason);
       if (failed.length) {
@@ -201,7 +248,10 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const merged = [];
       groups.forEach((g, j) => g.indices.forEach((i, k) => (merged[i] = { ...answers[j].value.runs[k], colour: runs[i].colour })));
       controls.setStale(false);
-      await show({ ...answers[0].value, runs: merged, landscapeRuns: groups[0].indices }, live, groups[0].body);
+      await show({ ...answers[0].value, runs: merged, landscapeRuns: groups[0].indices }, live, groups[0].body, step);
+      shown.sent = sent;
+      writeUrl(history);
+      renderLessonTable();
     } catch (error) {
       if (error.name === "AbortError") return;
       if (!(error instanceof ApiError)) throw error;
@@ -234,19 +284,26 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
 
   // ---- what is on screen ------------------------------------------------------------------
 
-  async function show(answer, live, base) {
+  async function show(answer, live, base, startStep = 0) {
     const last = Math.max(0, ...answer.runs.map((r) => r.losses.length - 1));
     const classes = answer.sizes.length && answer.grid.y !== null ? Math.max(2, answer.sizes[answer.sizes.length - 1]) : 0;
     const box = $("net-boundaries");
     if (box.children.length !== answer.runs.length) {
       box.replaceChildren(...answer.runs.map((_, i) => el("div", { class: "net-panel" }, [
         el("h3", { id: `net-title-${i}` }, [el("span", { class: "swatch", "aria-hidden": "true" }), el("span", { class: "net-label" })]),
-        el("div", { class: "net-plot", id: `net-plot-${i}`, role: "region" }),
+        el("div", { class: "net-plot-box" }, [
+          el("canvas", { class: "net-region", id: `net-region-${i}`, "aria-hidden": "true" }),
+          el("div", { class: "net-plot", id: `net-plot-${i}`, role: "region" }),
+        ]),
         el("p", { class: "net-metrics", id: `net-metrics-${i}` }),
       ])));
     }
-    const step = live ? Math.min(player.step, last) : 0;
+    const step = Math.min(live ? player.step : startStep, last);
     shown = { answer, classes, last, figures: [] };
+    // The examples and axes as drawn: a new answer on the same data (a learning rate moved) keeps
+    // plotly's figure, and only its regions are painted again (its values under the pointer
+    // follow once the page rests).
+    const figureKey = JSON.stringify([answer.data, answer.grid, classes]);
     const draws = answer.runs.map((run, i) => {
       const panel = box.children[i];
       panel.style.setProperty("--run-colour", run.colour);
@@ -255,10 +312,14 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       div.setAttribute("aria-label", `Decision boundary: ${run.label}`);
       const index = nearestSnapshot(run.snapshots.steps, step);
       const figure = buildBoundaryFigure({ answer, run, index, classes });
-      shown.figures.push({ div, zTraces: figure.zTraces, index });
+      const kept = classes > 0 && div.data && drawnKeys.get(div) === figureKey;
+      shown.figures.push({ div, canvas: $(`net-region-${i}`), index, hoverIndex: kept ? -1 : index });
+      if (kept) return null;
+      drawnKeys.set(div, figureKey);
+      div.dataset.boundaryStep = String(run.snapshots.steps[index]);
       return react(div, figure.data, figure.layout, { displayModeBar: false, responsive: true }).then(() => onTrainClick(div));
     });
-    const curves = buildCurvesFigure({ runs: answer.runs, step, classification: classes > 0 });
+    const curves = buildCurvesFigure({ runs: answer.runs, classification: classes > 0 });
     draws.push(react($("net-curves"), curves.data, curves.layout, { displayModeBar: false, responsive: true }));
     draws.push(landscapeView.show(answer.landscape, answer.landscapeRuns.map((i) => answer.runs[i]), step, answer.runs.length));
     $("net-note").textContent = `${answer.sizes.join("–")} network, ${answer.parameter_count} parameters; ${answer.data.train.y.length} training examples (filled), ${answer.data.test.y.length} test (hollow).`;
@@ -266,16 +327,27 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     player.load(last, step);
     backprop.load(answer, base);
     await Promise.all(draws);
+    // A resize (or any redraw) moves the axes: the regions and the step's line follow them.
+    shown.figures.forEach((figure, i) => follow(figure.div, () => paint(i)));
+    follow($("net-curves"), () => placeStepLine(player.step));
+    shown.figures.forEach((_, i) => paint(i));
+    placeStepLine(player.step);
     frame(player.step);
-    renderLessonTable();
+    if (shown.figures.some((f) => f.hoverIndex !== f.index)) {
+      clearTimeout(hoverTimer);
+      hoverTimer = setTimeout(syncHover, HOVER_MS);
+    }
     const stage = $("net-stage");
     stage.dataset.renders = String(Number(stage.dataset.renders || 0) + 1);
     document.body.dataset.state = "ready";
   }
 
   let framePending = false;
+  let stepTimer = 0;
   /** The player moved: the slider and readout now, the figures at the next animation frame. */
   function frame() {
+    clearTimeout(stepTimer);
+    stepTimer = setTimeout(() => writeUrl("replace"), STEP_MS);
     $("step-slider").value = String(player.step);
     $("step-readout").textContent = `step ${player.step} / ${player.last}`;
     if (framePending || !shown) return;
@@ -283,6 +355,52 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     requestAnimationFrame(() => {
       framePending = false;
       drawStep(player.step);
+    });
+  }
+
+  /** Calls `handler` after each of plotly's redraws of `div` (once per div). */
+  function follow(div, handler) {
+    if (div.dataset.follows) return;
+    div.dataset.follows = "1";
+    onFigure(div, "plotly_afterplot", handler);
+  }
+
+  /** Run `i`'s regions at its snapshot on screen, painted under its figure (none for regression). */
+  function paint(i) {
+    const figure = shown?.figures[i];
+    if (!figure) return;
+    if (!shown.classes) {
+      figure.canvas.width = 0;
+      return;
+    }
+    const run = shown.answer.runs[i];
+    const z = boundaryZ(run.snapshots.boundary[figure.index], shown.classes);
+    if (paintRegion(figure.canvas, figure.div, { grid: shown.answer.grid, z, classes: shown.classes })) {
+      figure.canvas.dataset.step = String(run.snapshots.steps[figure.index]);
+    }
+  }
+
+  function placeStepLine(step) {
+    const place = stepLinePlace($("net-curves"), step);
+    const line = $("net-step-line");
+    line.hidden = !place;
+    if (!place) return;
+    line.style.left = `${place.left}px`;
+    line.style.top = `${place.top}px`;
+    line.style.height = `${place.height}px`;
+    line.dataset.step = String(step);
+  }
+
+  let hoverTimer = 0;
+  /** The player rests: plotly's values under the pointer are the snapshots painted. */
+  function syncHover() {
+    if (!shown) return;
+    shown.figures.forEach((figure, i) => {
+      if (figure.hoverIndex === figure.index || !figure.div.data) return;
+      figure.hoverIndex = figure.index;
+      const run = shown.answer.runs[i];
+      restyleTraces(figure.div, [{ z: boundaryZ(run.snapshots.boundary[figure.index], shown.classes) }], [0]);
+      figure.div.dataset.boundaryStep = String(run.snapshots.steps[figure.index]);
     });
   }
 
@@ -294,9 +412,13 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       const index = nearestSnapshot(run.snapshots.steps, step);
       if (index !== figure.index) {
         figure.index = index;
-        const z = boundaryZ(run.snapshots.boundary[index], classes);
-        const key = answer.grid.y === null ? "y" : "z";
-        restyleTraces(figure.div, figure.zTraces.map(() => ({ [key]: z })), figure.zTraces);
+        if (classes) paint(i);
+        else {
+          // Regression: the prediction's line is plotly's own.
+          figure.hoverIndex = index;
+          restyleTraces(figure.div, [{ y: boundaryZ(run.snapshots.boundary[index], classes) }], [0]);
+          figure.div.dataset.boundaryStep = String(run.snapshots.steps[index]);
+        }
       }
       const k = Math.min(step, run.losses.length - 1);
       const parts = [`step ${k} (boundary at ${run.snapshots.steps[index]})`, `loss ${fmt(run.losses[k])}`];
@@ -306,7 +428,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       if (run.status !== "max_steps" && k >= run.losses.length - 1) parts.push(run.message);
       $(`net-metrics-${i}`).textContent = parts.join(" · ");
     });
-    if ($("net-curves").data) relayout($("net-curves"), { "shapes[0].x0": step, "shapes[0].x1": step });
+    clearTimeout(hoverTimer);
+    if (classes) hoverTimer = setTimeout(syncHover, HOVER_MS);
+    placeStepLine(step);
     renderGradientNorms(step);
     backprop.step(step);
     landscapeView.frame(step);
@@ -355,11 +479,32 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     }));
   }
 
+  let seedsPending = null;
+  /** The lesson's seed table: its first run from each seed (network-seeds.js), filled in
+   *  when they have all trained; a new experiment abandons it. */
+  async function compareSeeds(box, seeds) {
+    seedsPending?.abort();
+    const controller = new AbortController();
+    seedsPending = controller;
+    box.replaceChildren(el("p", { class: "hint", text: `Training from init seeds ${seeds.join(", ")}…` }));
+    try {
+      const trained = await trainSeeds(shown.sent.requests[0], seeds, controller.signal);
+      if (seedsPending === controller) box.replaceChildren(seedTable(trained));
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      box.replaceChildren(el("p", { class: "field-error", text: `The seeds could not be trained: ${error.message}` }));
+    }
+  }
+
   /** A network lesson's table: each run's loss noise (the mean step-to-step change of the
    *  training loss over the last half) and its final loss and test accuracy. */
   function renderLessonTable() {
     const box = $("lesson-checkpoints");
     if (!lesson || !shown || lesson.view === "backprop") return;
+    if (lesson.network.seeds) {
+      compareSeeds(box, lesson.network.seeds);
+      return;
+    }
     const table = el("table", { class: "checkpoints" });
     table.createCaption().textContent = "Loss noise: the mean |change| of the training loss from one step to the next over the second half of training.";
     table.createTHead().append(el("tr", {}, ["run", "loss noise", "final loss", "test accuracy"].map((t) => el("th", { scope: "col", text: t }))));
@@ -389,7 +534,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     } else {
       renderForm({ ...readSpec(), dataset: dataset.id, noise: dataset.noise });
     }
-    closeLesson();
+    if (lesson) dropLesson();
     train();
   }
 
@@ -404,14 +549,44 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
   }
 
-  function closeLesson() {
-    if (!lesson) return;
+  function dropLesson() {
+    seedsPending?.abort();
     lesson = null;
     $("lesson").hidden = true;
   }
 
-  /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it. */
-  function open(next) {
+  /** The lesson's Close button: the experiment stays, the URL loses the lesson. */
+  function closeLesson() {
+    if (!lesson) return;
+    dropLesson();
+    writeUrl("replace");
+  }
+
+  /** The experiment on screen (as trained, with the lesson open and the step) into the URL. */
+  function writeUrl(mode) {
+    if (!mode || !active || !shown?.sent) return;
+    const { spec, runs } = shown.sent;
+    const query = networkToQuery({ spec, runs, dataset: datasetOf(spec.dataset), lesson: lesson?.id, step: player.step }, catalog);
+    const url = `${location.pathname}?${query}`;
+    if (url === location.pathname + location.search) return;
+    if (mode === "push") history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+  }
+
+  /** A link's network experiment (networkFromQuery's), with its lesson's text if it names one. */
+  function openLink({ spec, runs, lesson: id, step }, history) {
+    const record = id ? lessonById(id) : null;
+    if (record?.network) return open({ ...record, network: { ...record.network, ...spec, runs: runs || record.network.runs } }, { history, step });
+    setMode(true);
+    dropLesson();
+    renderForm(networkSpec(spec));
+    controls.setRuns(networkRuns(runs || DEFAULT_OPTIMIZERS.map((optimizer) => ({ optimizer, hyperparameters: {}, batchSize: null }))));
+    return train({ history, step });
+  }
+
+  /** Opens a network lesson ({title, text, network: {runs, ...settings}}) and trains it;
+   *  `options` are train's. */
+  function open(next, options = {}) {
     const { runs, plane, ...spec } = next.network;
     setMode(true);
     landscapeView.setPlane(plane);
@@ -422,7 +597,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     $("lesson-title").textContent = next.title;
     $("lesson-text").replaceChildren(...next.text.map((sentence) => el("p", { text: sentence })));
     $("lesson-checkpoints").replaceChildren();
-    return train();
+    return train(options);
   }
 
   /** Back to the surfaces (another surface picked, a surface lesson, a link). */
@@ -432,8 +607,10 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     pending = null;
     liveNext = null;
     busy(false);
+    clearTimeout(stepTimer);
+    clearTimeout(hoverTimer);
     backprop.clear();
-    closeLesson();
+    if (lesson) dropLesson();
     setMode(false);
   }
 
@@ -441,6 +618,9 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     active: () => active,
     pick,
     open,
+    openLink,
+    /** The network experiment a link describes (networkFromQuery's answer), or null. */
+    fromUrl: (search) => networkFromQuery(search, catalog, NETWORK_DATASETS),
     leave,
     closeLesson,
     frame,

@@ -1,12 +1,23 @@
 // The figures of a network's training (POST /networks/train's answer): each run's decision
 // boundary at a snapshot with the examples over it, and the loss and accuracy curves. Pure
 // builders of plotly data and layouts; panels/network.js draws them and moves them with the step.
+// A classifier's regions and 0.5 line are painted under the figure (render/network-region.js);
+// its heatmap here is transparent, there for the probability under the pointer.
 
 import { plotlyText } from "../format.js";
+import { fullLayout } from "./plotly.js";
 
-/** The classes' colours (Okabe-Ito): strong for the examples, light for the regions. */
-export const CLASS_COLOURS = ["#0072b2", "#e69f00", "#009e73"];
-const REGION_COLOURS = ["#9ecae9", "#f9d48c", "#8fd6bd"];
+/** The classes' colours: strong for the examples, light for the regions. Purple, brown and
+ *  teal (the ends of ColorBrewer's colour-blind safe PuOr and BrBG), darker than the runs'
+ *  Okabe-Ito palette (state.js PALETTE) and none of its first hues, so a class is not read as a
+ *  run; purple and brown stay apart for red-green colour blindness (blue against yellow), and
+ *  each class has its own marker shape besides. */
+export const CLASS_COLOURS = ["#542788", "#8c510a", "#01665e"];
+export const REGION_COLOURS = ["#b2abd2", "#dfc27d", "#80cdc1"];
+/** Two classes' region colour where P(class 1) = 0.5. */
+export const REGION_MIDDLE = "#f7f7f4";
+/** The classes' marker shapes (test examples: the same shape, open). */
+export const CLASS_SYMBOLS = ["circle", "square", "diamond"];
 
 const FONT = { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 11, color: "#334e68" };
 
@@ -17,6 +28,17 @@ export function nearestSnapshot(steps, step) {
     if (Math.abs(steps[i] - step) < Math.abs(steps[best] - step)) best = i;
   }
   return best;
+}
+
+/** The step's line over the curves: its left edge and the plot area's top and height, in
+ *  pixels of the curves' figure `div` (null before plotly has laid it out). */
+export function stepLinePlace(div, step) {
+  const layout = fullLayout(div);
+  if (!layout || !layout.xaxis || !layout.xaxis._length) return null;
+  const ys = [layout.yaxis, layout.yaxis2].filter(Boolean);
+  const top = Math.min(...ys.map((a) => a._offset));
+  const bottom = Math.max(...ys.map((a) => a._offset + a._length));
+  return { left: layout.xaxis._offset + layout.xaxis.c2p(step), top, height: bottom - top };
 }
 
 /** The plotted surface of one snapshot (`boundary[s]`: [classes][ny][nx], or [1][nx] for
@@ -34,22 +56,11 @@ export function boundaryZ(snapshot, classes) {
   );
 }
 
+/** The snapshot's values for the pointer: a transparent heatmap over the painted regions. */
 function regionTrace(grid, z, classes) {
-  if (classes === 2) {
-    return {
-      type: "heatmap", uid: "boundary", x: grid.x, y: grid.y, z, zmin: 0, zmax: 1, zsmooth: "best",
-      colorscale: [[0, REGION_COLOURS[0]], [0.5, "#f7f7f4"], [1, REGION_COLOURS[1]]], showscale: false,
-      hovertemplate: "x %{x:.2f}, y %{y:.2f}<br>P(class 1) %{z:.3f}<extra></extra>",
-    };
-  }
-  const scale = [];
-  classes = Math.max(classes, 2);
-  for (let c = 0; c < classes; c += 1) {
-    scale.push([c / classes, REGION_COLOURS[c % REGION_COLOURS.length]], [(c + 1) / classes, REGION_COLOURS[c % REGION_COLOURS.length]]);
-  }
   return {
-    type: "heatmap", uid: "boundary", x: grid.x, y: grid.y, z, zmin: -0.5, zmax: classes - 0.5,
-    colorscale: scale, showscale: false, hovertemplate: "x %{x:.2f}, y %{y:.2f}<br>class %{z}<extra></extra>",
+    type: "heatmap", uid: "boundary", x: grid.x, y: grid.y, z, opacity: 0, showscale: false, zsmooth: false,
+    hovertemplate: `x %{x:.2f}, y %{y:.2f}<br>${classes === 2 ? "P(class 1) %{z:.3f}" : "class %{z}"}<extra></extra>`,
   };
 }
 
@@ -57,18 +68,20 @@ function examplesTrace(examples, uid, hollow, regression) {
   const x = examples.x.map((p) => p[0]);
   const y = regression ? examples.y : examples.x.map((p) => p[1]);
   const colours = regression ? "#334e68" : examples.y.map((c) => CLASS_COLOURS[c % CLASS_COLOURS.length]);
+  const shapes = regression ? ["circle"] : examples.y.map((c) => CLASS_SYMBOLS[c % CLASS_SYMBOLS.length]);
+  const symbol = (shape) => (hollow ? `${shape}-open` : shape);
   // Training points answer hover and clicks (the Backprop card inspects the one clicked).
   const hover = hollow ? { hoverinfo: "skip" } : { hovertemplate: "training example %{pointNumber}<extra>click to inspect</extra>" };
   return {
     type: "scatter", mode: "markers", uid, name: hollow ? "test" : "train", x, y, ...hover,
     marker: hollow
-      ? { symbol: "circle-open", size: 7, color: colours, line: { width: 1.6, color: colours } }
-      : { symbol: "circle", size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },
+      ? { symbol: regression ? symbol(shapes[0]) : shapes.map(symbol), size: 7, color: colours, line: { width: 1.6, color: colours } }
+      : { symbol: regression ? shapes[0] : shapes, size: 6, color: colours, line: { width: 0.6, color: "#ffffff" } },
   };
 }
 
-/** One run's boundary panel at snapshot `index`: [region (or prediction line), 0.5 contour
- *  for two classes, train (filled), test (hollow)]. `narrow`: a phone's width. */
+/** One run's boundary panel at snapshot `index`: [the snapshot's values (or prediction line),
+ *  train (filled), test (hollow)], with a transparent plot area for the painted regions. */
 export function buildBoundaryFigure({ answer, run, index, classes }) {
   const { grid, data } = answer;
   const regression = grid.y === null;
@@ -78,27 +91,22 @@ export function buildBoundaryFigure({ answer, run, index, classes }) {
     traces.push({ type: "scatter", mode: "lines", uid: "boundary", name: "prediction", x: grid.x, y: z, line: { color: "#102a43", width: 2.5 } });
   } else {
     traces.push(regionTrace(grid, z, classes));
-    if (classes === 2) {
-      traces.push({
-        type: "contour", uid: "boundary-line", x: grid.x, y: grid.y, z, showscale: false, hoverinfo: "skip",
-        contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" }, line: { color: "#102a43", width: 1.5 },
-      });
-    }
   }
   traces.push(examplesTrace(data.train, "train", false, regression), examplesTrace(data.test, "test", true, regression));
   const range = (values) => [values[0], values[values.length - 1]];
   const layout = {
     margin: { l: 30, r: 8, t: 6, b: 24 }, font: FONT, showlegend: false, dragmode: false,
-    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff",
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: regression ? "#ffffff" : "rgba(0,0,0,0)",
     xaxis: { range: range(grid.x), zeroline: false, showgrid: false, fixedrange: true },
     yaxis: regression ? { zeroline: false, fixedrange: true } : { range: range(grid.y), zeroline: false, showgrid: false, fixedrange: true },
   };
-  return { data: traces, layout, zTraces: regression ? [0] : classes === 2 ? [0, 1] : [0] };
+  return { data: traces, layout };
 }
 
 /** The loss (top) and accuracy (bottom, classification only) of every run, train solid and
- *  test dashed, with a vertical line at `step`. `runs` are the answer's with `colour`. */
-export function buildCurvesFigure({ runs, step, classification }) {
+ *  test dashed (the step's line is panels/network.js's, over the figure). `runs` are the
+ *  answer's with `colour`. */
+export function buildCurvesFigure({ runs, classification }) {
   const data = [];
   for (const run of runs) {
     const name = plotlyText(run.label);
@@ -124,7 +132,6 @@ export function buildCurvesFigure({ runs, step, classification }) {
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff",
     xaxis: { title: { text: "step" }, zeroline: false, anchor: classification ? "y2" : "y" },
     yaxis: { title: { text: "loss" }, type: "log", nticks: 5, tickformat: ".2~g", domain: classification ? [0.48, 1] : [0, 1], exponentformat: "power" },
-    shapes: [{ type: "line", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1, line: { color: "#102a43", width: 1, dash: "dot" } }],
   };
   if (classification) layout.yaxis2 = { title: { text: "accuracy" }, domain: [0, 0.4], range: [0, 1.02], tickformat: ".0%" };
   return { data, layout };
