@@ -264,3 +264,30 @@ def test_back_from_a_network_returns_to_the_surface_it_was_opened_from(page, lab
     net_act(page, lambda: page.go_forward())
     expect(page.get_by_label("Surface")).to_have_value("net:circles")
     expect(page.get_by_role("region", name="Decision boundary: Adam")).to_be_visible()
+
+
+def test_the_landscape_plane_goes_into_the_link_and_a_link_picks_it(page, lab):
+    trained(page, lambda: page.goto("/?surface=net:moons&steps=60"))
+    assert "net.plane" not in written(page)  # PCA, the default, is left out
+    bodies = trained(page, lambda: page.get_by_label("Plane", exact=True).select_option("random"))
+    assert bodies[0]["landscape"]["plane"] == "random"
+    assert written(page)["net.plane"] == ["random"]
+    link = page.url
+    other = page.context.new_page()
+    try:
+        again = trained(other, lambda: other.goto(link))
+        assert again[0]["landscape"]["plane"] == "random"
+        expect(other.get_by_label("Plane", exact=True)).to_have_value("random")
+        assert written(other) == parse_qs(urlsplit(link).query)
+    finally:
+        other.close()
+    # A plane the card does not have: PCA, and the link's problem said (a fresh page: the
+    # render count starts again).
+    fresh = page.context.new_page()
+    try:
+        sideways = "/?surface=net:moons&steps=60&net.plane=sideways"
+        wrong = trained(fresh, lambda: fresh.goto(sideways))
+        assert wrong[0]["landscape"]["plane"] == "pca"
+        expect(fresh.get_by_text('unknown plane "sideways"')).to_be_visible()
+    finally:
+        fresh.close()

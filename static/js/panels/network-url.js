@@ -1,7 +1,7 @@
 // A network experiment in the URL, so a link opens it again: surface=net:<data set>, the
 // network form's settings (one table, PROPS, both directions; a value that is the default is
-// not written), the runs as a surface's are (r1=<optimizer>&r1.lr=..., url.js), the open
-// lesson and the step. panels/network.js writes it after each answer; main.js reads it.
+// not written), the runs as a surface's are (r1=<optimizer>&r1.lr=..., url.js), the landscape's
+// plane (net.plane, PCA left out), the open lesson and the step. panels/network.js writes it after each answer; main.js reads it.
 
 import { numberText, parseNumber } from "../format.js";
 import { runsFromQuery, runsToQuery } from "../url.js";
@@ -33,12 +33,14 @@ const PROPS = [
 ];
 
 const missing = (value) => value === undefined || value === null || value === "";
+/** The landscape card's planes (panels/network-landscape.js); the first is the default. */
+const PLANES = ["pca", "random", "interpolation"];
 
 /**
  * The query string of a network experiment: `spec` (networkSpec's shape), the run cards' `runs`,
- * the open lesson's id (or null) and the player's step.
+ * the landscape's plane, the open lesson's id (or null) and the player's step.
  */
-export function networkToQuery({ spec, runs, dataset, lesson, step }, catalog) {
+export function networkToQuery({ spec, runs, dataset, plane, lesson, step }, catalog) {
   const q = new URLSearchParams();
   q.set("surface", NETWORK_PREFIX + dataset.id);
   for (const { key, field, type, fallback } of PROPS) {
@@ -48,6 +50,7 @@ export function networkToQuery({ spec, runs, dataset, lesson, step }, catalog) {
     q.set(key, type.text(value));
   }
   runsToQuery(q, runs, catalog);
+  if (PLANES.includes(plane) && plane !== PLANES[0]) q.set("net.plane", plane);
   if (lesson) q.set("lesson", lesson);
   if (step > 0) q.set("step", String(step));
   return q.toString();
@@ -55,8 +58,8 @@ export function networkToQuery({ spec, runs, dataset, lesson, step }, catalog) {
 
 /**
  * The network experiment `search` describes, or null when it is not one (no surface=net:...):
- * {spec (the fields it names; the rest are networkSpec's defaults), runs (or undefined), lesson,
- * step, problems (what it had to leave out)}. `datasets` are panels/network.js's.
+ * {spec (the fields it names; the rest are networkSpec's defaults), runs (or undefined), plane (or
+ * undefined), lesson, step, problems (what it had to leave out)}. `datasets` are panels/network.js's.
  */
 export function networkFromQuery(search, catalog, datasets) {
   const q = new URLSearchParams(search);
@@ -73,5 +76,8 @@ export function networkFromQuery(search, catalog, datasets) {
   }
   const runs = runsFromQuery(q, catalog, problems);
   const step = Math.max(0, Number.parseInt(q.get("step") || "0", 10) || 0);
-  return { spec, runs, lesson: q.get("lesson"), step, problems };
+  const named = q.get("net.plane");
+  if (named !== null && !PLANES.includes(named)) problems.push(`unknown plane "${named}"`);
+  const plane = PLANES.includes(named) ? named : undefined;
+  return { spec, runs, plane, lesson: q.get("lesson"), step, problems };
 }

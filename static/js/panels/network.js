@@ -566,7 +566,8 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   function writeUrl(mode) {
     if (!mode || !active || !shown?.sent) return;
     const { spec, runs } = shown.sent;
-    const query = networkToQuery({ spec, runs, dataset: datasetOf(spec.dataset), lesson: lesson?.id, step: player.step }, catalog);
+    const plane = shown.answer.landscape?.plane;
+    const query = networkToQuery({ spec, runs, dataset: datasetOf(spec.dataset), plane, lesson: lesson?.id, step: player.step }, catalog);
     const url = `${location.pathname}?${query}`;
     if (url === location.pathname + location.search) return;
     if (mode === "push") history.pushState(null, "", url);
@@ -574,10 +575,14 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
   }
 
   /** A link's network experiment (networkFromQuery's), with its lesson's text if it names one. */
-  function openLink({ spec, runs, lesson: id, step }, history) {
+  function openLink({ spec, runs, plane, lesson: id, step }, history) {
     const record = id ? lessonById(id) : null;
-    if (record?.network) return open({ ...record, network: { ...record.network, ...spec, runs: runs || record.network.runs } }, { history, step });
+    if (record?.network) {
+      const network = { ...record.network, ...spec, runs: runs || record.network.runs, ...(plane ? { plane } : {}) };
+      return open({ ...record, network }, { history, step });
+    }
     setMode(true);
+    landscapeView.setPlane(plane);
     dropLesson();
     renderForm(networkSpec(spec));
     controls.setRuns(networkRuns(runs || DEFAULT_OPTIMIZERS.map((optimizer) => ({ optimizer, hyperparameters: {}, batchSize: null }))));
