@@ -166,22 +166,27 @@ def output_loss(sizes, loss, y, rows, values, deltas, backward):
             if backward:
                 d_out[0, i] = 2.0 * r / m
             continue
-        # log-softmax as torch computes it: (z_j - max) - log(sum exp(z - max))
+        # log-softmax as torch computes it: (z_j - max) - log(sum exp(z - max)); the softmax
+        # for the gradient as exp(z_j - max) / sum (torch: exp(log-softmax), the same value up
+        # to rounding), from the exponentials the sum took, so one exponential per class but
+        # the largest (exp(0) is 1)
         label = int(y[rows[i]])
         top, best = out[0, i], 0
         for j in range(1, n_out):
             if out[j, i] > top:
                 top, best = out[j, i], j
         s = 0.0
-        for j in range(n_out):  # exp(0) is 1: one exponential fewer
-            s += 1.0 if j == best else math.exp(out[j, i] - top)
+        for j in range(n_out):
+            e = 1.0 if j == best else math.exp(out[j, i] - top)
+            s += e
+            if backward:
+                d_out[j, i] = e
         log_s = math.log(s)
         total += log_s - (out[label, i] - top)
         correct += best == label
         if backward:
             for j in range(n_out):
-                p = math.exp(out[j, i] - top - log_s)
-                d_out[j, i] = (p - (1.0 if j == label else 0.0)) / m
+                d_out[j, i] = (d_out[j, i] / s - (1.0 if j == label else 0.0)) / m
     return total / m, correct
 
 
