@@ -212,8 +212,8 @@ def backprop(sizes, act, theta, values, deltas, m, grad, flip, square):
         bias = start + n_in * n_out
         a, d = values[layer], deltas[layer + 1]
         d_t = flip[0]
-        for j in range(n_out):
-            for i in range(m):
+        for i in range(m):  # the transposes store contiguously (faster than loading so)
+            for j in range(n_out):
                 d_t[i, j] = d[j, i]
         g = grad[bias : bias + n_out]
         for j in range(n_out):
@@ -246,8 +246,8 @@ def backprop(sizes, act, theta, values, deltas, m, grad, flip, square):
                     grad[start + j * n_in + k] = square[k, j]
         else:  # sums along k, straight into grad[start + j * n_in + k]
             a_t = flip[1]
-            for k in range(n_in):
-                for i in range(m):
+            for i in range(m):
+                for k in range(n_in):
                     a_t[i, k] = a[k, i]
             for j in range(n_out):
                 base = start + j * n_in
