@@ -116,6 +116,50 @@ def test_backprop_matches_central_differences(activation, depth, regression):
     assert np.abs(check.analytic).max() > 1e-3  # a gradient worth checking
 
 
+def _numpy_loss_and_gradient(network, theta, x, y):
+    """The mean cross-entropy and its gradient in numpy matrices (an independent reference)."""
+    act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+           "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[network.activation]  # fmt: skip
+    layers = network.unflatten(theta)
+    values = [np.asarray(x, dtype=float)]
+    for i, (weight, bias) in enumerate(layers):
+        z = values[-1] @ weight.T + bias
+        values.append(z if i == len(layers) - 1 else act(z))
+    logits = values[-1]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    labels = np.asarray(y, dtype=int)
+    m = len(labels)
+    delta = (np.exp(log_p) - np.eye(logits.shape[1])[labels]) / m
+    grads = []
+    for i in range(len(layers) - 1, -1, -1):
+        weight, _ = layers[i]
+        grads[:0] = [(delta.T @ values[i]).ravel(), delta.sum(axis=0)]
+        if i > 0:
+            a = values[i]
+            slope = {"tanh": 1.0 - a * a, "relu": (a > 0.0) * 1.0, "sigmoid": a * (1.0 - a)}
+            delta = (delta @ weight) * slope[network.activation]
+    return -log_p[np.arange(m), labels].mean(), np.concatenate(grads)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("hidden", [[16, 16], [7, 5, 9]])
+@pytest.mark.parametrize("n", [40, 41, 42, 43])
+def test_the_blocked_backprop_matches_numpy_for_every_remainder(activation, hidden, n):
+    # backprop takes the examples four at a time and the deltas below four units at a pass,
+    # then the rest one by one: n and the widths cover every remainder of four
+    dataset = networks.DATASETS["spiral3"]
+    split = networks.make_data(dataset, {"n": n, "seed": 3}, 0.0)
+    network = networks.network_for(dataset, hidden, activation)
+    theta = networks.initial_parameters(network, 1) * 2.0
+    loss, grad, _ = networks.loss_and_gradient(network, theta, split.x, split.y)
+    want_loss, want = _numpy_loss_and_gradient(network, theta, split.x, split.y)
+    assert len(split.y) == n
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    assert np.max(np.abs(grad - want)) < 1e-13 * np.abs(want).max()
+    assert np.abs(want).max() > 1e-3
+
+
 def test_the_gradient_check_on_a_sample_of_parameters():
     dataset = networks.DATASETS["moons"]
     split = networks.make_data(dataset, {"n": 30}, 0.0)
