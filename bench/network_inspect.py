@@ -14,7 +14,7 @@ import time
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.api.requests import NetworkInspectRequest
+from app.api.network_requests import NetworkInspectRequest
 from app.main import create_app
 from bench.common import row
 

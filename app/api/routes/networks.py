@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 
 from app.api import records
 from app.api.encoding import FiniteJSONResponse, compress_base64
-from app.api.requests import NetworkInspectRequest, NetworkRequest, stop_rules
+from app.api.network_requests import NetworkInspectRequest, NetworkRequest
+from app.api.requests import stop_rules
 from app.api.responses import NetworkInspectResponse, NetworkResponse
 from app.api.routes.trajectories import lr_scale
 from app.numerics import engine, landscape, networks

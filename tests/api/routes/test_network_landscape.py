@@ -8,7 +8,7 @@ import base64
 import numpy as np
 import pytest
 
-from app.api.requests import NetworkRequest
+from app.api.network_requests import NetworkRequest
 from app.api.responses import NetworkResponse
 from app.config import SETTINGS
 from app.numerics import networks
