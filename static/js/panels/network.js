@@ -4,28 +4,28 @@
 // and training fields, one decision-boundary panel per run (moved by the player: the snapshot
 // nearest the step), the loss and accuracy curves, each layer's gradient norm at the step, and
 // the loss on a plane through the parameters with the paths on it (panels/network-landscape.js).
-// The player, the run cards, Run, Live and the busy spinner are the page's own. After each
-// answer it writes the experiment into the URL (network-url.js); its exports are
-// network-exports.js's, a seed lesson's table network-seeds.js's.
+// The form is network-form.js's. The player, the run cards, Run, Live and the busy spinner are
+// the page's own. After each answer it writes the experiment into the URL (network-url.js); its
+// exports are network-exports.js's, a seed lesson's table network-seeds.js's.
 
 import { ApiError, postNetworkTrain } from "../api.js";
-import { CONFIG } from "../config.js";
 import { $, el } from "../dom.js";
-import { fmt, numberText, parseNumber } from "../format.js";
+import { fmt, parseNumber } from "../format.js";
 import { onFigure, react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot, stepLinePlace } from "../render/network-plots.js";
 import { paintRegion } from "../render/network-region.js";
 import { lessonById } from "./lessons.js";
+import { NETWORK_DATASETS, datasetOf, networkRuns, networkSpec, readSpec, renderForm } from "./network-form.js";
 import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
 import { createLandscapeView } from "./network-landscape.js";
 import { wireNetworkExports } from "./network-exports.js";
 import { seedTable, trainSeeds } from "./network-seeds.js";
 import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
 import { scheduleRequest } from "./schedule.js";
-import { attachSlider } from "./sliders.js";
-import { DEFAULT_OPTIMIZERS, makeRun } from "../state.js";
+import { DEFAULT_OPTIMIZERS } from "../state.js";
 
 export { NETWORK_PREFIX };
+export { networkFieldIdFor, networkOptgroup } from "./network-form.js";
 
 /** How long the step waits after the player stops before it goes into the URL. */
 const STEP_MS = 400;
@@ -36,68 +36,10 @@ const HOVER_MS = 150;
  *  the prediction, bytes and decoding (the default experiment: 2.7 MB against 5.9 MB). */
 const BOUNDARY_RESOLUTION = 40;
 
-/** The data sets of app/numerics/networks.py (DATASETS): id, name, classes (0: regression), default noise. */
-export const NETWORK_DATASETS = [
-  { id: "moons", name: "Two moons", description: "Two interleaved half circles", classes: 2, noise: 0.2 },
-  { id: "circles", name: "Circles", description: "A ring around a disc", classes: 2, noise: 0.1 },
-  { id: "spiral", name: "Spiral", description: "Two arms winding round each other", classes: 2, noise: 0.05 },
-  { id: "spiral3", name: "Spiral, 3 arms", description: "Three arms winding round each other", classes: 3, noise: 0.05 },
-  { id: "xor", name: "XOR", description: "The sign of x times y", classes: 2, noise: 0.05 },
-  { id: "blobs", name: "Gaussian blobs", description: "Three round clusters", classes: 3, noise: 0.4 },
-  { id: "sine", name: "Noisy sine", description: "y = sin(x) + noise, for regression (mean squared error)", classes: 0, noise: 0.1 },
-];
-
 /** Live re-trains while steps x runs x examples stays at most this (the default experiment,
  *  3 runs x 500 steps x 200 examples, redraws about 0.3 s after a change: bench.page); above
  *  it, Run. */
 export const LIVE_EXAMPLE_STEPS = 300_000;
-
-/** Learning rates that train the default network in a few hundred steps, by optimizer id. */
-const NETWORK_LR = { sgd: 0.1, momentum: 0.05, nesterov: 0.05, adam: 0.01, adamw: 0.01, rmsprop: 0.005, adagrad: 0.05 };
-
-const datasetOf = (id) => NETWORK_DATASETS.find((d) => d.id === id);
-
-/** The sliders beside the form's number fields: {id, label, range(spec)} (the limits of
- *  app/api/requests.py NetworkRequest and the data sets' params); a batch up to the examples. */
-const NETWORK_SLIDERS = [
-  { id: "net-n", label: "Examples (n)", range: () => ({ min: 4, max: 5000, log: true, integer: true }) },
-  { id: "net-noise", label: "Noise", range: () => ({ min: 0, max: 2 }) },
-  { id: "net-test-fraction", label: "Test fraction", range: () => ({ min: 0, max: 0.5 }) },
-  { id: "net-steps", label: "Training steps", range: () => ({ min: 1, max: CONFIG.limits.max_steps, log: true, integer: true }) },
-  { id: "net-batch-size", label: "Examples per batch", range: (spec) => ({ min: 1, max: Math.max(2, spec.n ?? 200), log: true, integer: true }) },
-];
-
-/** The surface menu's "Networks" group. */
-export function networkOptgroup() {
-  return el("optgroup", { label: "Networks" },
-    NETWORK_DATASETS.map((d) => el("option", { value: NETWORK_PREFIX + d.id, text: `${d.name} (network)` })));
-}
-
-/** The form field a FastAPI error on /networks/train belongs to, most specific first. */
-export function networkFieldIdFor(loc) {
-  const path = loc[0] === "body" ? loc.slice(1) : loc;
-  const [head, a, b] = path;
-  if (head === "data") {
-    if (a === "params") return [{ n: "net-n", noise: "net-noise", seed: "net-data-seed" }[b] || "surface", "surface"];
-    if (a === "test_fraction") return ["net-test-fraction"];
-    return ["surface"];
-  }
-  if (head === "model") return [{ hidden: "net-hidden", activation: "net-activation", seed: "net-init-seed" }[a] || "net-hidden"];
-  if (head === "steps") return ["net-steps"];
-  if (head === "batch_size") return ["net-batch-size"];
-  if (head === "shuffle_seed") return ["net-shuffle-seed"];
-  return null;
-}
-
-/** The experiment a lesson or a menu pick opens: the defaults with `spec`'s settings. */
-function networkSpec(spec = {}) {
-  const dataset = datasetOf(spec.dataset) || NETWORK_DATASETS[0];
-  return {
-    dataset: dataset.id, n: 200, noise: dataset.noise, dataSeed: 0, testFraction: 0.25,
-    hidden: [16, 16], activation: "tanh", initSeed: 0, steps: 500, batchSize: null, shuffleSeed: 0,
-    ...spec,
-  };
-}
 
 /**
  * `controls`: the form ({readRuns, setRuns, showErrors, clearErrors, setStale}), `player` the
@@ -124,43 +66,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     document.body.dataset.kind = on ? "network" : "surface";
     for (const node of document.querySelectorAll("#controls .surface-only")) node.hidden = on;
     for (const node of document.querySelectorAll(".network-only")) node.hidden = !on;
-  }
-
-  /** The form's fields from `spec` (networkSpec's shape). */
-  function renderForm(spec) {
-    const dataset = datasetOf(spec.dataset);
-    $("surface").value = NETWORK_PREFIX + dataset.id;
-    $("net-description").textContent = `${dataset.description}. ${dataset.classes ? `${dataset.classes} classes, cross-entropy loss` : "One output, squared error"}; the network is trained on the filled points and tested on the hollow ones.`;
-    $("net-n").value = numberText(spec.n);
-    $("net-noise").value = numberText(spec.noise);
-    $("net-data-seed").value = numberText(spec.dataSeed);
-    $("net-test-fraction").value = numberText(spec.testFraction);
-    $("net-hidden").value = spec.hidden.join(", ");
-    $("net-activation").value = spec.activation;
-    $("net-init-seed").value = numberText(spec.initSeed);
-    $("net-steps").value = numberText(spec.steps);
-    $("net-batch-size").value = numberText(spec.batchSize);
-    $("net-shuffle-seed").value = numberText(spec.shuffleSeed);
-    for (const { id, label, range } of NETWORK_SLIDERS) {
-      const input = $(id);
-      input.parentElement.querySelector("input.slider")?.remove();
-      const slider = attachSlider(input.parentElement, input, label, range(spec));
-      // An empty batch is the whole training set: the slider's top.
-      if (input.value === "") slider.value = slider.max;
-    }
-  }
-
-  /** Run cards for a network: the optimizers kept (colours, labels and schedules as given or
-   *  the defaults), each with a learning rate that trains it unless one is given. */
-  function networkRuns(runs) {
-    return runs.map((run, i) => {
-      const optimizer = catalog.optimizers.get(run.optimizer);
-      const hyperparameters = { ...run.hyperparameters };
-      if (optimizer.hyperparameters.some((h) => h.name === "lr") && hyperparameters.lr === undefined && NETWORK_LR[run.optimizer]) {
-        hyperparameters.lr = NETWORK_LR[run.optimizer];
-      }
-      return makeRun(catalog, null, run.optimizer, i, { ...run, hyperparameters });
-    });
   }
 
   /** The request bodies of the form: one per distinct run batch size, with the runs' indices. */
@@ -529,24 +434,13 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     const wasActive = active;
     if (!wasActive) {
       setMode(true);
-      controls.setRuns(networkRuns(controls.readRuns().map((run) => ({ ...run, hyperparameters: {}, batchSize: null }))));
+      controls.setRuns(networkRuns(catalog, controls.readRuns().map((run) => ({ ...run, hyperparameters: {}, batchSize: null }))));
       renderForm(networkSpec({ dataset: dataset.id }));
     } else {
       renderForm({ ...readSpec(), dataset: dataset.id, noise: dataset.noise });
     }
     if (lesson) dropLesson();
     train();
-  }
-
-  function readSpec() {
-    const num = (id) => parseNumber($(id).value);
-    const hidden = $("net-hidden").value.trim();
-    return networkSpec({
-      dataset: $("surface").value.slice(NETWORK_PREFIX.length), n: num("net-n"), noise: num("net-noise"),
-      dataSeed: num("net-data-seed"), testFraction: num("net-test-fraction"),
-      hidden: hidden ? hidden.split(/[,\s]+/).filter(Boolean) : [], activation: $("net-activation").value,
-      initSeed: num("net-init-seed"), steps: num("net-steps"), batchSize: num("net-batch-size"), shuffleSeed: num("net-shuffle-seed"),
-    });
   }
 
   function dropLesson() {
@@ -585,7 +479,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     landscapeView.setPlane(plane);
     dropLesson();
     renderForm(networkSpec(spec));
-    controls.setRuns(networkRuns(runs || DEFAULT_OPTIMIZERS.map((optimizer) => ({ optimizer, hyperparameters: {}, batchSize: null }))));
+    controls.setRuns(networkRuns(catalog, runs || DEFAULT_OPTIMIZERS.map((optimizer) => ({ optimizer, hyperparameters: {}, batchSize: null }))));
     return train({ history, step });
   }
 
@@ -596,7 +490,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     setMode(true);
     landscapeView.setPlane(plane);
     renderForm(networkSpec(spec));
-    controls.setRuns(networkRuns(runs.map((run) => ({ batchSize: null, hyperparameters: {}, ...run }))));
+    controls.setRuns(networkRuns(catalog, runs.map((run) => ({ batchSize: null, hyperparameters: {}, ...run }))));
     lesson = next;
     $("lesson").hidden = false;
     $("lesson-title").textContent = next.title;
