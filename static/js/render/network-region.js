@@ -6,6 +6,7 @@
 
 import { REGION_COLOURS, REGION_MIDDLE } from "./network-plots.js";
 import { fullLayout } from "./plotly.js";
+import { clearedContext } from "./motion.js";
 
 const LINE = { colour: "#102a43", width: 1.5 };
 
@@ -75,18 +76,7 @@ export function paintRegion(canvas, div, { grid, z, classes }) {
   const layout = fullLayout(div);
   if (!layout || !layout.xaxis || !layout.xaxis._length) return false;
   const { xaxis: xa, yaxis: ya } = layout;
-  const ratio = window.devicePixelRatio || 1;
-  const width = div.clientWidth;
-  const height = div.clientHeight;
-  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
+  const ctx = clearedContext(canvas, div.clientWidth, div.clientHeight);
   const px = (v) => xa._offset + xa.c2p(v);
   const py = (v) => ya._offset + ya.c2p(v);
   ctx.save();
