@@ -117,25 +117,36 @@ NETWORK_TARGET_MS = 500
 NETWORK_STEPS = 15
 
 
-def slider_steps(browser, url: str, query: str) -> list[float]:
-    """Arrow-key steps of run 1's learning-rate slider: ms from the key to the new paths on
-    screen (painted or drawn, and no request running), each from a still page."""
+def slider_steps(
+    browser,
+    url: str,
+    query: str,
+    *,
+    ready: tuple[str, int | None] = (RENDERED, None),
+    renders: str = RENDERS,
+    redrawn: str = NEW_PATHS,
+    count: int = SLIDER_STEPS,
+    rest_ms: int = 150,
+) -> list[float]:
+    """Arrow-key steps of run 1's learning-rate slider: ms from the key to the new answer on
+    screen (``redrawn`` with the ``renders`` count before the key; no request running), each
+    from a still page (``rest_ms`` after the last). ``ready``: the page's first answer drawn."""
     page = new_page(browser)
     page.add_init_script(KEY_CLOCK)
     page.goto(f"{url}/?{query}")
-    page.wait_for_function(RENDERED, timeout=60_000)
+    page.wait_for_function(ready[0], arg=ready[1], timeout=60_000)
     page.wait_for_timeout(500)
     slider = page.get_by_role("group", name="Run 1", exact=True).get_by_role(
         "slider", name="Learning rate", exact=True
     )
     slider.focus()
     times = []
-    for k in range(SLIDER_STEPS):
-        before = page.evaluate(RENDERS)
+    for k in range(count):
+        before = page.evaluate(renders)
         page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
-        drawn = page.wait_for_function(NEW_PATHS, arg=before, polling=1, timeout=30_000)
+        drawn = page.wait_for_function(redrawn, arg=before, polling=1, timeout=30_000)
         times.append(drawn.json_value() - page.evaluate("window.__keyAt"))
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(rest_ms)
     page.close()
     return times
 
@@ -171,26 +182,18 @@ def drag_start(browser, url: str) -> tuple[float, list[float]]:
 
 def network_changes(browser, url: str) -> list[float]:
     """Arrow-key steps of run 1's learning-rate slider on the default network experiment: ms
-    from the key to its boundaries redrawn (trained, decoded, painted; no request running)."""
-    page = new_page(browser)
-    page.add_init_script(KEY_CLOCK)
-    page.goto(f"{url}/?{NETWORK}")
-    page.wait_for_function(NETWORK_REDRAWN, arg=0, timeout=60_000)
-    page.wait_for_timeout(500)
-    slider = page.get_by_role("group", name="Run 1", exact=True).get_by_role(
-        "slider", name="Learning rate", exact=True
+    from the key to its boundaries redrawn (trained, decoded, painted; no request running),
+    each past the values under the pointer following the new answer (HOVER_MS)."""
+    return slider_steps(
+        browser,
+        url,
+        NETWORK,
+        ready=(NETWORK_REDRAWN, 0),
+        renders=NETWORK_RENDERS,
+        redrawn=NETWORK_REDRAWN,
+        count=NETWORK_STEPS,
+        rest_ms=300,
     )
-    slider.focus()
-    times = []
-    for k in range(NETWORK_STEPS):
-        before = page.evaluate(NETWORK_RENDERS)
-        page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
-        drawn = page.wait_for_function(NETWORK_REDRAWN, arg=before, polling=1, timeout=30_000)
-        times.append(drawn.json_value() - page.evaluate("window.__keyAt"))
-        # Past the values under the pointer following the new answer (HOVER_MS).
-        page.wait_for_timeout(300)
-    page.close()
-    return times
 
 
 def network_play(browser, url: str) -> tuple[list[float], list[float]]:
