@@ -11,6 +11,7 @@ records (catalogues, metadata, validation) and call these kernels.
 - ``data``: the losses over a data set, whole or a mini-batch.
 - ``evaluate``: one surface evaluation, whatever the kind (built-in, tape, data set).
 - ``walk``: the engine: many runs, any mix of optimizers, the stop rules; and the grid.
+- ``stack``: small arrays on the stack, for what a run changes at every step.
 
 Compilation happens once per machine, ahead of any request: ``python -m app.numerics.kernels``
 (run by ``make install``) compiles every kernel into numba's on-disk cache, and the server

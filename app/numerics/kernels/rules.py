@@ -313,7 +313,7 @@ def lion(h, c, state, g, p, t, step):
 # --- dispatch --------------------------------------------------------------------------------
 
 
-@kernel
+@kernel(inline="always")
 def initialise(code, h, state):
     """The state before step 1: zeros, except Adagrad's initial sum and NAdam's mu product."""
     state[:] = 0.0

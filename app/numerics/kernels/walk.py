@@ -28,7 +28,7 @@ import numba
 import numpy as np
 
 from app.numerics.kernels import data as d
-from app.numerics.kernels import evaluate, kernel, rules
+from app.numerics.kernels import evaluate, kernel, rules, stack
 from app.numerics.kernels import tape as t
 
 BUILTIN, FORMULA, DATASET = evaluate.BUILTIN, evaluate.FORMULA, evaluate.DATASET
@@ -39,6 +39,8 @@ MAX_STEPS, CONVERGED, DIVERGED, DIVERGING = 0, 1, 2, 3
 """Why a run diverged or is diverging."""
 GROWTH_STREAK = 10
 """Updates in a row that raised the loss, at the end of a run, for ``GREW_AT_END``."""
+_state = stack.rows_of(rules.STATE_ROWS)
+_coefficients = stack.vector_of(rules.COEFFICIENTS)
 
 
 @kernel
@@ -123,12 +125,7 @@ def _walk(
     for r in range(runs):
         tabled = tabled or rules.has_coefficients(codes[r])
     table = np.zeros((steps if tabled else 1, rules.COEFFICIENTS))
-    # Scratch for every run: the tape's values and adjoints, the state, the point before the
-    # step, the gradient, the gradient used, the step.
-    work = np.empty(2 * ops.shape[0])
-    state = np.empty((rules.STATE_ROWS, dim))
-    scratch = np.empty((5, dim))
-    coefficients = np.zeros(rules.COEFFICIENTS)
+    work = np.empty(2 * ops.shape[0])  # the tape's values and adjoints, for every run
     table_code, table_h = -1, np.full(hps.shape[1], np.nan)
     for r in range(runs):
         code, h = codes[r], hps[r]
@@ -142,15 +139,15 @@ def _walk(
         # unrolled): a fifth off every step.
         if dim == 1:
             _run(
-                family, 1, code, r, table, coefficients, work, state, scratch, kind, q, ops,
-                known, data, h, starts, steps, grad_tol, max_loss, max_coord, noise, orders,
+                family, 1, code, r, table, work, kind, q, ops, known, data, h, starts, steps,
+                grad_tol, max_loss, max_coord, noise, orders,
                 batch_starts, batch_ends, scales, points, losses, gradients, used, batch_losses,
                 states, status, stopped_at, reasons, final_points, final_losses, best_losses,
             )  # fmt: skip
         else:
             _run(
-                family, 2, code, r, table, coefficients, work, state, scratch, kind, q, ops,
-                known, data, h, starts, steps, grad_tol, max_loss, max_coord, noise, orders,
+                family, 2, code, r, table, work, kind, q, ops, known, data, h, starts, steps,
+                grad_tol, max_loss, max_coord, noise, orders,
                 batch_starts, batch_ends, scales, points, losses, gradients, used, batch_losses,
                 states, status, stopped_at, reasons, final_points, final_losses, best_losses,
             )  # fmt: skip
@@ -168,16 +165,22 @@ def _same_coefficients(code, h, table_code, table_h):
 
 @kernel
 def _run(
-    family, dim, code, r, table, c, work, state, scratch, kind, q, ops, known, data, h, starts,
-    steps, grad_tol, max_loss, max_coord, noise, orders, batch_starts, batch_ends, scales, points,
-    losses, gradients, used, batch_losses, states, status, stopped_at, reasons, final_points,
+    family, dim, code, r, table, work, kind, q, ops, known, data, h, starts, steps, grad_tol,
+    max_loss, max_coord, noise, orders, batch_starts, batch_ends, scales, points, losses,
+    gradients, used, batch_losses, states, status, stopped_at, reasons, final_points,
     final_losses, best_losses,
 ):  # fmt: skip
     """Run ``r`` of ``_walk``, from its start to its stop. ``family`` and ``dim`` are
     compile-time constants: each family's copy has its own evaluation written in, the loops over
     the coordinates are unrolled, and the rules are inlined (``inline="always"``), which keeps a
     step of SGD on a built-in surface near 10 ns. Empty ``points`` (the outcome alone) skips
-    recording the path."""
+    recording the path.
+
+    What the run changes at every step — its point, the point before, the gradient, the gradient
+    used, the step, the state and the step's coefficients — lives on the stack (``stack``) and
+    is passed to no call that is not inlined (the mini-batch loss writes into a vector of its
+    own), so the compiler keeps it in registers: half a basin map's time went to storing and
+    reloading it."""
     numba.literally(family)
     numba.literally(dim)
     history = points.shape[0] > 0
@@ -188,7 +191,12 @@ def _run(
     keep_used = used.shape[0] > 0
     keep_state = states.shape[0] > 0
     tol2 = grad_tol * grad_tol
-    p, previous, g, u, step = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    p, previous, g, u, step = (stack.vector(dim), stack.vector(dim), stack.vector(dim),
+                               stack.vector(dim), stack.vector(dim))  # fmt: skip
+    batch_g = stack.vector(dim)
+    state, c = _state(dim), _coefficients()
+    for j in range(c.shape[0]):
+        c[j] = 0.0
     for i in range(dim):
         p[i] = previous[i] = starts[r, i]
     rules.initialise(code, h, state)
@@ -220,8 +228,10 @@ def _run(
         if batched:
             batch = orders[r, batch_starts[k] : batch_ends[k]]
             batch_losses[r, k] = d.batch_value_grad(
-                kind - evaluate.DATA, data, batch, p[0], p[1], u
+                kind - evaluate.DATA, data, batch, p[0], p[1], batch_g
             )
+            for i in range(dim):
+                u[i] = batch_g[i]
         else:
             for i in range(dim):
                 u[i] = g[i]
