@@ -94,7 +94,7 @@ def minimum(a, b):
     return a if a <= b else b
 
 
-@kernel
+@kernel(inline="always")
 def apply(op, a, b):
     """The forward value of operation ``op`` on its inputs (``b`` unused by one-input ones)."""
     if op == ADD:
@@ -148,7 +148,7 @@ def apply(op, a, b):
     return maximum(a, b)
 
 
-@kernel
+@kernel(inline="always")
 def local(op, out, a, b, which):
     """d out / d input ``which`` (0 or 1) of operation ``op``, at its inputs and output."""
     if op == ADD:
