@@ -117,6 +117,8 @@ class Limits:
     server_state: Any
     phase: str | None = None
     deadline: asyncio.TimerHandle | None = None
+    entered = 0
+    """Phases entered so far on this connection (a deadline that passed checks it did not move)."""
     silent = True
     """Nothing received yet on this connection: a time-out closes it without an answer."""
     refused: Refusal | None = None
@@ -162,13 +164,22 @@ class Limits:
             self.deadline.cancel()
             self.deadline = None
         self.phase = phase
+        self.entered += 1
         if phase is not None:
             self.deadline = self.loop.call_later(TIMEOUTS[phase], self.time_out)
 
     def time_out(self) -> None:
+        """The phase's deadline is due; but what the client sent in time may still wait unread:
+        an event loop held up past the deadline (a busy machine pausing the process) runs due
+        timers before it reads the sockets, under uvloop. So the decision waits for the loop's
+        next read of them (two turns: the first may run before it)."""
         self.deadline = None
-        if self.transport.is_closing() or self.phase is None:
-            return
+        entered = self.entered
+        self.loop.call_soon(self.loop.call_soon, self.deadline_passed, entered)
+
+    def deadline_passed(self, entered: int) -> None:
+        if self.entered != entered or self.transport.is_closing() or self.phase is None:
+            return  # the request moved on meanwhile
         previous = self.phase is HEAD and self.cycle is not None
         if self.flow.read_paused or (previous and not self.cycle.response_complete):
             # The server is holding this request up, not the client: it waits its turn.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -41,9 +42,9 @@ PARSERS = ["httptools", "h11"]
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, int]]:
+def servers() -> Iterator[dict[str, tuple[int, int]]]:
     """`python -m app.serve --http <parser>` for each parser, with short deadlines, started
-    together: their ports."""
+    together: their ports and process ids."""
     env = {
         **os.environ,
         "GRADSCAPE_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
@@ -67,7 +68,10 @@ def servers() -> Iterator[dict[str, int]]:
     try:
         for port in ports.values():
             wait_for(lambda port=port: healthy(f"http://127.0.0.1:{port}"))
-        yield ports
+        yield {
+            parser: (port, process.pid)
+            for (parser, port), process in zip(ports.items(), processes, strict=True)
+        }
     finally:
         for process in processes:
             process.kill()
@@ -75,8 +79,13 @@ def servers() -> Iterator[dict[str, int]]:
 
 
 @pytest.fixture(scope="module", params=PARSERS)
-def port(request, servers) -> int:
+def server(request, servers) -> tuple[int, int]:
     return servers[request.param]
+
+
+@pytest.fixture(scope="module")
+def port(server) -> int:
+    return server[0]
 
 
 def connect(port: int) -> socket.socket:
@@ -188,6 +197,22 @@ def test_pipelined_requests_are_all_answered(port):
         sock.sendall(get("/healthz"))
         statuses.append(read_response(sock).status)
     assert statuses == [200, 200, 200, 200]
+
+
+def test_a_request_that_arrived_in_time_is_answered_after_the_server_was_held_up(server):
+    """The server stopped (as a busy machine may pause it) from before the request arrives to
+    past the header deadline: when it runs again the deadline is due and the request is waiting
+    unread. It arrived in time, so it is answered (uvloop runs due timers before it reads)."""
+    port, pid = server
+    with connect(port) as sock:
+        time.sleep(0.1)  # accepted: the first request's deadline runs from here
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            sock.sendall(get("/healthz"))
+            time.sleep(HEADER_TIMEOUT_S + 0.25)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert read_response(sock).status == 200
 
 
 def test_a_1_mib_body_sent_in_pieces(port):
