@@ -115,3 +115,12 @@ export function readSpec() {
     initSeed: num("net-init-seed"), steps: num("net-steps"), batchSize: num("net-batch-size"), shuffleSeed: num("net-shuffle-seed"),
   });
 }
+
+/** steps x runs x examples of the form with `runs` runs, for Live's budget (null when not all
+ *  numbers). */
+export function exampleSteps(runs) {
+  const steps = parseNumber($("net-steps").value);
+  const n = parseNumber($("net-n").value) ?? 200;
+  if (typeof steps !== "number" || typeof n !== "number") return null;
+  return steps * runs * n;
+}

@@ -15,11 +15,12 @@ import { onFigure, react, relayout, restyleTraces } from "../render/plotly.js";
 import { buildBoundaryFigure, buildCurvesFigure, boundaryZ, nearestSnapshot, stepLinePlace } from "../render/network-plots.js";
 import { paintRegion } from "../render/network-region.js";
 import { lessonById } from "./lessons.js";
-import { NETWORK_DATASETS, datasetOf, networkRuns, networkSpec, readSpec, renderForm } from "./network-form.js";
+import { NETWORK_DATASETS, datasetOf, exampleSteps, networkRuns, networkSpec, readSpec, renderForm } from "./network-form.js";
 import { createNetworkBackprop, snapshotsAffordable } from "./network-backprop.js";
 import { createLandscapeView } from "./network-landscape.js";
 import { wireNetworkExports } from "./network-exports.js";
 import { seedTable, trainSeeds } from "./network-seeds.js";
+import { lossNoiseTable, pct, renderGradientNorms } from "./network-tables.js";
 import { NETWORK_PREFIX, networkFromQuery, networkToQuery } from "./network-url.js";
 import { scheduleRequest } from "./schedule.js";
 import { DEFAULT_OPTIMIZERS } from "../state.js";
@@ -108,14 +109,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
         body: { ...base, batch_size: g.batch_size, runs: g.runs, include_parameters: snapshotsAffordable(sizes, g.runs.length, base.steps), ...(j === 0 ? { landscape: landscapeView.request() } : {}) },
       })),
     };
-  }
-
-  /** steps x runs x examples of the form, for Live's budget (null when not all numbers). */
-  function size() {
-    const steps = parseNumber($("net-steps").value);
-    const n = parseNumber($("net-n").value) ?? 200;
-    if (typeof steps !== "number" || typeof n !== "number") return null;
-    return steps * controls.readRuns().length * n;
   }
 
   /** Trains the form's experiment and shows it; `history`: how the URL follows ("push",
@@ -336,7 +329,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     clearTimeout(hoverTimer);
     if (classes) hoverTimer = setTimeout(syncHover, HOVER_MS);
     placeStepLine(step);
-    renderGradientNorms(step);
+    renderGradientNorms($("net-gradnorms"), shown.answer, step);
     backprop.step(step);
     landscapeView.frame(step);
   }
@@ -364,26 +357,6 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     });
   }
 
-  /** Each run's gradient norm per layer at `step`: layers as columns, input side first. */
-  function renderGradientNorms(step) {
-    const { answer } = shown;
-    const { sizes } = answer;
-    const table = $("net-gradnorms");
-    const layers = sizes.length - 1;
-    const heads = ["Run"];
-    for (let l = 0; l < layers; l += 1) heads.push(`${l === layers - 1 ? "Output" : `Layer ${l + 1}`} (${sizes[l]} → ${sizes[l + 1]})`);
-    table.tHead.replaceChildren(el("tr", {}, heads.map((h) => el("th", { scope: "col", text: h }))));
-    table.tBodies[0].replaceChildren(...answer.runs.map((run) => {
-      const k = Math.min(step, run.gradient_norms.length - 1);
-      const norms = run.gradient_norms[k] || [];
-      const top = Math.max(...norms.filter(Number.isFinite), 0);
-      return el("tr", { style: { "--run-colour": run.colour } }, [
-        el("th", { scope: "row", text: run.label }),
-        ...norms.map((v, l) => el("td", { "data-label": heads[l + 1] }, [fmt(v), el("span", { class: "bar", style: { width: `${top > 0 ? Math.max(2, (100 * v) / top) : 0}%` } })])),
-      ]);
-    }));
-  }
-
   let seedsPending = null;
   /** The lesson's seed table: its first run from each seed (network-seeds.js), filled in
    *  when they have all trained; a new experiment abandons it. */
@@ -401,8 +374,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     }
   }
 
-  /** A network lesson's table: each run's loss noise (the mean step-to-step change of the
-   *  training loss over the last half) and its final loss and test accuracy. */
+  /** A network lesson's table: the seeds compared, or each run's loss noise. */
   function renderLessonTable() {
     const box = $("lesson-checkpoints");
     if (!lesson || !shown || lesson.view === "backprop") return;
@@ -410,20 +382,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
       compareSeeds(box, lesson.network.seeds);
       return;
     }
-    const table = el("table", { class: "checkpoints" });
-    table.createCaption().textContent = "Loss noise: the mean |change| of the training loss from one step to the next over the second half of training.";
-    table.createTHead().append(el("tr", {}, ["run", "loss noise", "final loss", "test accuracy"].map((t) => el("th", { scope: "col", text: t }))));
-    const body = table.createTBody();
-    for (const run of shown.answer.runs) {
-      const losses = run.losses;
-      const half = Math.floor(losses.length / 2);
-      let total = 0;
-      for (let k = half + 1; k < losses.length; k += 1) total += Math.abs(losses[k] - losses[k - 1]);
-      const noise = losses.length - half > 1 ? total / (losses.length - half - 1) : 0;
-      const accuracy = run.test_accuracies ? run.test_accuracies[run.test_accuracies.length - 1] : null;
-      body.append(el("tr", {}, [run.label, fmt(noise, 3), fmt(losses[losses.length - 1], 3), accuracy === null ? "—" : pct(accuracy)].map((t) => el("td", { text: t }))));
-    }
-    box.replaceChildren(table);
+    box.replaceChildren(lossNoiseTable(shown.answer.runs));
   }
 
   // ---- entering, leaving, lessons ---------------------------------------------------------
@@ -527,7 +486,7 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     /** A valid edit with Live on: re-trains when small enough (one request in flight, the
      *  newest edit next); a larger experiment waits for Run. */
     live() {
-      const cost = size();
+      const cost = exampleSteps(controls.readRuns().length);
       if (cost === null || cost > LIVE_EXAMPLE_STEPS) {
         controls.setStale(true);
         return;
@@ -537,5 +496,3 @@ export function createNetworkPanel({ catalog, controls, player, setBusy }) {
     },
   };
 }
-
-const pct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
